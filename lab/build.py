@@ -1,0 +1,170 @@
+"""The build orchestrator: writes a Ninja graph for the hypervisor and the guest images and runs it.
+
+Ninja tracks header dependencies from the compiler's depfiles (`deps = gcc`), so incremental
+rebuilds are exact, and a no-op build is one stat pass. The graph is rewritten (only when its
+text changes) on every `lab build`, so added and removed source files are picked up.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BuildError
+
+COMMON = ("-std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector "
+          "-fno-asynchronous-unwind-tables -mgeneral-regs-only -Wall -Wextra")
+HV_CFLAGS = f"{COMMON} -m64 -fno-omit-frame-pointer -mno-red-zone -Ihypervisor/include"
+GUEST_CFLAGS = f"{COMMON} -m32 -march=i686 -Iimages/lib"
+HV_LDFLAGS = "-m elf_x86_64 -nostdlib -static -n -z max-page-size=0x1000"
+GUEST_LDFLAGS = "-m elf_i386 -nostdlib -static -n -z max-page-size=0x1000"
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where the build puts what the runs need."""
+
+    build: Path
+
+    @property
+    def hypervisor(self) -> Path:
+        return self.build / "hypervisor" / "hypervisor.elf"
+
+    @property
+    def hypervisor32(self) -> Path:  # QEMU's -kernel refuses 64-bit ELFs (DESIGN.md)
+        return self.build / "hypervisor" / "hypervisor32.elf"
+
+    @property
+    def iso(self) -> Path:
+        return self.build / "hypervisor" / "hypervisor.iso"
+
+    def test_guest(self, name: str) -> Path:
+        return self.build / "images" / "tests" / f"{name}.elf"
+
+    @property
+    def iso_cache(self) -> Path:
+        return self.build / "iso-cache"
+
+
+def project_root() -> Path:
+    """The checkout the lab runs from: $LAB_ROOT, or the folder holding the lab package."""
+    env = os.environ.get("LAB_ROOT")
+    return Path(env).resolve() if env else Path(__file__).resolve().parent.parent
+
+
+def build_dir(root: Path) -> Path:
+    env = os.environ.get("LAB_BUILD_DIR")
+    return Path(env).resolve() if env else root / "build"
+
+
+def _sources(folder: Path, root: Path, exclude: tuple[str, ...] = ()) -> list[str]:
+    found = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.suffix in (".c", ".S") and not any(rel.startswith(e) for e in exclude):
+            found.append(rel)
+    return found
+
+
+def _obj(build: str, src: str) -> str:
+    return f"{build}/obj/{src}.o"
+
+
+def ninja_file(root: Path, build: Path) -> str:
+    """The whole build graph as Ninja text. Paths in it are relative to `root`."""
+    b = os.path.relpath(build, root)
+    py = shlex.quote(sys.executable)
+    out = [
+        "ninja_required_version = 1.10",
+        f"builddir = {b}",
+        "rule cc",
+        "  command = gcc $cflags -MMD -MF $out.d -c $in -o $out",
+        "  depfile = $out.d",
+        "  deps = gcc",
+        "  description = CC $in",
+        "rule link",
+        "  command = ld $ldflags -T $script -o $out $in",
+        "  description = LD $out",
+        "rule elf32",
+        "  command = objcopy -O elf32-i386 $in $out",
+        "  description = OBJCOPY $out",
+        "rule iso",
+        f"  command = {py} -m lab.iso $in $out",
+        "  description = ISO $out",
+        "",
+    ]
+    hv_srcs = _sources(root / "hypervisor", root, exclude=("hypervisor/tests/",))
+    hv_objs = []
+    for src in hv_srcs:
+        obj = _obj(b, src)
+        hv_objs.append(obj)
+        out += [f"build {obj}: cc {src}", f"  cflags = {HV_CFLAGS}"]
+    hv = f"{b}/hypervisor/hypervisor.elf"
+    if hv_objs:
+        out += [f"build {hv}: link {' '.join(hv_objs)} | hypervisor/link.ld",
+                f"  ldflags = {HV_LDFLAGS}", "  script = hypervisor/link.ld",
+                f"build {b}/hypervisor/hypervisor32.elf: elf32 {hv}",
+                f"build {b}/hypervisor/hypervisor.iso: iso {hv}"]
+    lib_objs = []
+    for src in _sources(root / "images" / "lib", root):
+        lib_objs.append(_obj(b, src))
+        out += [f"build {lib_objs[-1]}: cc {src}", f"  cflags = {GUEST_CFLAGS}"]
+    tests = root / "images" / "tests"
+    for main in sorted(tests.glob("*.c")) if tests.is_dir() else []:
+        objs = []
+        for src in (main, main.with_suffix(".S")):
+            if src.is_file():
+                rel = src.relative_to(root).as_posix()
+                objs.append(_obj(b, rel))
+                out += [f"build {objs[-1]}: cc {rel}", f"  cflags = {GUEST_CFLAGS}"]
+        out += [f"build {b}/images/tests/{main.stem}.elf: link {' '.join(objs + lib_objs)}"
+                " | images/lib/link.ld",
+                f"  ldflags = {GUEST_LDFLAGS}", "  script = images/lib/link.ld"]
+    out.append("")
+    return "\n".join(out)
+
+
+def write_graph(root: Path, build: Path) -> Path:
+    build.mkdir(parents=True, exist_ok=True)
+    path = build / "build.ninja"
+    text = ninja_file(root, build)
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+    return path
+
+
+def ninja_binary() -> str:
+    try:
+        import ninja  # the PyPI package ships the binary
+        return str(Path(ninja.BIN_DIR) / "ninja")
+    except ImportError:
+        return "ninja"
+
+
+def build(root: Path | None = None, targets: list[str] | None = None,
+          verbose: bool = False, quiet: bool = False) -> Outputs:
+    """Build everything (or `targets`); raises BuildError when a step fails."""
+    root = root or project_root()
+    if not (root / "hypervisor").is_dir():
+        raise BuildError(f"{root} has no hypervisor/ folder: run lab from the lab checkout "
+                         "or set LAB_ROOT")
+    bdir = build_dir(root)
+    graph = write_graph(root, bdir)
+    cmd = [ninja_binary(), "-f", str(graph)] + (["-v"] if verbose else []) + (targets or [])
+    env = dict(os.environ, LAB_ROOT=str(root), LAB_BUILD_DIR=str(bdir))
+    try:
+        done = subprocess.run(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE if quiet else None,
+                              stderr=subprocess.STDOUT if quiet else None, text=True)
+    except FileNotFoundError:
+        raise BuildError("ninja is missing: pip install ninja (the lab's setup does)") from None
+    if done.returncode != 0:
+        if quiet and done.stdout:
+            sys.stderr.write(done.stdout)
+        raise BuildError("build failed: see the first error above (file:line)")
+    return Outputs(bdir)
+
+

@@ -1,0 +1,99 @@
+"""Run settings: defaults, a YAML machine profile, then command-line options, in that order."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError
+from .platforms import BACKENDS, PLATFORMS
+
+
+@dataclass
+class RunConfig:
+    platform: str = "auto"  # auto, qemu-kvm, qemu-tcg or bochs
+    backend: str = "auto"  # auto, vmx or svm
+    hypervisor: Path | None = None  # None: the reference hypervisor from `lab build`
+    guest: str | None = None  # a test guest's name (images/tests/NAME.c)
+    guest_kernel: Path | None = None  # any Multiboot guest kernel
+    guest_args: str = ""
+    memory: int = 128  # MiB of the emulated machine
+    guest_memory: int | None = None  # MiB of guest RAM (hypervisor's guest_mem=)
+    cpu: str | None = None  # override the emulated CPU model
+    append: str = ""  # extra hypervisor command-line words
+    timeout: float = 60.0  # seconds for the whole run, before platform scaling
+    timeout_scale: float = 1.0
+
+    def validate(self) -> RunConfig:
+        if self.platform not in ("auto", *PLATFORMS):
+            raise ConfigError(f"unknown platform '{self.platform}': use auto or one of "
+                              f"{', '.join(PLATFORMS)}")
+        if self.backend not in ("auto", *BACKENDS):
+            raise ConfigError(f"unknown backend '{self.backend}': use auto, vmx or svm")
+        if self.guest and self.guest_kernel:
+            raise ConfigError("give either guest (a test guest) or guest_kernel, not both")
+        if not 16 <= self.memory <= 4096:
+            raise ConfigError(f"memory {self.memory} MiB is out of range (16 to 4096)")
+        if self.guest_memory is not None and not 1 <= self.guest_memory < self.memory:
+            raise ConfigError(f"guest_memory {self.guest_memory} MiB must be at least 1 and "
+                              f"less than the machine's {self.memory} MiB")
+        if self.timeout <= 0 or self.timeout_scale <= 0:
+            raise ConfigError("timeout and timeout_scale must be positive")
+        return self
+
+
+_TYPES = {f.name: f.type for f in fields(RunConfig)}
+_PATHS = {"hypervisor", "guest_kernel"}
+_NUMBERS = {"memory": int, "guest_memory": int, "timeout": float, "timeout_scale": float}
+
+
+def _coerce(key: str, value, base: Path) -> object:
+    if value is None:
+        return None
+    if key in _PATHS:
+        if not isinstance(value, str):
+            raise ConfigError(f"'{key}' must be a path, got {value!r}")
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (base / p)
+    if key in _NUMBERS:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"'{key}' must be a number, got {value!r}")
+        if _NUMBERS[key] is int and value != int(value):
+            raise ConfigError(f"'{key}' must be a whole number, got {value!r}")
+        return _NUMBERS[key](value)
+    if not isinstance(value, str):
+        raise ConfigError(f"'{key}' must be text, got {value!r}")
+    return value
+
+
+def apply(cfg: RunConfig, values: dict, base: Path, origin: str) -> RunConfig:
+    for key, value in values.items():
+        if key not in _TYPES:
+            raise ConfigError(f"{origin}: unknown key '{key}' (known: {', '.join(_TYPES)})")
+        try:
+            setattr(cfg, key, _coerce(key, value, base))
+        except ConfigError as e:
+            raise ConfigError(f"{origin}: {e}") from None
+    return cfg
+
+
+def load_profile(path: Path, cfg: RunConfig | None = None) -> RunConfig:
+    """Read a YAML profile; relative paths in it are relative to the profile's folder."""
+    cfg = cfg or RunConfig()
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"profile {path} does not exist") from None
+    except OSError as e:
+        raise ConfigError(f"cannot read profile {path}: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or "invalid YAML"
+        raise ConfigError(f"profile {path}: {problem}{where}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"profile {path}: expected a mapping of keys to values at the top")
+    return apply(cfg, data, path.parent.resolve(), f"profile {path}")

@@ -1,0 +1,337 @@
+"""One emulated machine running a hypervisor: it owns the emulator process and its channels.
+
+The model is QEMU's own `QEMUMachine`: whoever starts a process owns it, a failed start raises
+an error carrying the command line and the emulator's output, and `close()` always reaps.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import shlex
+import signal
+import subprocess
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..contract import EndCode, LogSummary, parse_marker, summarize_log
+from ..errors import InfraError, LabError, StepTimeout
+from ..iso import Module
+from ..screen import Screen
+from .channel import Channel, deadline_left
+
+# How much slower than KVM a platform is; every step deadline is scaled by it.
+SLOWNESS = {"qemu-kvm": 1.0, "qemu-tcg": 3.0, "bochs": 4.0}
+END_GRACE = 10.0  # seconds a hypervisor has, after its end line, to stop the machine itself
+_PR_SET_PDEATHSIG = 1
+_LIVE: weakref.WeakSet[Machine] = weakref.WeakSet()
+
+
+@dataclass
+class MachineSpec:
+    """What to boot, where. Paths are host paths; the spec is the reproducible part of a run."""
+
+    platform: str  # qemu-kvm, qemu-tcg or bochs
+    backend: str  # the backend the platform was chosen for: vmx or svm
+    hypervisor: Path  # the 64-bit Multiboot ELF
+    cmdline: str = "backend=auto"
+    modules: list[Module] = field(default_factory=list)
+    memory_mib: int = 128
+    cpu: str | None = None  # None: the platform's model for the backend
+    timeout_scale: float = 1.0
+
+    def scaled(self, seconds: float) -> float:
+        return seconds * SLOWNESS.get(self.platform, 4.0) * self.timeout_scale
+
+
+class ConsoleMismatch(AssertionError):
+    """A wait saw its failure pattern, or the run ended before the pattern came."""
+
+
+@dataclass
+class RunResult:
+    """How one run ended, and everything recorded about it."""
+
+    platform: str
+    accel: str
+    cpu: str
+    backend: str  # the one the hypervisor reported, else the one asked for
+    stop: str  # end-line, guest-reset, emulator-exit, timeout, killed
+    end_code: int | None
+    end_reason: str | None
+    emulator_status: int | None
+    seconds: float
+    workdir: Path
+    command: list[str]
+    summary: LogSummary
+    screen: Screen | None = None
+    registers: str = ""
+    events: list[dict] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.end_code == EndCode.PASS
+
+    def describe(self) -> str:
+        if self.end_code is not None:
+            try:
+                word = EndCode(self.end_code).word
+            except ValueError:
+                word = self.end_reason or "?"
+            return f"ended with code {self.end_code} ({word})"
+        return {"guest-reset": "the machine reset (triple fault or reset request) without an "
+                               "end line",
+                "emulator-exit": f"the emulator exited (status {self.emulator_status}) "
+                                 "without an end line",
+                "timeout": "no end line before the deadline",
+                }.get(self.stop, self.stop)
+
+
+def _die_with_parent() -> None:
+    # If the lab is killed outright, the kernel kills the emulator too: nothing is orphaned.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def reap_all() -> None:
+    """Stop every machine still alive in this process (signal handlers and atexit)."""
+    for m in list(_LIVE):
+        m.close()
+
+
+class Machine:
+    """Common lifecycle; subclasses say how to start, stop and look at their emulator."""
+
+    accel = "none"
+
+    def __init__(self, spec: MachineSpec, workdir: Path,
+                 echo: Callable[[str, str], None] | None = None) -> None:
+        self.spec = spec
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        self._echo = echo  # called with (channel, line) as lines arrive, for live display
+        self.console = Channel("console", workdir / "console.log",
+                               on_line=(lambda line: echo("console", line)) if echo else None)
+        self.log = Channel("log", workdir / "hypervisor.log", on_line=self._log_line)
+        self.proc: subprocess.Popen | None = None
+        self.command: list[str] = []
+        self.events: list[dict] = []
+        self._ended = threading.Event()
+        self._end_line: str | None = None
+        self._started_at = 0.0
+        self._result: RunResult | None = None
+        self._closed = False
+
+    # -- subclass hooks -------------------------------------------------------------------
+    def _build_command(self) -> list[str]:
+        raise NotImplementedError
+
+    def _after_spawn(self, deadline: float) -> None:
+        """Connect control channels (QMP) once the process runs."""
+
+    def _poll_events(self, wait: float) -> str | None:
+        """Wait up to `wait` s for a machine event; return a stop word ('guest-reset', ...)."""
+        self.proc.wait(timeout=wait) if self.proc and wait > 0 else None
+        return None
+
+    def _collect(self, result: RunResult) -> None:
+        """Read the screen and registers of a stopped or ended machine."""
+
+    def _stop_emulator(self) -> None:
+        """Ask the emulator to quit (QMP quit, ...); close() kills it if it does not."""
+
+    @property
+    def cpu_model(self) -> str:
+        raise NotImplementedError
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self, timeout: float = 20.0) -> Machine:
+        if not self.spec.hypervisor.is_file():
+            raise LabError(f"hypervisor {self.spec.hypervisor} does not exist: run `lab build` "
+                           "or pass an existing file")
+        self.console.listen()
+        self.log.listen()
+        self.command = self._build_command()
+        (self.workdir / "command.txt").write_text(shlex.join(self.command) + "\n")
+        try:
+            self.proc = self._spawn()
+        except OSError as e:
+            raise InfraError(f"cannot start {self.command[0]}: {e.strerror}") from None
+        _LIVE.add(self)
+        self._started_at = time.monotonic()
+        deadline = time.monotonic() + timeout
+        try:
+            self._after_spawn(deadline)
+            self.console.accept(deadline_left(deadline))
+            self.log.accept(deadline_left(deadline))
+        except InfraError as e:
+            self._fail_start(str(e))
+        return self
+
+    def _popen_extra(self) -> dict:
+        return {"preexec_fn": _die_with_parent, "start_new_session": True}
+
+    def _spawn(self) -> subprocess.Popen:
+        with open(self.workdir / "emulator.out", "wb") as out:
+            return subprocess.Popen(self.command, cwd=self.workdir, stdin=subprocess.DEVNULL,
+                                    stdout=out, stderr=subprocess.STDOUT, **self._popen_extra())
+
+    def _fail_start(self, why: str) -> None:
+        status = self.proc.poll() if self.proc else None
+        tail = self.emulator_output().strip().splitlines()[-3:]
+        self.close()
+        said = f"; it said: {' | '.join(tail)}" if tail else ""
+        exited = f" (it exited with status {status})" if status is not None else ""
+        raise InfraError(f"{self.spec.platform}: {why}{exited}{said}")
+
+    def emulator_output(self) -> str:
+        try:
+            return (self.workdir / "emulator.out").read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def _log_line(self, line: str) -> None:
+        if self._echo:
+            self._echo("log", line)
+        mk = parse_marker(line)
+        if mk is not None and mk.verb == "end" and not self._ended.is_set():
+            self._end_line = line
+            self._ended.set()
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    # -- waiting --------------------------------------------------------------------------
+    def wait_for(self, pattern: str, timeout: float, failure: str | None = None,
+                 channel: str = "console") -> str:
+        """Wait for `pattern` (a regex) on a channel, at most `timeout` s (scaled).
+
+        Fails at once when `failure` appears, when the run ends, or when the machine stops.
+        """
+        ch = self.console if channel == "console" else self.log
+        patterns = [re.compile(pattern)]
+        if failure:
+            patterns.append(re.compile(failure))
+        deadline = time.monotonic() + self.spec.scaled(timeout)
+        while True:
+            idx = ch.expect(patterns, min(0.25, deadline_left(deadline)))
+            if idx == 0:
+                return ch.match.group(0) if ch.match else pattern
+            if idx == 1:
+                raise ConsoleMismatch(f"{channel}: saw failure pattern {failure!r}: "
+                                      f"{ch.match.group(0) if ch.match else ''}")
+            stopped = self._ended.is_set() or not self.running or idx == -2
+            if stopped:
+                if ch.expect(patterns[:1], 0.5) == 0:  # it may have come just before the end
+                    return ch.match.group(0) if ch.match else pattern
+                why = (f"the run ended ({self._end_line})" if self._ended.is_set()
+                       else "the machine stopped")
+                raise ConsoleMismatch(f"{channel}: {why} before {pattern!r} appeared")
+            if deadline_left(deadline) <= 0:
+                raise StepTimeout(f"{channel}: {pattern!r} did not appear within "
+                                  f"{self.spec.scaled(timeout):.0f} s")
+
+    def send(self, text: str) -> None:
+        """Type text on the guest console (COM1)."""
+        self.console.send(text)
+
+    def console_text(self) -> str:
+        return self.console.text()
+
+    def log_text(self) -> str:
+        return self.log.text()
+
+    def wait_end(self, timeout: float) -> RunResult:
+        """Wait for the run's end (end line, reset, exit or deadline) and collect its state."""
+        if self._result is not None:
+            return self._result
+        deadline = time.monotonic() + self.spec.scaled(timeout)
+        stop = None
+        while stop is None:
+            if self._ended.wait(0):
+                stop = "end-line"
+            elif not self.running:
+                stop = "emulator-exit"
+            elif deadline_left(deadline) <= 0:
+                stop = "timeout"
+            else:
+                stop = self._poll_events(min(0.25, deadline_left(deadline)))
+        if stop == "end-line":
+            self._await_own_stop()
+        self.log.wait_closed(0.5 if self.running else 2.0)
+        return self._finish(stop)
+
+    def _await_own_stop(self) -> None:
+        """After the end line, give the hypervisor its grace to stop the machine itself."""
+        deadline = time.monotonic() + END_GRACE * self.timeout_factor
+        while self.running and deadline_left(deadline) > 0:
+            if self._poll_events(min(0.25, deadline_left(deadline))) is not None:
+                return
+
+    @property
+    def timeout_factor(self) -> float:
+        return self.spec.scaled(1.0)
+
+    def _finish(self, stop: str) -> RunResult:
+        summary = summarize_log(self.log_text())
+        result = RunResult(
+            platform=self.spec.platform, accel=self.accel, cpu=self.cpu_model,
+            backend=summary.backend or self.spec.backend, stop=stop,
+            end_code=summary.end_code, end_reason=summary.end_reason,
+            emulator_status=self.proc.poll() if self.proc else None,
+            seconds=time.monotonic() - self._started_at, workdir=self.workdir,
+            command=self.command, summary=summary, events=self.events)
+        try:
+            self._collect(result)
+        except LabError as e:  # the verdict stands without the screen; say why it is missing
+            result.registers = result.registers or f"(not collected: {e})"
+        if result.screen is not None:
+            (self.workdir / "screen.txt").write_text(result.screen.dump() + "\n")
+        if result.registers:
+            (self.workdir / "registers.txt").write_text(result.registers + "\n")
+        self._result = result
+        self._stop_emulator()
+        return result
+
+    def screen(self) -> Screen:
+        """The text screen now."""
+        raise LabError(f"{self.spec.platform} cannot read the screen while running")
+
+    def power_off(self) -> None:
+        self._stop_emulator()
+        self.close()
+
+    def reset(self) -> None:
+        raise LabError(f"{self.spec.platform} has no reset; power off and start again")
+
+    def close(self) -> None:
+        """Stop the emulator and release everything; safe to call twice, never raises."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=5)
+            except (ProcessLookupError, subprocess.TimeoutExpired, PermissionError):
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait()
+        elif self.proc is not None:
+            self.proc.wait()
+        self.console.close()
+        self.log.close()
+        _LIVE.discard(self)
+
+    def __enter__(self) -> Machine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

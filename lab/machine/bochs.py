@@ -1,0 +1,190 @@
+"""Bochs driven through its built-in debugger on stdin/stdout, serial ports on loopback sockets.
+
+Measured here (Bochs 2.7): the debugger prompt `<bochs:N> ` comes on stdout, also through a
+pipe; SIGINT stops the simulation at a prompt; `writemem` saves the VGA text memory; `r`,
+`sreg` and `creg` print the registers; writing `Shutdown` to port 0x8900 ends the simulation.
+"""
+from __future__ import annotations
+
+import signal
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pexpect
+import pexpect.fdpexpect
+
+from ..errors import InfraError, LabError
+from ..iso import cached_iso
+from ..platforms import BOCHS, BOCHS_BIOS, BOCHS_VGABIOS, CPU_MODELS
+from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
+from .base import Machine, MachineSpec, RunResult
+from .channel import deadline_left
+
+PROMPT = r"<bochs:\d+> "
+IPS = 50_000_000  # with sync=none the TSC counts instructions; this sets emulated time
+
+
+def bochsrc(spec: MachineSpec, iso: Path, console_port: int, log_port: int) -> str:
+    cpu = spec.cpu or CPU_MODELS[("bochs", spec.backend)]
+    # reset_on_triple_fault=0: a triple fault stops the run instead of rebooting in a loop;
+    # ignore_bad_msrs=0: unknown MSRs #GP as on hardware (DESIGN.md).
+    return "\n".join([
+        f"megs: {spec.memory_mib}",
+        f"cpu: model={cpu}, count=1, ips={IPS}, reset_on_triple_fault=0, ignore_bad_msrs=0",
+        "clock: sync=none, time0=local",
+        f"romimage: file=/{BOCHS_BIOS}, options=fastboot",
+        f"vgaromimage: file=/{BOCHS_VGABIOS}",
+        f"ata1-master: type=cdrom, path={iso}, status=inserted",
+        "boot: cdrom",
+        f"com1: enabled=1, mode=socket-client, dev=127.0.0.1:{console_port}",
+        f"com2: enabled=1, mode=socket-client, dev=127.0.0.1:{log_port}",
+        "magic_break: enabled=1",
+        'display_library: rfb, options="timeout=0"',
+        "log: bochs.log",
+        "panic: action=fatal",
+        "error: action=report",
+        "speaker: enabled=0",
+        "",
+    ])
+
+
+class BochsMachine(Machine):
+    accel = "bochs"
+
+    def __init__(self, spec: MachineSpec, workdir: Path, iso_cache: Path,
+                 echo: Callable[[str, str], None] | None = None) -> None:
+        super().__init__(spec, workdir, echo)
+        self.iso_cache = iso_cache
+        self.dbg: pexpect.fdpexpect.fdspawn | None = None
+        self._out = None
+        self._at_prompt = False
+        self._screens = 0
+
+    @property
+    def cpu_model(self) -> str:
+        return self.spec.cpu or CPU_MODELS[("bochs", self.spec.backend)]
+
+    def _build_command(self) -> list[str]:
+        iso = cached_iso(self.iso_cache, self.spec.hypervisor, self.spec.cmdline,
+                         self.spec.modules)
+        rc = self.workdir / "bochsrc"
+        rc.write_text(bochsrc(self.spec, iso, self.console.port, self.log.port))
+        return [BOCHS, "-q", "-f", str(rc)]
+
+    def _spawn(self) -> subprocess.Popen:
+        # The debugger talks on stdout: keep it as a pipe and copy it to emulator.out.
+        return subprocess.Popen(self.command, cwd=self.workdir, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                **self._popen_extra())
+
+    def _after_spawn(self, deadline: float) -> None:
+        self._out = open(self.workdir / "emulator.out", "a")
+        self.dbg = pexpect.fdpexpect.fdspawn(self.proc.stdout.fileno(), encoding="utf-8",
+                                             codec_errors="replace", logfile=self._out)
+        self._wait_prompt(deadline_left(deadline), "start")
+        self._command("c")  # the debugger stops before the first instruction
+
+    def _wait_prompt(self, timeout: float, why: str) -> None:
+        try:
+            self.dbg.expect(PROMPT, timeout=timeout)
+        except pexpect.TIMEOUT:
+            raise InfraError(
+                f"Bochs' debugger gave no prompt ({why}) within {timeout:.0f} s") from None
+        except pexpect.EOF:
+            raise InfraError(f"Bochs exited ({why}); see bochs.log") from None
+        self._at_prompt = True
+
+    def _command(self, line: str) -> str:
+        """Run one debugger command at the prompt; return what it printed."""
+        self.proc.stdin.write(f"{line}\n".encode())
+        self.proc.stdin.flush()
+        self._at_prompt = False
+        if line in ("c", "quit"):
+            return ""
+        self._wait_prompt(30, line)
+        return self.dbg.before
+
+    def _break(self) -> None:
+        """Stop the simulation at a prompt (SIGINT), unless it is already stopped."""
+        if self._at_prompt:
+            return
+        if not self.running:
+            raise LabError("Bochs is not running")
+        try:  # a prompt may already be waiting (magic break)
+            self._wait_prompt(0.2, "check")
+            return
+        except InfraError:
+            pass
+        self.proc.send_signal(signal.SIGINT)
+        self._wait_prompt(30, "break")
+
+    def _poll_events(self, wait: float) -> str | None:
+        if self._at_prompt:
+            return "debugger-stop"
+        try:
+            self.dbg.expect(PROMPT, timeout=wait)
+        except pexpect.TIMEOUT:
+            return None
+        except pexpect.EOF:
+            self.proc.wait(timeout=5)
+            return None
+        self._at_prompt = True  # a magic break (end sequence) or a panic stopped it
+        return "debugger-stop"
+
+    def _save_screen(self) -> Screen:
+        self._screens += 1
+        path = self.workdir / f"vga-{self._screens}.bin"
+        self._command(f'writemem "{path}" {VGA_TEXT_BASE:#x} {VGA_TEXT_BYTES}')
+        try:
+            return Screen.from_bytes(path.read_bytes())
+        except (OSError, ValueError) as e:
+            raise LabError(f"Bochs did not save the screen: {e}") from None
+        finally:
+            path.unlink(missing_ok=True)
+
+    def screen(self) -> Screen:
+        was_running = not self._at_prompt
+        self._break()
+        try:
+            return self._save_screen()
+        finally:
+            if was_running:
+                self._command("c")
+
+    def _collect(self, result: RunResult) -> None:
+        if not self.running:
+            return
+        self._break()
+        result.screen = self._save_screen()
+        result.registers = "\n".join(self._command(c).strip() for c in ("r", "sreg", "creg"))
+
+    def _stop_emulator(self) -> None:
+        if not self.running:
+            return
+        if self._at_prompt:
+            # Let the end sequence finish (Shutdown port), else quit the debugger.
+            self._command("c")
+            try:
+                self.proc.wait(timeout=5 * self.timeout_factor)
+                return
+            except subprocess.TimeoutExpired:
+                self._break()
+        if self._at_prompt:
+            self._command("quit")
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def close(self) -> None:
+        super().close()
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+        if self.proc is not None:
+            for f in (self.proc.stdin, self.proc.stdout):
+                try:
+                    f and f.close()
+                except OSError:
+                    pass

@@ -1,0 +1,155 @@
+"""QEMU (KVM or TCG) driven over QMP (`qemu.qmp`) with its serial ports on loopback sockets."""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from qemu.qmp import QMPError
+from qemu.qmp.legacy import QEMUMonitorProtocol
+
+from ..errors import InfraError, LabError
+from ..platforms import CPU_MODELS, QEMU
+from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
+from .base import Machine, MachineSpec, RunResult
+from .channel import deadline_left
+
+
+def qemu_command(spec: MachineSpec, kernel32: Path, console_port: int, log_port: int,
+                 qmp_path: Path) -> list[str]:
+    """The QEMU command line for a spec (CONTRACT.md section 1)."""
+    accel = "kvm" if spec.platform == "qemu-kvm" else "tcg"
+    cpu = spec.cpu or CPU_MODELS[(spec.platform, spec.backend)]
+    cmd = [QEMU, "-machine", "pc", "-accel", accel, "-cpu", cpu, "-m", str(spec.memory_mib),
+           "-nodefaults", "-vga", "std", "-display", "none", "-no-reboot", "-no-shutdown",
+           "-chardev", f"socket,id=com1,host=127.0.0.1,port={console_port}",
+           "-serial", "chardev:com1",
+           "-chardev", f"socket,id=com2,host=127.0.0.1,port={log_port}",
+           "-serial", "chardev:com2",
+           "-chardev", f"socket,id=qmp,path={qmp_path}",
+           "-mon", "chardev=qmp,mode=control",
+           "-kernel", str(kernel32), "-append", spec.cmdline]
+    if spec.modules:
+        # QEMU separates modules with commas, so a comma inside a string is doubled.
+        mods = [f"{m.path} {m.string}".replace(",", ",,") for m in spec.modules]
+        cmd += ["-initrd", ",".join(mods)]
+    return cmd
+
+
+class QemuMachine(Machine):
+    def __init__(self, spec: MachineSpec, workdir: Path, kernel32: Path,
+                 echo: Callable[[str, str], None] | None = None) -> None:
+        super().__init__(spec, workdir, echo)
+        self.kernel32 = kernel32
+        self.accel = "kvm" if spec.platform == "qemu-kvm" else "tcg"
+        # A short relative path: unix socket paths are limited to 108 bytes.
+        self.qmp_path = workdir / "qmp.sock"
+        self.qmp: QEMUMonitorProtocol | None = None
+        self._events_file = workdir / "qmp-events.jsonl"
+
+    @property
+    def cpu_model(self) -> str:
+        return self.spec.cpu or CPU_MODELS[(self.spec.platform, self.spec.backend)]
+
+    def _build_command(self) -> list[str]:
+        if not self.kernel32.is_file():
+            raise LabError(f"{self.kernel32} does not exist: run `lab build`")
+        self.qmp = QEMUMonitorProtocol(str(self.qmp_path), server=True)
+        return qemu_command(self.spec, self.kernel32, self.console.port, self.log.port,
+                            self.qmp_path)
+
+    def _after_spawn(self, deadline: float) -> None:
+        try:
+            self.qmp.accept(timeout=deadline_left(deadline))
+        except (QMPError, OSError, TimeoutError) as e:
+            raise InfraError(f"QEMU did not connect its QMP monitor ({type(e).__name__})") from None
+        self.qmp.settimeout(30)
+
+    def _record(self, event: dict) -> None:
+        self.events.append(event)
+        with open(self._events_file, "a") as f:
+            f.write(json.dumps(event) + "\n")
+
+    def _poll_events(self, wait: float) -> str | None:
+        if self.qmp is None:
+            return None
+        try:
+            event = self.qmp.pull_event(wait=float(wait)) if wait > 0 else self.qmp.pull_event()
+        except (TimeoutError, QMPError, OSError, EOFError):
+            return None
+        if event is None:
+            return None
+        self._record(event)
+        if event.get("event") == "SHUTDOWN":
+            reason = event.get("data", {}).get("reason", "")
+            # With -no-reboot a reset (triple fault included) arrives as SHUTDOWN guest-reset.
+            return "guest-reset" if reason == "guest-reset" else "shutdown"
+        return None
+
+    def hmp(self, command: str) -> str:
+        """A human monitor command (`info registers`, ...)."""
+        if self.qmp is None or not self.running:
+            raise LabError("QEMU is not running")
+        try:
+            return self.qmp.cmd("human-monitor-command", **{"command-line": command})
+        except (QMPError, OSError) as e:
+            raise LabError(f"QMP {command!r} failed: {e}") from None
+
+    def qmp_cmd(self, name: str, **args):
+        if self.qmp is None or not self.running:
+            raise LabError("QEMU is not running")
+        try:
+            return self.qmp.cmd(name, **args)
+        except (QMPError, OSError) as e:
+            raise LabError(f"QMP {name} failed: {e}") from None
+
+    def screen(self) -> Screen:
+        path = self.workdir / f"vga-{time.monotonic_ns()}.bin"
+        self.qmp_cmd("pmemsave", val=VGA_TEXT_BASE, size=VGA_TEXT_BYTES, filename=str(path))
+        try:
+            return Screen.from_bytes(path.read_bytes())
+        finally:
+            path.unlink(missing_ok=True)
+
+    def screendump(self, png: Path) -> Path:
+        self.qmp_cmd("screendump", filename=str(png), format="png")
+        return png
+
+    def send_key(self, keys: list[str]) -> None:
+        """Press keys together (QMP send-key with qcodes such as 'shift', 'a', 'ret')."""
+        self.qmp_cmd("send-key", keys=[{"type": "qcode", "data": k} for k in keys])
+
+    def reset(self) -> None:
+        self.qmp_cmd("system_reset")
+
+    def _collect(self, result: RunResult) -> None:
+        if not self.running:
+            return
+        # The machine is paused (-no-shutdown) or still running: read it as it is now.
+        result.screen = self.screen()
+        result.registers = self.hmp("info registers")
+        try:
+            self.screendump(self.workdir / "screen.png")
+        except LabError:
+            pass
+
+    def _stop_emulator(self) -> None:
+        if self.qmp is not None and self.running:
+            try:
+                self.qmp.cmd("quit")
+            except (QMPError, OSError, EOFError):
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except Exception:
+                pass
+
+    def close(self) -> None:
+        super().close()
+        if self.qmp is not None:
+            try:
+                self.qmp.close()
+            except Exception:
+                pass
+            self.qmp = None

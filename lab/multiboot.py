@@ -1,0 +1,49 @@
+"""Checks on a kernel file before it is booted, so a wrong file is a one-line error."""
+from __future__ import annotations
+
+import struct
+import subprocess
+from pathlib import Path
+
+from .errors import LabError
+
+MB1_MAGIC = 0x1BADB002
+MB1_SEARCH = 8192  # the header must lie in the first 8 KiB, 4-byte aligned (Multiboot 0.6.96, 3.1)
+ELF_MAGIC = b"\x7fELF"
+
+
+def check_multiboot(path: Path, what: str = "kernel") -> int:
+    """Return the ELF class (32 or 64) of a Multiboot 1 kernel; raise LabError otherwise."""
+    try:
+        head = path.read_bytes()[:MB1_SEARCH]
+    except FileNotFoundError:
+        raise LabError(f"{what} {path} does not exist") from None
+    except IsADirectoryError:
+        raise LabError(f"{what} {path} is a folder, not a kernel file") from None
+    except OSError as e:
+        raise LabError(f"cannot read {what} {path}: {e.strerror}") from None
+    for off in range(0, len(head) - 11, 4):
+        magic, flags, checksum = struct.unpack_from("<III", head, off)
+        if magic == MB1_MAGIC and (magic + flags + checksum) & 0xFFFFFFFF == 0:
+            break
+    else:
+        raise LabError(f"{what} {path} is not a Multiboot kernel (no valid header in its "
+                       "first 8 KiB)")
+    if head[:4] != ELF_MAGIC:
+        if flags & (1 << 16):  # the a.out kludge: loadable without ELF headers
+            return 32
+        raise LabError(f"{what} {path} is neither an ELF nor a Multiboot a.out-kludge image")
+    return {1: 32, 2: 64}.get(head[4], 0)
+
+
+def qemu_kernel(path: Path, workdir: Path) -> Path:
+    """QEMU's -kernel refuses 64-bit ELFs (DESIGN.md): give it an elf32-i386 copy."""
+    if check_multiboot(path, "hypervisor") == 32:
+        return path
+    out = workdir / "hypervisor32.elf"
+    done = subprocess.run(["objcopy", "-O", "elf32-i386", str(path), str(out)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise LabError(f"objcopy could not make a 32-bit copy of {path}: "
+                       f"{done.stderr.strip().splitlines()[-1:]}")
+    return out

@@ -1,0 +1,66 @@
+/* CPU identification through CPUID (SDM Vol 2A "CPUID", APM Vol 3 appendix E). */
+#include "cpu.h"
+#include "lib.h"
+#include "x86.h"
+
+struct cpu_info boot_cpu;
+
+void cpu_identify(void)
+{
+	struct cpu_info *c = &boot_cpu;
+	u32 a, b, cx, d;
+
+	/* Leaf 0: highest basic leaf and the vendor string in EBX, EDX, ECX order. */
+	cpuid(0, 0, &c->max_leaf, &b, &cx, &d);
+	memcpy(c->vendor + 0, &b, 4);
+	memcpy(c->vendor + 4, &d, 4);
+	memcpy(c->vendor + 8, &cx, 4);
+	c->vendor[12] = '\0';
+
+	/* Leaf 1 EAX: family, model, stepping with their extended fields. */
+	cpuid(1, 0, &a, &b, &cx, &d);
+	c->stepping = a & 0xf;
+	c->family = (a >> 8) & 0xf;
+	c->model = (a >> 4) & 0xf;
+	if (c->family == 0xf)
+		c->family += (a >> 20) & 0xff;
+	if (c->family == 0x6 || c->family >= 0xf)
+		c->model |= ((a >> 16) & 0xf) << 4;
+
+	cpuid(0x80000000, 0, &c->max_ext_leaf, &b, &cx, &d);
+	if (c->max_ext_leaf >= 0x80000004) {
+		u32 *brand = (u32 *)c->brand;
+		char *p = c->brand;
+
+		for (u32 leaf = 0x80000002; leaf <= 0x80000004; leaf++, brand += 4)
+			cpuid(leaf, 0, &brand[0], &brand[1], &brand[2], &brand[3]);
+		c->brand[48] = '\0';
+		while (*p == ' ')
+			p++;
+		memmove(c->brand, p, strlen(p) + 1);
+		for (p = c->brand + strlen(c->brand); p > c->brand && p[-1] == ' ';)
+			*--p = '\0';
+	} else {
+		memcpy(c->brand, "(no brand string)", 18);
+	}
+}
+
+bool cpu_has_vmx(void)
+{
+	u32 a, b, c, d;
+
+	if (boot_cpu.max_leaf < 1)
+		return false;
+	cpuid(1, 0, &a, &b, &c, &d);
+	return c & CPUID_1_ECX_VMX;
+}
+
+bool cpu_has_svm(void)
+{
+	u32 a, b, c, d;
+
+	if (boot_cpu.max_ext_leaf < 0x80000001)
+		return false;
+	cpuid(0x80000001, 0, &a, &b, &c, &d);
+	return c & CPUID_80000001_ECX_SVM;
+}

@@ -1,0 +1,20 @@
+/* Identification of the CPU we run on (CPUID, SDM Vol 2A / APM Vol 3 appendix E). */
+#ifndef CPU_H
+#define CPU_H
+
+#include "types.h"
+
+struct cpu_info {
+	char vendor[13];
+	char brand[49];
+	u32 max_leaf, max_ext_leaf;
+	u32 family, model, stepping;
+};
+
+extern struct cpu_info boot_cpu;
+
+void cpu_identify(void);
+bool cpu_has_vmx(void);
+bool cpu_has_svm(void);
+
+#endif

@@ -1,0 +1,13 @@
+/* Physical page allocator over the multiboot memory map. */
+#ifndef MEM_H
+#define MEM_H
+
+#include "multiboot.h"
+#include "types.h"
+
+void mem_init(const struct multiboot_info *mbi);
+/* One zeroed 4 KiB page, identity mapped; 0 when memory is exhausted. */
+u64 page_alloc(void);
+u64 mem_free_bytes(void);
+
+#endif

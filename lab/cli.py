@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .build import build, project_root
+from .build import build
 from .config import RunConfig, apply, load_profile
 from .errors import LabError
 from .machine import RunResult, reap_all

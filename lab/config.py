@@ -38,7 +38,7 @@ class RunConfig:
         if self.guest_memory is not None and not 1 <= self.guest_memory < self.memory:
             raise ConfigError(f"guest_memory {self.guest_memory} MiB must be at least 1 and "
                               f"less than the machine's {self.memory} MiB")
-        if self.timeout <= 0 or self.timeout_scale <= 0:
+        if not (self.timeout > 0 and self.timeout_scale > 0):  # also refuses NaN
             raise ConfigError("timeout and timeout_scale must be positive")
         return self
 
@@ -59,7 +59,7 @@ def _coerce(key: str, value, base: Path) -> object:
     if key in _NUMBERS:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"'{key}' must be a number, got {value!r}")
-        if _NUMBERS[key] is int and value != int(value):
+        if _NUMBERS[key] is int and isinstance(value, float) and not value.is_integer():
             raise ConfigError(f"'{key}' must be a whole number, got {value!r}")
         return _NUMBERS[key](value)
     if not isinstance(value, str):
@@ -87,6 +87,8 @@ def load_profile(path: Path, cfg: RunConfig | None = None) -> RunConfig:
         raise ConfigError(f"profile {path} does not exist") from None
     except OSError as e:
         raise ConfigError(f"cannot read profile {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"profile {path} is not UTF-8 text") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

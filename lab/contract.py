@@ -60,6 +60,7 @@ class LogSummary:
     novirt: str | None = None
     end_code: int | None = None
     end_reason: str | None = None
+    ended_seen: bool = False
 
     @property
     def ended(self) -> bool:
@@ -81,9 +82,10 @@ def summarize_log(text: str) -> LogSummary:
                 s.asids = int(mk.args["asids"])
         elif mk.verb == "novirt":
             s.novirt = mk.args.get("msg", "")
-        elif mk.verb == "end" and s.end_code is None:
+        elif mk.verb == "end" and not s.ended_seen:
+            s.ended_seen = True
             code = mk.args.get("code", "")
-            s.end_code = int(code) if code.isdigit() else None
+            s.end_code = int(code) if code.isdigit() else None  # a malformed code: no verdict
             s.end_reason = mk.args.get("reason")
     return s
 

@@ -12,8 +12,12 @@ MB1_SEARCH = 8192  # the header must lie in the first 8 KiB, 4-byte aligned (Mul
 ELF_MAGIC = b"\x7fELF"
 
 
-def check_multiboot(path: Path, what: str = "kernel") -> int:
-    """Return the ELF class (32 or 64) of a Multiboot 1 kernel; raise LabError otherwise."""
+def check_multiboot(path: Path, what: str = "kernel", need_mmap: bool = False) -> int:
+    """Return the ELF class (32 or 64) of a Multiboot 1 kernel; raise LabError otherwise.
+
+    `need_mmap`: the header must request the memory map (flags bit 1), as CONTRACT.md 1
+    asks of a hypervisor.
+    """
     try:
         head = path.read_bytes()[:MB1_SEARCH]
     except FileNotFoundError:
@@ -29,21 +33,25 @@ def check_multiboot(path: Path, what: str = "kernel") -> int:
     else:
         raise LabError(f"{what} {path} is not a Multiboot kernel (no valid header in its "
                        "first 8 KiB)")
+    if need_mmap and not flags & (1 << 1):
+        raise LabError(f"{what} {path} does not request the memory map (Multiboot flags bit 1)")
     if head[:4] != ELF_MAGIC:
         if flags & (1 << 16):  # the a.out kludge: loadable without ELF headers
             return 32
         raise LabError(f"{what} {path} is neither an ELF nor a Multiboot a.out-kludge image")
-    return {1: 32, 2: 64}.get(head[4], 0)
+    if len(head) < 5 or head[4] not in (1, 2):
+        raise LabError(f"{what} {path} is an ELF of unknown class")
+    return 32 if head[4] == 1 else 64
 
 
 def qemu_kernel(path: Path, workdir: Path) -> Path:
     """QEMU's -kernel refuses 64-bit ELFs (DESIGN.md): give it an elf32-i386 copy."""
-    if check_multiboot(path, "hypervisor") == 32:
+    if check_multiboot(path, "hypervisor", need_mmap=True) == 32:
         return path
     out = workdir / "hypervisor32.elf"
     done = subprocess.run(["objcopy", "-O", "elf32-i386", str(path), str(out)],
                           capture_output=True, text=True)
     if done.returncode != 0:
-        raise LabError(f"objcopy could not make a 32-bit copy of {path}: "
-                       f"{done.stderr.strip().splitlines()[-1:]}")
+        said = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise LabError(f"objcopy could not make a 32-bit copy of {path}: {said}")
     return out

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .build import Outputs, build_dir, project_root
 from .config import RunConfig
@@ -48,15 +48,15 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
     cfg.validate()
     root = project_root()
     outputs = outputs or Outputs(build_dir(root))
-    platform, backend = choose(platforms if platforms is not None else detect(),
-                               None if cfg.platform == "auto" else cfg.platform, cfg.backend)
     if cfg.hypervisor is not None:
         hypervisor = cfg.hypervisor.resolve()
-        check_multiboot(hypervisor, "hypervisor")
+        check_multiboot(hypervisor, "hypervisor", need_mmap=True)
     else:
         hypervisor = outputs.hypervisor
         if not hypervisor.is_file():
             raise LabError(f"the reference hypervisor is not built ({hypervisor}): run `lab build`")
+    platform, backend = choose(platforms if platforms is not None else detect(),
+                               None if cfg.platform == "auto" else cfg.platform, cfg.backend)
     modules = []
     if cfg.guest:
         guest = outputs.test_guest(cfg.guest)

@@ -263,6 +263,8 @@ class Machine:
                 stop = self._poll_events(min(0.25, deadline_left(deadline)))
         if stop == "end-line":
             self._await_own_stop()
+        elif stop != "timeout" and self._ended.wait(2.0):
+            stop = "end-line"  # the machine stopped a moment before the log pump read the line
         self.log.wait_closed(0.5 if self.running else 2.0)
         return self._finish(stop)
 

@@ -1,0 +1,129 @@
+"""Fixtures shared by the scenarios (the grader) and the lab's unit tests."""
+from __future__ import annotations
+
+import fcntl
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lab.build import Outputs, build, build_dir, project_root
+from lab.config import RunConfig
+from lab.errors import BuildError, LabError
+from lab.grading import not_gradable
+from lab.machine import Machine, reap_all
+from lab.platforms import Platform, detect
+from lab.runner import prepare
+
+pytest_plugins = ["lab.pytest_plugin"]
+
+# Where each backend can run, in the order scenarios try them.
+TARGETS = [("bochs", "vmx"), ("qemu-tcg", "svm"), ("bochs", "svm"),
+           ("qemu-kvm", "vmx"), ("qemu-kvm", "svm")]
+
+
+def target_id(t: tuple[str, str]) -> str:
+    return f"{t[0]}-{t[1]}"
+
+
+@pytest.fixture(scope="session")
+def lab_outputs() -> Outputs:
+    """Build once per session (under a lock: pytest-xdist workers share the build folder)."""
+    root = project_root()
+    bdir = build_dir(root)
+    bdir.mkdir(parents=True, exist_ok=True)
+    with open(bdir / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return build(root, quiet=True)
+        except BuildError as e:
+            raise BuildError(f"the build broke: {e}") from None
+
+
+@pytest.fixture(scope="session")
+def host_platforms() -> list[Platform]:
+    return detect()
+
+
+def require(platforms: list[Platform], platform: str, backend: str) -> Platform:
+    """Skip as 'not gradable here' when this host cannot run the backend on the platform."""
+    p = {p.name: p for p in platforms}[platform]
+    if not p.can(backend):
+        not_gradable(f"{platform} cannot run {backend} here: {p.backends[backend].why}")
+    return p
+
+
+def reproduce_command(cfg: RunConfig) -> str:
+    words = ["lab", "run", "--platform", cfg.platform, "--backend", cfg.backend]
+    for flag, value in (("--hypervisor", cfg.hypervisor), ("--guest", cfg.guest),
+                        ("--guest-kernel", cfg.guest_kernel), ("--guest-args", cfg.guest_args),
+                        ("--cpu", cfg.cpu), ("--append", cfg.append)):
+        if value:
+            words += [flag, str(value)]
+    return shlex.join(words)
+
+
+@pytest.fixture
+def boot(request, lab_outputs, host_platforms, record_property):
+    """Start a machine: boot(platform, backend, guest=..., cpu=..., append=...)."""
+    machines: list[tuple[Machine, RunConfig]] = []
+    opts = request.config
+
+    def start(platform: str, backend: str, **settings) -> Machine:
+        require(host_platforms, platform, backend)
+        cfg = RunConfig(platform=platform, backend=backend,
+                        hypervisor=opts.getoption("--hypervisor"),
+                        timeout_scale=opts.getoption("--timeout-scale"), **settings)
+        record_property("platform", platform)
+        record_property("backend", backend)
+        record_property("reproduce", reproduce_command(cfg))
+        try:
+            prep = prepare(cfg, outputs=lab_outputs, platforms=host_platforms,
+                           label=request.node.name[:40].replace("/", "_"))
+        except LabError as e:
+            pytest.fail(f"bad scenario input: {e}")
+        m = prep.machine()
+        machines.append((m, cfg))
+        m.start(timeout=prep.spec.scaled(10))
+        return m
+
+    yield start
+    failed = any(getattr(request.node, f"rep_{w}", None) is not None and
+                 getattr(request.node, f"rep_{w}").failed for w in ("setup", "call"))
+    for m, _cfg in machines:
+        try:
+            if failed:
+                _keep_bundle(request, m, record_property)
+            if failed and opts.getoption("--keep-alive") and m.running:
+                input(f"\nmachine kept alive for inspection ({m.workdir}); press Enter to end ")
+        finally:
+            m.close()
+            if not failed and not opts.getoption("--keep-runs"):
+                shutil.rmtree(m.workdir, ignore_errors=True)
+
+
+def _keep_bundle(request, m: Machine, record_property) -> None:
+    """A failed scenario keeps everything of its run in the report's bundle folder."""
+    try:
+        m.wait_end(0.01)  # not waiting for anything: collect screen and registers now
+    except LabError as e:
+        (m.workdir / "collect-error.txt").write_text(f"{e}\n")
+    dest = Path(request.config.getoption("--report-dir")) / "bundles" / _safe(request.node.nodeid)
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    m.close()
+    shutil.copytree(m.workdir, dest, ignore=shutil.ignore_patterns("*.sock", "*.iso"))
+    props = dict(request.node.user_properties)
+    if "reproduce" in props:
+        (dest / "reproduce.txt").write_text(props["reproduce"] + "\n")
+    record_property("bundle", str(dest.resolve()))
+
+
+def _safe(nodeid: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in nodeid)[-120:]
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    reap_all()  # nothing a scenario started outlives the suite, whatever happened

@@ -1,0 +1,57 @@
+"""The lab's pytest plugin: options, the grader, and the report files."""
+from __future__ import annotations
+
+import platform as pyplatform
+import time
+from pathlib import Path
+
+import pytest
+
+from .grading import Grader
+from .report import write_html, write_json
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("lab", "nested-virtualization lab")
+    g.addoption("--hypervisor", type=Path, default=None,
+                help="grade this hypervisor ELF instead of the reference one")
+    g.addoption("--timeout-scale", type=float, default=1.0,
+                help="multiply every step deadline (a slow runner)")
+    g.addoption("--keep-runs", action="store_true",
+                help="keep the run folders of passing scenarios too")
+    g.addoption("--report-dir", type=Path, default=Path("reports"),
+                help="where grade.json, grade.html, junit.xml and failure bundles go")
+    g.addoption("--keep-alive", action="store_true",
+                help="when a scenario fails, keep its machine running for inspection "
+                     "until Enter is pressed (use with -x and -s)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    grader = Grader()
+    config.pluginmanager.register(grader, "lab-grader")
+    config.stash_grader = grader  # type: ignore[attr-defined]
+    report_dir = config.getoption("--report-dir")
+    if not getattr(config.option, "xmlpath", None) and not hasattr(config, "workerinput"):
+        config.option.xmlpath = str(report_dir / "junit.xml")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    grader: Grader = config.stash_grader  # type: ignore[attr-defined]
+    if not grader.results or hasattr(config, "workerinput"):
+        return
+    tr = terminalreporter
+    tr.section("grade")
+    for line in grader.table():
+        tr.write_line(line)
+    width = max(len(r.nodeid) for r in grader.results.values())
+    for r in grader.results.values():
+        where = f"{r.platform}/{r.backend}" if r.platform else "-"
+        note = f"  {r.message}" if r.outcome != "passed" and r.message else ""
+        tr.write_line(f"  {r.nodeid:<{width}}  {where:<15} {r.outcome}{note}")
+    report_dir: Path = config.getoption("--report-dir")
+    extra = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "host": pyplatform.node(),
+             "hypervisor": str(config.getoption("--hypervisor") or "reference")}
+    write_json(grader, report_dir / "grade.json", extra)
+    write_html(grader, report_dir / "grade.html", extra)
+    tr.write_line(f"reports: {report_dir}/grade.json, grade.html, junit.xml")

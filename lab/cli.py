@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import argparse
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
 from . import __version__
-from .build import build
+from .build import build, project_root
 from .config import RunConfig, apply, load_profile
 from .errors import LabError
+from .interactive import attach_console, free_port, gdb_script
 from .machine import RunResult, reap_all
 from .platforms import BACKENDS, detect
-from .runner import run
+from .runner import Prepared, prepare, run
+from .team import team_hypervisor
 
 
 def _echo(channel: str, line: str) -> None:
@@ -52,13 +55,53 @@ def _config(a: argparse.Namespace) -> RunConfig:
     return apply(cfg, given, Path.cwd(), "option").validate()
 
 
-def cmd_run(a: argparse.Namespace) -> int:
+def _prepare(a: argparse.Namespace) -> tuple[RunConfig, Prepared]:
     cfg = _config(a)
-    if not a.no_build and cfg.hypervisor is None:
+    if not a.no_build:
         build(quiet=True)
-    r = run(cfg, echo=None if a.quiet else _echo)
+    return cfg, prepare(cfg)
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    cfg, prep = _prepare(a)
+    timeout = cfg.timeout
+    if a.gdb:
+        if prep.spec.platform == "bochs":
+            raise LabError("--gdb needs a QEMU platform; Bochs has its own debugger")
+        prep.spec.gdb_port = free_port()
+        script = gdb_script(prep.workdir, prep.spec.hypervisor, prep.spec.gdb_port)
+        print(f"waiting for gdb: gdb -x {script}  (the run has no deadline now)", flush=True)
+        timeout = 24 * 3600.0
+    with prep.machine(None if a.quiet else _echo) as m:
+        m.start(timeout=prep.spec.scaled(10))
+        r = m.wait_end(timeout)
     print(describe_run(r))
     return 0 if r.passed else 1
+
+
+def cmd_console(a: argparse.Namespace) -> int:
+    _, prep = _prepare(a)
+    print(f"guest console; Ctrl-] q leaves, Ctrl-] l shows the hypervisor log "
+          f"(all of it: {prep.workdir}/hypervisor.log)", flush=True)
+    with prep.machine() as m:
+        m.start(timeout=prep.spec.scaled(10))
+        attach_console(m)
+        r = m.wait_end(0.01) if m.running else m.wait_end(5)
+    print(describe_run(r))
+    return 0
+
+
+def cmd_grade(a: argparse.Namespace) -> int:
+    """pytest scenarios/ with the grader's options; the table comes from the plugin."""
+    args = [sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider",
+            "--timeout-scale", str(a.timeout_scale), "--report-dir", str(a.report_dir.resolve())]
+    if a.hypervisor is not None:
+        args += ["--hypervisor", str(team_hypervisor(a.hypervisor))]
+    if a.milestone:
+        args += ["-m", a.milestone]
+    if a.jobs != "1":
+        args += ["-n", a.jobs]
+    return subprocess.call(args, cwd=project_root())
 
 
 def cmd_demo(a: argparse.Namespace) -> int:
@@ -79,19 +122,7 @@ def cmd_demo(a: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="lab", description=__doc__)
-    ap.add_argument("--version", action="version", version=f"lab {__version__}")
-    sub = ap.add_subparsers(dest="command", required=True)
-
-    b = sub.add_parser("build", help="build the hypervisor and the guest images")
-    b.add_argument("-v", "--verbose", action="store_true", help="show every command")
-    b.set_defaults(func=cmd_build)
-
-    p = sub.add_parser("platforms", help="which platforms can run VMX and SVM here, and why")
-    p.set_defaults(func=cmd_platforms)
-
-    r = sub.add_parser("run", help="boot the hypervisor (and a guest) and wait for the end")
+def add_run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--profile", type=Path, help="a YAML machine profile")
     r.add_argument("--platform", help="auto, qemu-kvm, qemu-tcg or bochs")
     r.add_argument("--backend", help="auto, vmx or svm")
@@ -106,8 +137,39 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--timeout", type=float, help="seconds for the run (scaled by platform)")
     r.add_argument("--timeout-scale", type=float, help="multiply every deadline")
     r.add_argument("--no-build", action="store_true", help="do not rebuild first")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="lab", description=__doc__)
+    ap.add_argument("--version", action="version", version=f"lab {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build the hypervisor and the guest images")
+    b.add_argument("-v", "--verbose", action="store_true", help="show every command")
+    b.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("platforms", help="which platforms can run VMX and SVM here, and why")
+    p.set_defaults(func=cmd_platforms)
+
+    r = sub.add_parser("run", help="boot the hypervisor (and a guest) and wait for the end")
+    add_run_options(r)
     r.add_argument("-q", "--quiet", action="store_true", help="do not show the channels live")
+    r.add_argument("--gdb", action="store_true",
+                   help="QEMU: wait for gdb before the first instruction (prints how)")
     r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("console", help="boot and attach this terminal to the guest console")
+    add_run_options(c)
+    c.set_defaults(func=cmd_console)
+
+    g = sub.add_parser("grade", help="run the graded scenarios and print the grade table")
+    g.add_argument("--hypervisor", type=Path,
+                   help="a team's hypervisor ELF, or a team folder with lab-team.yaml")
+    g.add_argument("-m", "--milestone", help="only this milestone (m1 ... m6)")
+    g.add_argument("--timeout-scale", type=float, default=1.0)
+    g.add_argument("--report-dir", type=Path, default=Path("reports"))
+    g.add_argument("-n", "--jobs", default="1", help="parallel workers (pytest-xdist)")
+    g.set_defaults(func=cmd_grade)
 
     d = sub.add_parser("demo", help="build and boot the reference hypervisor everywhere")
     d.add_argument("--timeout-scale", type=float, default=1.0)

@@ -43,6 +43,7 @@ class MachineSpec:
     memory_mib: int = 128
     cpu: str | None = None  # None: the platform's model for the backend
     timeout_scale: float = 1.0
+    gdb_port: int | None = None  # QEMU: wait for gdb on this port before the first instruction
 
     def scaled(self, seconds: float) -> float:
         return seconds * SLOWNESS.get(self.platform, 4.0) * self.timeout_scale

@@ -30,6 +30,7 @@ class Channel:
         self.name = name
         self.log_path = log_path
         self._on_line = on_line
+        self.tee: Callable[[bytes], None] | None = None  # raw bytes as they come (lab console)
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._conn: socket.socket | None = None
         self._pump: threading.Thread | None = None
@@ -76,6 +77,8 @@ class Channel:
                 if not data:
                     break
                 log.write(data)
+                if self.tee is not None:
+                    self.tee(data)
                 try:
                     os.write(self._wfd, data)
                 except BlockingIOError:  # no one reads: the log file still has it all

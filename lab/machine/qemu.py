@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +32,8 @@ def qemu_command(spec: MachineSpec, kernel32: Path, console_port: int, log_port:
            "-chardev", f"socket,id=qmp,path={qmp_path}",
            "-mon", "chardev=qmp,mode=control",
            "-kernel", str(kernel32), "-append", spec.cmdline]
+    if spec.gdb_port is not None:
+        cmd += ["-gdb", f"tcp:127.0.0.1:{spec.gdb_port}", "-S"]
     if spec.modules:
         # QEMU separates modules with commas, so a comma inside a string is doubled.
         mods = [f"{m.path} {m.string}".replace(",", ",,") for m in spec.modules]
@@ -43,8 +47,9 @@ class QemuMachine(Machine):
         super().__init__(spec, workdir, echo)
         self.kernel32 = kernel32
         self.accel = "kvm" if spec.platform == "qemu-kvm" else "tcg"
-        # A short relative path: unix socket paths are limited to 108 bytes.
-        self.qmp_path = workdir / "qmp.sock"
+        # Unix socket paths are limited to 108 bytes, and run folders can be deep.
+        self._sockdir = Path(tempfile.mkdtemp(prefix="lab-qmp-"))
+        self.qmp_path = self._sockdir / "qmp.sock"
         self.qmp: QEMUMonitorProtocol | None = None
         self._events_file = workdir / "qmp-events.jsonl"
 
@@ -55,7 +60,10 @@ class QemuMachine(Machine):
     def _build_command(self) -> list[str]:
         if not self.kernel32.is_file():
             raise LabError(f"{self.kernel32} does not exist: run `lab build`")
-        self.qmp = QEMUMonitorProtocol(str(self.qmp_path), server=True)
+        try:
+            self.qmp = QEMUMonitorProtocol(str(self.qmp_path), server=True)
+        except (QMPError, OSError) as e:
+            raise InfraError(f"cannot open the QMP socket {self.qmp_path}: {e}") from None
         return qemu_command(self.spec, self.kernel32, self.console.port, self.log.port,
                             self.qmp_path)
 
@@ -153,3 +161,4 @@ class QemuMachine(Machine):
             except Exception:
                 pass
             self.qmp = None
+        shutil.rmtree(self._sockdir, ignore_errors=True)

@@ -1,0 +1,79 @@
+"""Interactive use: the guest console on the terminal, and waiting for gdb."""
+from __future__ import annotations
+
+import os
+import select
+import socket
+import sys
+import termios
+import tty
+from pathlib import Path
+
+from .errors import LabError
+from .machine import Machine
+
+ESCAPE = b"\x1d"  # Ctrl-], as telnet and QEMU's monitor mux use
+
+
+def attach_console(m: Machine) -> None:
+    """Raw terminal on the guest console until the run ends or Ctrl-] q is typed.
+
+    Ctrl-] l shows the last lines of the hypervisor log; Ctrl-] Ctrl-] sends a Ctrl-].
+    """
+    if not sys.stdin.isatty():
+        raise LabError("lab console needs a terminal on standard input")
+    out = sys.stdout.buffer
+    m.console.tee = lambda data: (out.write(data.replace(b"\n", b"\r\n")), out.flush())
+    out.write(m.console_text().replace("\n", "\r\n").encode())
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    tty.setraw(fd)
+    escaped = False
+    try:
+        while m.running and not m.console.eof:
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if not ready:
+                continue
+            data = os.read(fd, 1024)
+            for byte in (data[i:i + 1] for i in range(len(data))):
+                if escaped:
+                    escaped = False
+                    if byte in (b"q", b"Q"):
+                        return
+                    if byte in (b"l", b"L"):
+                        tail = m.log_text().splitlines()[-20:]
+                        out.write(("\r\n--- hypervisor log ---\r\n" + "\r\n".join(tail) +
+                                   "\r\n---\r\n").encode())
+                        out.flush()
+                        continue
+                    if byte != ESCAPE:
+                        continue
+                elif byte == ESCAPE:
+                    escaped = True
+                    continue
+                m.send(byte.decode("latin-1"))
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        m.console.tee = None
+        out.write(b"\r\n")
+        out.flush()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gdb_script(workdir: Path, elf: Path, port: int) -> Path:
+    """A gdb script that loads the hypervisor's symbols and connects to QEMU's gdbstub."""
+    path = workdir / "gdbinit"
+    path.write_text("\n".join([
+        f"file {elf}",
+        "set architecture i386:x86-64",
+        f"target remote 127.0.0.1:{port}",
+        "# The hypervisor starts in 32-bit mode; break in 64-bit code, e.g.:",
+        "break hv_main",
+        "",
+    ]))
+    return path

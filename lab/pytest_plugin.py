@@ -28,6 +28,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "grade(milestone, points, title): a graded scenario")
     grader = Grader()
     config.pluginmanager.register(grader, "lab-grader")
     config.stash_grader = grader  # type: ignore[attr-defined]

@@ -72,12 +72,17 @@ class RunResult:
     screen: Screen | None = None
     registers: str = ""
     events: list[dict] = field(default_factory=list)
+    note: str = ""  # what the emulator itself said about the stop (a Bochs panic)
 
     @property
     def passed(self) -> bool:
         return self.end_code == EndCode.PASS
 
     def describe(self) -> str:
+        text = self._describe()
+        return f"{text} ({self.note})" if self.note else text
+
+    def _describe(self) -> str:
         if self.end_code is not None:
             try:
                 word = EndCode(self.end_code).word
@@ -125,6 +130,7 @@ class Machine:
         self._end_line: str | None = None
         self._started_at = 0.0
         self._result: RunResult | None = None
+        self._stop_event: str | None = None  # a stop seen while waiting for something else
         self._closed = False
 
     # -- subclass hooks -------------------------------------------------------------------
@@ -136,7 +142,11 @@ class Machine:
 
     def _poll_events(self, wait: float) -> str | None:
         """Wait up to `wait` s for a machine event; return a stop word ('guest-reset', ...)."""
-        self.proc.wait(timeout=wait) if self.proc and wait > 0 else None
+        if self.proc is not None and wait > 0:
+            try:
+                self.proc.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                pass
         return None
 
     def _collect(self, result: RunResult) -> None:
@@ -226,12 +236,13 @@ class Machine:
             if idx == 1:
                 raise ConsoleMismatch(f"{channel}: saw failure pattern {failure!r}: "
                                       f"{ch.match.group(0) if ch.match else ''}")
-            stopped = self._ended.is_set() or not self.running or idx == -2
+            stopped = (self._ended.is_set() or not self.running or idx == -2
+                       or self._machine_stopped())
             if stopped:
                 if ch.expect(patterns[:1], 0.5) == 0:  # it may have come just before the end
                     return ch.match.group(0) if ch.match else pattern
                 why = (f"the run ended ({self._end_line})" if self._ended.is_set()
-                       else "the machine stopped")
+                       else f"the machine stopped ({self._stop_event or 'exited'})")
                 raise ConsoleMismatch(f"{channel}: {why} before {pattern!r} appeared")
             if deadline_left(deadline) <= 0:
                 raise StepTimeout(f"{channel}: {pattern!r} did not appear within "
@@ -252,7 +263,7 @@ class Machine:
         if self._result is not None:
             return self._result
         deadline = time.monotonic() + self.spec.scaled(timeout)
-        stop = None
+        stop = self._stop_event
         while stop is None:
             if self._ended.wait(0):
                 stop = "end-line"
@@ -268,6 +279,12 @@ class Machine:
             stop = "end-line"  # the machine stopped a moment before the log pump read the line
         self.log.wait_closed(0.5 if self.running else 2.0)
         return self._finish(stop)
+
+    def _machine_stopped(self) -> bool:
+        """Poll the emulator's events without waiting; remember a stop for wait_end."""
+        if self._stop_event is None:
+            self._stop_event = self._poll_events(0)
+        return self._stop_event is not None
 
     def _await_own_stop(self) -> None:
         """After the end line, give the hypervisor its grace to stop the machine itself."""

@@ -6,6 +6,7 @@ pipe; SIGINT stops the simulation at a prompt; `writemem` saves the VGA text mem
 """
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 from collections.abc import Callable
@@ -47,6 +48,31 @@ def bochsrc(spec: MachineSpec, iso: Path, console_port: int, log_port: int) -> s
         "speaker: enabled=0",
         "",
     ])
+
+
+def panic_message(log: Path) -> str:
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return ""
+    found = re.findall(r">>PANIC<< (.*)", text)
+    return f"Bochs panic: {found[-1].strip()}" if found else ""
+
+
+def panic_registers(log: Path) -> str:
+    """The last CPU state dump (`| EAX=...` lines) Bochs wrote to its log on a panic."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    block: list[str] = []
+    for line in reversed(lines):
+        _, bar, rest = line.partition("] | ")
+        if bar:
+            block.append(rest)
+        elif block:
+            break
+    return "\n".join(reversed(block))
 
 
 class BochsMachine(Machine):
@@ -154,6 +180,10 @@ class BochsMachine(Machine):
 
     def _collect(self, result: RunResult) -> None:
         if not self.running:
+            # Bochs ended on a panic (a triple fault included): its log holds the CPU state,
+            # but the screen is gone with the process.
+            result.registers = panic_registers(self.workdir / "bochs.log")
+            result.note = panic_message(self.workdir / "bochs.log")
             return
         self._break()
         result.screen = self._save_screen()

@@ -1,0 +1,121 @@
+"""The grader run as teams and graders run it, on deliberately broken hypervisors.
+
+These start emulators (through a nested pytest), so they take some seconds each.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = """.section .multiboot
+.align 4
+.long 0x1BADB002, 0x3, -(0x1BADB002 + 0x3)
+.text
+.globl _start
+.code32
+_start:
+"""
+# An IDT with limit 0 turns the breakpoint into a triple fault at once.
+TRIPLE_FAULT = HEADER + "  lidt idtr\n  int3\nidtr:\n  .word 0\n  .long 0\n"
+HANG = HEADER + "  cli\n1: hlt\n  jmp 1b\n"
+
+
+def assemble(source: str, out: Path) -> Path:
+    src = out.with_suffix(".S")
+    src.write_text(source)
+    obj = out.with_suffix(".o")
+    subprocess.run(["gcc", "-m32", "-c", str(src), "-o", str(obj)], check=True)
+    subprocess.run(["ld", "-m", "elf_i386", "-Ttext=0x100000", "-o", str(out), str(obj)],
+                   check=True)
+    return out
+
+
+def emulators_under(folder: Path) -> list[int]:
+    """Emulator processes whose working folder is inside `folder` (each run has its own)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            exe = os.readlink(proc / "exe")
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if ("qemu-system" in exe or "bochs" in exe) and cwd.startswith(str(folder)):
+            found.append(int(proc.name))
+    return found
+
+
+def grader(tmp: Path, hypervisor: Path, *args: str) -> subprocess.Popen:
+    env = dict(os.environ, LAB_BUILD_DIR=str(tmp / "build"))
+    return subprocess.Popen(
+        [sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider",
+         "--hypervisor", str(hypervisor), "--report-dir", str(tmp / "reports"), *args],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+
+
+def wait_for_emulator(folder: Path, proc: subprocess.Popen, deadline_s: float) -> list[int]:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        pids = emulators_under(folder)
+        if pids:
+            return pids
+        time.sleep(0.1)  # polling /proc: there is no event for "a process appeared"
+    pytest.fail("no emulator started under the grader")
+
+
+def test_triple_faulting_hypervisor_gets_bundles_and_a_correct_table(tmp_path):
+    hv = assemble(TRIPLE_FAULT, tmp_path / "broken.elf")
+    p = grader(tmp_path, hv, "-n", "2", "-k", "builds or boots_and_logs")
+    out, _ = p.communicate(timeout=600)
+    assert p.returncode == 1, out
+    assert ("m1 Structure setup: builds, boots, enables      1.00     1.60  "
+            "1 passed, 3 failed, 2 not-gradable") in out, out
+    report = json.loads((tmp_path / "reports" / "grade.json").read_text())
+    failed = [s for s in report["scenarios"] if s["outcome"] == "failed"]
+    assert {(s["platform"], s["backend"]) for s in failed} == {
+        ("bochs", "vmx"), ("qemu-tcg", "svm"), ("bochs", "svm")}
+    for s in failed:
+        bundle = Path(s["bundle"])
+        for name in ("command.txt", "console.log", "hypervisor.log", "registers.txt",
+                     "reproduce.txt"):
+            assert (bundle / name).is_file(), f"{bundle} lacks {name}"
+        assert "EIP=00100007" in (bundle / "registers.txt").read_text().replace(
+            "RIP=0000000000100007", "EIP=00100007"), s["nodeid"]
+        assert f"--hypervisor {hv}" in (bundle / "reproduce.txt").read_text()
+        if s["platform"] == "qemu-tcg":  # QEMU keeps the machine: screen as text and PNG
+            assert (bundle / "screen.txt").is_file() and (bundle / "screen.png").is_file()
+            assert (bundle / "qmp-events.jsonl").read_text().count('"guest-reset"') == 1
+    html = (tmp_path / "reports" / "grade.html").read_text()
+    assert "data:image/png;base64," in html
+    assert (tmp_path / "reports" / "junit.xml").read_text().count("<failure") == 3
+    assert emulators_under(tmp_path) == []
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "sigkill"])
+def test_no_emulator_survives_an_interrupted_grader(tmp_path, how):
+    hv = assemble(HANG, tmp_path / "hang.elf")
+    p = grader(tmp_path, hv, "-n", "2", "-k", "boots_and_logs")
+    try:
+        wait_for_emulator(tmp_path, p, 120)
+        os.killpg(p.pid, how) if how == signal.SIGKILL else p.send_signal(how)
+        p.communicate(timeout=60)
+        # The lab reaps on SIGINT; on SIGKILL the kernel kills the emulators (PDEATHSIG).
+        deadline = time.monotonic() + 10
+        while emulators_under(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert emulators_under(tmp_path) == []
+    finally:
+        for pid in emulators_under(tmp_path):
+            os.kill(pid, signal.SIGKILL)
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)

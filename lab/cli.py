@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, bench
 from .build import build, project_root
 from .config import RunConfig, apply, load_profile
 from .errors import LabError
@@ -139,6 +139,35 @@ def add_run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--no-build", action="store_true", help="do not rebuild first")
 
 
+def cmd_bench(a: argparse.Namespace) -> int:
+    """Run the exit-cost guest on every platform here; write and compare the figures."""
+    out = build(quiet=True)
+    results: dict[str, dict[str, int]] = {}
+    for p in detect():
+        for b in BACKENDS:
+            if not p.can(b):
+                continue
+            r = run(RunConfig(platform=p.name, backend=b, guest="exitcost",
+                              timeout_scale=a.timeout_scale))
+            figures = bench.parse_bench((r.workdir / "console.log").read_text())
+            if not r.passed or not figures:
+                raise LabError(f"exitcost on {p.name}/{b}: {r.describe()}; see {r.workdir}")
+            exact = "exact" if p.name in bench.DETERMINISTIC else "timing, varies"
+            print(f"{p.name}/{b} ({exact}): " +
+                  ", ".join(f"{k}={v}" for k, v in figures.items()))
+            results[f"{p.name}-{b}"] = figures
+    latest = out.build / "bench" / "exitcost.json"
+    bench.save(latest, results)
+    baseline = project_root() / "bench" / "exitcost-baseline.json"
+    for change in bench.compare(bench.load(baseline), results):
+        print("  " + change.describe())
+    if a.save:
+        bench.save(baseline, results, note="lab bench --save")
+        print(f"baseline saved: {baseline}")
+    print(f"results: {latest}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="lab", description=__doc__)
     ap.add_argument("--version", action="version", version=f"lab {__version__}")
@@ -170,6 +199,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--report-dir", type=Path, default=Path("reports"))
     g.add_argument("-n", "--jobs", default="1", help="parallel workers (pytest-xdist)")
     g.set_defaults(func=cmd_grade)
+
+    be = sub.add_parser("bench", help="exit-cost figures per platform, against the baseline")
+    be.add_argument("--save", action="store_true", help="make these figures the baseline")
+    be.add_argument("--timeout-scale", type=float, default=1.0)
+    be.set_defaults(func=cmd_bench)
 
     d = sub.add_parser("demo", help="build and boot the reference hypervisor everywhere")
     d.add_argument("--timeout-scale", type=float, default=1.0)

@@ -1,0 +1,59 @@
+"""Benchmarks: figures a guest prints as `BENCH key=value`, written to a results file and
+compared with a committed baseline. They are not timed tests: under Bochs with
+`clock: sync=none` the TSC counts instructions, so its figures are exact and repeatable.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH_LINE = re.compile(r"^BENCH (\w+)=(\d+)\s*$", re.M)
+DETERMINISTIC = {"bochs"}  # platforms whose figures repeat exactly
+
+
+def parse_bench(console: str) -> dict[str, int]:
+    return {k: int(v) for k, v in BENCH_LINE.findall(console)}
+
+
+@dataclass(frozen=True)
+class Change:
+    key: str
+    before: int | None
+    after: int
+
+    @property
+    def ratio(self) -> float | None:
+        return self.after / self.before if self.before else None
+
+    def describe(self) -> str:
+        if self.before is None:
+            return f"{self.key}: {self.after} (new)"
+        pct = (self.ratio - 1) * 100
+        return f"{self.key}: {self.before} -> {self.after} ({pct:+.1f}%)"
+
+
+def compare(baseline: dict[str, dict[str, int]], results: dict[str, dict[str, int]]
+            ) -> list[Change]:
+    """Every figure in `results` against the same target's figure in `baseline`."""
+    changes = []
+    for target, figures in sorted(results.items()):
+        for key, value in sorted(figures.items()):
+            changes.append(Change(f"{target} {key}", baseline.get(target, {}).get(key), value))
+    return changes
+
+
+def load(path: Path) -> dict[str, dict[str, int]]:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    return data.get("results", {})
+
+
+def save(path: Path, results: dict[str, dict[str, int]], note: str = "") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M:%S"), "note": note,
+                                "results": results}, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,22 @@
+from lab.bench import Change, compare, load, parse_bench, save
+
+
+def test_parse_bench_reads_only_whole_bench_lines():
+    console = "hello\nBENCH cpuid_cycles=812\nBENCH pio_cycles=1290\nnot BENCH x=1\nBENCH y=z\n"
+    assert parse_bench(console) == {"cpuid_cycles": 812, "pio_cycles": 1290}
+
+
+def test_compare_gives_each_figure_against_its_targets_baseline():
+    changes = compare({"bochs-vmx": {"cpuid_cycles": 800}},
+                      {"bochs-vmx": {"cpuid_cycles": 880, "pio_cycles": 5}})
+    assert changes == [Change("bochs-vmx cpuid_cycles", 800, 880),
+                       Change("bochs-vmx pio_cycles", None, 5)]
+    assert changes[0].describe() == "bochs-vmx cpuid_cycles: 800 -> 880 (+10.0%)"
+    assert changes[1].describe() == "bochs-vmx pio_cycles: 5 (new)"
+
+
+def test_save_then_load_round_trips_and_a_missing_baseline_is_empty(tmp_path):
+    path = tmp_path / "b" / "base.json"
+    assert load(path) == {}
+    save(path, {"qemu-tcg-svm": {"cpuid_cycles": 3}})
+    assert load(path) == {"qemu-tcg-svm": {"cpuid_cycles": 3}}

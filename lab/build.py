@@ -17,10 +17,14 @@ from .errors import BuildError
 
 COMMON = ("-std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector "
           "-fno-asynchronous-unwind-tables -mgeneral-regs-only -Wall -Wextra")
-HV_CFLAGS = f"{COMMON} -m64 -fno-omit-frame-pointer -mno-red-zone -Ihypervisor/include"
+HV_CFLAGS = (f"{COMMON} -m64 -fno-omit-frame-pointer -mno-red-zone -Ihypervisor/include "
+             "-Ihypervisor/devices")
 GUEST_CFLAGS = f"{COMMON} -m32 -march=i686 -Iimages/lib"
 HV_LDFLAGS = "-m elf_x86_64 -nostdlib -static -n -z max-page-size=0x1000"
 GUEST_LDFLAGS = "-m elf_i386 -nostdlib -static -n -z max-page-size=0x1000"
+# Device models are unit-tested on the host, with the sanitizers watching.
+HOST_TEST_CFLAGS = ("-std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined "
+                    "-Ihypervisor/include -Ihypervisor/devices")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,9 @@ class Outputs:
     @property
     def iso(self) -> Path:
         return self.build / "hypervisor" / "hypervisor.iso"
+
+    def host_test(self, name: str) -> Path:
+        return self.build / "host-tests" / name
 
     def test_guest(self, name: str) -> Path:
         return self.build / "images" / "tests" / f"{name}.elf"
@@ -91,6 +98,11 @@ def ninja_file(root: Path, build: Path) -> str:
         "rule elf32",
         "  command = objcopy -O elf32-i386 $in $out",
         "  description = OBJCOPY $out",
+        "rule hostcc",
+        "  command = gcc $cflags -MMD -MF $out.d -o $out $in",
+        "  depfile = $out.d",
+        "  deps = gcc",
+        "  description = HOSTCC $out",
         "rule iso",
         f"  command = {py} -m lab.iso $in $out",
         "  description = ISO $out",
@@ -123,6 +135,12 @@ def ninja_file(root: Path, build: Path) -> str:
         out += [f"build {b}/images/tests/{main.stem}.elf: link {' '.join(objs + lib_objs)}"
                 " | images/lib/link.ld",
                 f"  ldflags = {GUEST_LDFLAGS}", "  script = images/lib/link.ld"]
+    devices = _sources(root / "hypervisor" / "devices", root)
+    host_tests = root / "hypervisor" / "tests"
+    for test in sorted(host_tests.glob("test_*.c")) if host_tests.is_dir() else []:
+        rel = test.relative_to(root).as_posix()
+        out += [f"build {b}/host-tests/{test.stem}: hostcc {rel} {' '.join(devices)}",
+                f"  cflags = {HOST_TEST_CFLAGS}"]
     out.append("")
     return "\n".join(out)
 

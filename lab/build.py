@@ -20,6 +20,9 @@ COMMON = ("-std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protect
 HV_CFLAGS = (f"{COMMON} -m64 -fno-omit-frame-pointer -mno-red-zone -Ihypervisor/include "
              "-Ihypervisor/devices")
 GUEST_CFLAGS = f"{COMMON} -m32 -march=i686 -Iimages/lib"
+OS_CFLAGS = f"{COMMON} -m32 -march=i686 -Iimages/os/include"
+OS_USER_CFLAGS = f"{OS_CFLAGS} -Iimages/os/user/lib"
+OS_DISK_MIB = 16
 HV_LDFLAGS = "-m elf_x86_64 -nostdlib -static -n -z max-page-size=0x1000"
 GUEST_LDFLAGS = "-m elf_i386 -nostdlib -static -n -z max-page-size=0x1000"
 # Device models are unit-tested on the host, with the sanitizers watching.
@@ -47,6 +50,14 @@ class Outputs:
 
     def host_test(self, name: str) -> Path:
         return self.build / "host-tests" / name
+
+    @property
+    def os_kernel(self) -> Path:
+        return self.build / "images" / "os" / "kernel.elf"
+
+    @property
+    def os_disk(self) -> Path:
+        return self.build / "images" / "os" / "disk.img"
 
     def test_guest(self, name: str) -> Path:
         return self.build / "images" / "tests" / f"{name}.elf"
@@ -103,6 +114,9 @@ def ninja_file(root: Path, build: Path) -> str:
         "  depfile = $out.d",
         "  deps = gcc",
         "  description = HOSTCC $out",
+        "rule mkdisk",
+        f"  command = {py} images/os/mkdisk.py $out --size-mib {OS_DISK_MIB} $files",
+        "  description = DISK $out",
         "rule iso",
         f"  command = {py} -m lab.iso $in $out",
         "  description = ISO $out",
@@ -135,6 +149,7 @@ def ninja_file(root: Path, build: Path) -> str:
         out += [f"build {b}/images/tests/{main.stem}.elf: link {' '.join(objs + lib_objs)}"
                 " | images/lib/link.ld",
                 f"  ldflags = {GUEST_LDFLAGS}", "  script = images/lib/link.ld"]
+    out += _teaching_os(root, b)
     devices = _sources(root / "hypervisor" / "devices", root)
     host_tests = root / "hypervisor" / "tests"
     for test in sorted(host_tests.glob("test_*.c")) if host_tests.is_dir() else []:
@@ -143,6 +158,41 @@ def ninja_file(root: Path, build: Path) -> str:
                 f"  cflags = {HOST_TEST_CFLAGS}"]
     out.append("")
     return "\n".join(out)
+
+
+def _teaching_os(root: Path, b: str) -> list[str]:
+    """images/os: the kernel, the user programs, and a disk image holding them."""
+    os_dir = root / "images" / "os"
+    if not (os_dir / "kernel").is_dir():
+        return []
+    out, kobjs = [], []
+    for src in _sources(os_dir / "kernel", root):
+        kobjs.append(_obj(b, src))
+        out += [f"build {kobjs[-1]}: cc {src}", f"  cflags = {OS_CFLAGS}"]
+    if not kobjs:
+        return []
+    out += [f"build {b}/images/os/kernel.elf: link {' '.join(kobjs)} | images/os/kernel/link.ld",
+            f"  ldflags = {GUEST_LDFLAGS}", "  script = images/os/kernel/link.ld"]
+    ulib = []
+    for src in _sources(os_dir / "user" / "lib", root):
+        ulib.append(_obj(b, src))
+        out += [f"build {ulib[-1]}: cc {src}", f"  cflags = {OS_USER_CFLAGS}"]
+    files, deps = [], []
+    for prog in sorted((os_dir / "user").glob("*.c")):
+        rel = prog.relative_to(root).as_posix()
+        elf = f"{b}/images/os/user/{prog.stem}.elf"
+        out += [f"build {_obj(b, rel)}: cc {rel}", f"  cflags = {OS_USER_CFLAGS}",
+                f"build {elf}: link {_obj(b, rel)} {' '.join(ulib)} | images/os/user/link.ld",
+                f"  ldflags = {GUEST_LDFLAGS}", "  script = images/os/user/link.ld"]
+        files.append(f"--file /bin/{prog.stem}={elf}")
+        deps.append(elf)
+    if (os_dir / "README.txt").is_file():
+        files.append("--file /README.txt=images/os/README.txt")
+        deps.append("images/os/README.txt")
+    if (os_dir / "mkdisk.py").is_file():
+        out += [f"build {b}/images/os/disk.img: mkdisk {' '.join(deps)} | images/os/mkdisk.py",
+                f"  files = {' '.join(files)}"]
+    return out
 
 
 def write_graph(root: Path, build: Path) -> Path:

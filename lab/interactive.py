@@ -30,7 +30,7 @@ def attach_console(m: Machine) -> None:
     tty.setraw(fd)
     escaped = False
     try:
-        while m.running and not m.console.eof:
+        while m.running and not m.console.eof and not m.ended:
             ready, _, _ = select.select([fd], [], [], 0.2)
             if not ready:
                 continue

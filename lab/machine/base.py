@@ -214,6 +214,11 @@ class Machine:
             self._ended.set()
 
     @property
+    def ended(self) -> bool:
+        """The hypervisor wrote its end line."""
+        return self._ended.is_set()
+
+    @property
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 

@@ -13,6 +13,7 @@
 #include "multiboot.h"
 #include "run_end.h"
 #include "virt.h"
+#include "vm.h"
 
 #define HV_NAME "reference-hv"
 
@@ -50,10 +51,30 @@ static void selftest(const char *what)
 	panic("selftest=%s did not fault", what);
 }
 
+/* Milestone 2: build the VM, load the guest into it, and run it to the end. */
+static __noreturn void run_guest(const struct virt_ops *ops, const struct multiboot_info *mbi,
+				 const struct hv_config *cfg)
+{
+	static struct vm vm;
+	struct vcpu_boot boot;
+	const char *why = NULL;
+
+	if (!ops->vcpu_init || !ops->run)
+		panic("the %s backend cannot run guests yet", ops->name);
+	vm_create(&vm, ops, cfg->guest_mem_mib);
+	platform_init(&vm);
+	if (!guest_load(&vm, mbi, &boot))
+		run_end(END_CONFIG);
+	if (!ops->vcpu_init(&vm.vcpu, &boot, &why))
+		panic("setting up the vCPU failed: %s", why);
+	vm_run(&vm);
+}
+
 void hv_main(void)
 {
 	const struct multiboot_info *mbi = (const void *)(u64)boot_mbi;
 	const char *cmdline = "";
+	const struct virt_ops *ops;
 	struct hv_config cfg;
 	bool has_guest;
 
@@ -78,12 +99,10 @@ void hv_main(void)
 		run_end(END_CONFIG);
 	selftest(cfg.selftest);
 
-	virt_init(cfg.backend);
+	ops = virt_init(cfg.backend);
 
-	if (has_guest) {
-		log_printf("guest: running a guest comes with milestone 2; not supported yet\n");
-		run_end(END_CONFIG);
-	}
+	if (has_guest)
+		run_guest(ops, mbi, &cfg);
 	log_printf("no guest module: the milestone 1 self-check passed\n");
 	run_end(END_PASS);
 }

@@ -11,7 +11,7 @@
 #include "mem.h"
 
 #define MAX_RANGES 32
-#define MAX_EXCLUDED (16 + 2 * 16)
+#define MAX_EXCLUDED (16 + 2 * 16 + 16) /* + contiguous blocks */
 #define MAPPED_LIMIT 0x100000000ULL /* identity mapped by boot/entry.S */
 #define LOW_LIMIT 0x100000ULL       /* BIOS, VGA and option ROMs live below */
 
@@ -176,6 +176,51 @@ u64 page_alloc(void)
 		cur_next = page + PAGE_SIZE;
 		memset((void *)page, 0, PAGE_SIZE);
 		return page;
+	}
+	return 0;
+}
+
+/* Does [start, end) meet an excluded range? */
+static bool excluded_overlap(u64 start, u64 end)
+{
+	for (int j = 0; j < nr_excluded; j++)
+		if (excluded[j].start < end && start < excluded[j].end)
+			return true;
+	return false;
+}
+
+/*
+ * Contiguous blocks come from the top of the highest range that fits, so that
+ * page_alloc, which climbs from the bottom, keeps its small pages together. A block
+ * handed out becomes an excluded range, which page_alloc then steps over.
+ */
+u64 pages_alloc_contig(u64 npages, u64 align)
+{
+	u64 size = npages * PAGE_SIZE;
+
+	if (align < PAGE_SIZE)
+		align = PAGE_SIZE;
+	for (int i = nr_free - 1; i >= cur; i--) {
+		u64 low = i == cur ? cur_next : free_ranges[i].start;
+		u64 end = free_ranges[i].end;
+
+		while (end >= low + size) {
+			u64 start = ALIGN_DOWN(end - size, align);
+
+			if (start < low)
+				break;
+			if (!excluded_overlap(start, start + size)) {
+				exclude(start, size);
+				sort_excluded();
+				memset((void *)start, 0, size);
+				return start;
+			}
+			/* Retry below the lowest excluded range that meets the block. */
+			for (int j = 0; j < nr_excluded; j++)
+				if (excluded[j].start < start + size && start < excluded[j].end &&
+				    excluded[j].start < end)
+					end = excluded[j].start;
+		}
 	}
 	return 0;
 }

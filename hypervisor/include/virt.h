@@ -1,13 +1,15 @@
 /*
  * The one interface between the vendor-neutral core and a virtualization backend,
  * in the manner of BitVisor's struct vmctl_func and Hypervisor-101's HardwareVt.
- * Nothing outside vmx/ and svm/ names a VMCS field, VMCB offset or vendor MSR.
+ * Nothing outside vmx/ and svm/ names a field or offset of a backend's control
+ * structure, or a vendor MSR.
  */
 #ifndef VIRT_H
 #define VIRT_H
 
 #include "cmdline.h"
 #include "types.h"
+#include "vcpu.h"
 
 struct virt_ops {
 	const char *name; /* "vmx" or "svm": the marker's backend= word */
@@ -17,7 +19,21 @@ struct virt_ops {
 	bool (*enable)(const char **why);
 	/* Writes the marker's words after backend=, e.g. "features=npt asids=16". */
 	void (*report_features)(char *buf, size_t size);
-	/* milestone 2: vcpu_init(), run() returning a vendor-neutral struct vm_exit */
+
+	/* Milestone 2: one guest CPU. */
+	u32 hypercall_insn; /* CONTRACT.md 6, leaf 0x40000001: 1 = vmcall, 2 = vmmcall */
+	/* Sets up the guest state for the boot state; every port and the listed MSRs exit. */
+	bool (*vcpu_init)(struct vcpu *v, const struct vcpu_boot *boot, const char **why);
+	/* Enters the guest and returns with the exit record filled. */
+	void (*run)(struct vcpu *v, struct vm_exit *exit);
+	u64 (*read_reg)(struct vcpu *v, enum vreg r);
+	void (*write_reg)(struct vcpu *v, enum vreg r, u64 value);
+	/* Queues an exception for the next entry. */
+	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error, u32 error_code);
+	/* Nested page table entry formats (EPT and NPT differ); the core walks the tables. */
+	u64 (*npt_leaf)(u64 hpa, unsigned perms, bool large_2m);
+	u64 (*npt_table)(u64 hpa);
+	/* Milestone 3: interrupt injection and windows come here. */
 };
 
 extern const struct virt_ops vmx_ops;

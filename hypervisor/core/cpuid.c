@@ -1,0 +1,60 @@
+/*
+ * CPUID as the guest sees it: the host's answers (SDM Vol 2A "CPUID", APM Vol 3
+ * appendix E), except that the guest learns of the hypervisor (CONTRACT.md 6) and does
+ * not see what it cannot use: VMX and SVM (no nesting), the local APIC (not
+ * emulated), MONITOR/MWAIT, and the performance-monitoring and SVM leaves.
+ */
+#include "exits.h"
+#include "lib.h"
+#include "x86.h"
+
+#define CPUID_HV_BASE 0x40000000
+#define CPUID_HV_HYPERCALL 0x40000001
+#define CPUID_HV_LAST 0x400000ff
+#define CPUID_PERFMON 0x0000000a
+#define CPUID_SVM 0x8000000a
+
+#define CPUID_1_ECX_MONITOR BIT(3)
+#define CPUID_1_ECX_X2APIC BIT(21)
+#define CPUID_1_ECX_OSXSAVE BIT(27)
+#define CPUID_1_ECX_HYPERVISOR BIT(31)
+#define CPUID_1_EDX_APIC BIT(9)
+#define X86_CR4_OSXSAVE BIT(18)
+
+static const char hv_signature[12] = "NestedLabHV"; /* with its NUL: 12 bytes */
+
+bool handle_cpuid(struct vcpu *v, struct vm_exit *e)
+{
+	u32 leaf = v->regs.rax, sub = v->regs.rcx, a = 0, b = 0, c = 0, d = 0;
+
+	if (leaf >= CPUID_HV_BASE && leaf <= CPUID_HV_LAST) {
+		if (leaf == CPUID_HV_BASE) {
+			a = CPUID_HV_HYPERCALL;
+			memcpy(&b, hv_signature, 4);
+			memcpy(&c, hv_signature + 4, 4);
+			memcpy(&d, hv_signature + 8, 4);
+		} else if (leaf == CPUID_HV_HYPERCALL) {
+			a = v->vm->ops->hypercall_insn;
+		}
+	} else if (leaf != CPUID_PERFMON && leaf != CPUID_SVM) {
+		cpuid(leaf, sub, &a, &b, &c, &d);
+	}
+	if (leaf == 1) {
+		c |= CPUID_1_ECX_HYPERVISOR;
+		c &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_MONITOR | CPUID_1_ECX_X2APIC |
+		       CPUID_1_ECX_OSXSAVE);
+		/* OSXSAVE mirrors the guest's CR4, not ours. */
+		if (v->vm->ops->read_reg(v, VREG_CR4) & X86_CR4_OSXSAVE)
+			c |= CPUID_1_ECX_OSXSAVE;
+		d &= ~CPUID_1_EDX_APIC;
+	} else if (leaf == 0x80000001) {
+		c &= ~CPUID_80000001_ECX_SVM;
+	}
+	/* CPUID writes all four, zero-extended in 64-bit mode (SDM Vol 2A "CPUID"). */
+	v->regs.rax = a;
+	v->regs.rbx = b;
+	v->regs.rcx = c;
+	v->regs.rdx = d;
+	vcpu_skip_insn(v, e);
+	return true;
+}

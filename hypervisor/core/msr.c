@@ -1,0 +1,119 @@
+/*
+ * RDMSR and WRMSR that exit. The architectural MSRs a guest OS uses live in the
+ * backend's guest-state area (Intel's or AMD's control structure), reached through
+ * read_reg/write_reg; a backend may instead pass them through in its MSR bitmap, and
+ * then they never exit. Everything else raises #GP, as an absent MSR does on hardware
+ * (SDM Vol 2B "RDMSR": "#GP(0) if ECX specifies a reserved or unimplemented MSR").
+ * That includes IA32_FEATURE_CONTROL, the VMX capability MSRs and AMD's VM_CR and
+ * VM_HSAVE_PA: the guest is told (CPUID) that it has neither VMX nor SVM.
+ */
+#include "exits.h"
+#include "x86.h"
+
+#define MSR_IA32_TSC 0x00000010
+#define MSR_IA32_SYSENTER_CS 0x00000174
+#define MSR_IA32_SYSENTER_ESP 0x00000175
+#define MSR_IA32_SYSENTER_EIP 0x00000176
+#define MSR_IA32_PAT 0x00000277
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SFMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
+/* EFER bits a guest may set (APM Vol 2 3.1.7): SCE, LME, LMA, NXE, FFXSR. */
+#define EFER_GUEST_BITS (BIT(0) | BIT(8) | BIT(10) | BIT(11) | BIT(14))
+#define EFER_LMA BIT(10)
+
+static const struct {
+	u32 index;
+	enum vreg reg;
+} msr_regs[] = {
+	{ MSR_EFER, VREG_EFER },
+	{ MSR_IA32_SYSENTER_CS, VREG_SYSENTER_CS },
+	{ MSR_IA32_SYSENTER_ESP, VREG_SYSENTER_ESP },
+	{ MSR_IA32_SYSENTER_EIP, VREG_SYSENTER_EIP },
+	{ MSR_IA32_PAT, VREG_PAT },
+	{ MSR_STAR, VREG_STAR },
+	{ MSR_LSTAR, VREG_LSTAR },
+	{ MSR_CSTAR, VREG_CSTAR },
+	{ MSR_SFMASK, VREG_SFMASK },
+	{ MSR_FS_BASE, VREG_FS_BASE },
+	{ MSR_GS_BASE, VREG_GS_BASE },
+	{ MSR_KERNEL_GS_BASE, VREG_KERNEL_GS_BASE },
+};
+
+static bool find_reg(u32 index, enum vreg *reg)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(msr_regs); i++)
+		if (msr_regs[i].index == index) {
+			*reg = msr_regs[i].reg;
+			return true;
+		}
+	return false;
+}
+
+static bool inject_gp(struct vcpu *v)
+{
+	v->vm->ops->inject_exception(v, X86_VECTOR_GP, true, 0);
+	return true;
+}
+
+/* PAT entries hold memory types 0, 1, 4, 5, 6 or 7 (SDM Vol 3A 13.12.2). */
+static bool pat_valid(u64 pat)
+{
+	for (int i = 0; i < 8; i++) {
+		u8 type = pat >> (8 * i);
+
+		if (type == 2 || type == 3 || type > 7)
+			return false;
+	}
+	return true;
+}
+
+bool handle_msr_read(struct vcpu *v, struct vm_exit *e)
+{
+	u32 index = v->regs.rcx;
+	enum vreg reg;
+	u64 value;
+
+	if (index == MSR_IA32_TSC) {
+		u32 lo, hi;
+
+		asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		value = ((u64)hi << 32) | lo;
+	} else if (find_reg(index, &reg)) {
+		value = v->vm->ops->read_reg(v, reg);
+	} else {
+		return inject_gp(v);
+	}
+	v->regs.rax = (u32)value;
+	v->regs.rdx = value >> 32;
+	vcpu_skip_insn(v, e);
+	return true;
+}
+
+bool handle_msr_write(struct vcpu *v, struct vm_exit *e)
+{
+	u32 index = v->regs.rcx;
+	u64 value = ((v->regs.rdx & 0xffffffff) << 32) | (v->regs.rax & 0xffffffff);
+	enum vreg reg;
+
+	if (index == MSR_IA32_TSC) {
+		/* Accepted and ignored: the guest's TSC is the host's. */
+	} else if (find_reg(index, &reg)) {
+		if ((index == MSR_EFER && (value & ~EFER_GUEST_BITS)) ||
+		    (index == MSR_IA32_PAT && !pat_valid(value)))
+			return inject_gp(v);
+		if (index == MSR_EFER) /* LMA is the CPU's to set: writes leave it alone */
+			value = (value & ~EFER_LMA) |
+				(v->vm->ops->read_reg(v, VREG_EFER) & EFER_LMA);
+		v->vm->ops->write_reg(v, reg, value);
+	} else {
+		return inject_gp(v);
+	}
+	vcpu_skip_insn(v, e);
+	return true;
+}

@@ -1,0 +1,76 @@
+/*
+ * The guest's platform: which device models stand at which ports, and how they
+ * reach the real machine. The guest console (its COM1 and port 0xE9) goes to the
+ * real COM1, byte for byte (CONTRACT.md 3); the VGA cursor registers go to the real
+ * CRTC so that the real cursor follows the guest's.
+ */
+#include "../devices/debugcon.h"
+#include "../devices/serial.h"
+#include "../devices/testdev.h"
+#include "../devices/vga.h"
+#include "log.h"
+#include "portbus.h"
+#include "run_end.h"
+#include "uart.h"
+#include "vm.h"
+#include "x86.h"
+
+#define GUEST_COM1 0x3f8
+#define DEBUGCON_PORT 0xe9
+#define TESTDEV_PORT 0xe0
+#define VGA_CRTC_PORT 0x3d4
+#define POST_CODE_PORT 0x80 /* BIOS POST codes; guests write it as an I/O delay */
+
+static struct serial com1;
+static struct debugcon debugcon;
+static struct testdev testdev;
+static struct vga_crtc crtc;
+
+static void console_tx(void *ctx, u8 byte)
+{
+	(void)ctx;
+	uart_putc(COM1_PORT, byte);
+}
+
+static void real_crtc_write(void *ctx, u8 index, u8 value)
+{
+	(void)ctx;
+	outb(VGA_CRTC_PORT, index);
+	outb(VGA_CRTC_PORT + 1, value);
+}
+
+static u32 ignore_read(void *state, u16 port, u8 size)
+{
+	(void)state;
+	(void)port;
+	return size == 4 ? 0xffffffff : (1u << (8 * size)) - 1;
+}
+
+static void ignore_write(void *state, u16 port, u8 size, u32 value)
+{
+	(void)state;
+	(void)port;
+	(void)size;
+	(void)value;
+}
+
+static struct port_device port_devices[] = {
+	{ "com1", GUEST_COM1, SERIAL_PORTS, &com1, serial_read, serial_write },
+	{ "debugcon", DEBUGCON_PORT, 1, &debugcon, debugcon_read, debugcon_write },
+	{ "testdev", TESTDEV_PORT, TESTDEV_PORTS, &testdev, testdev_read, testdev_write },
+	{ "vga-crtc", VGA_CRTC_PORT, VGA_CRTC_PORTS, &crtc, vga_crtc_read, vga_crtc_write },
+	{ "post", POST_CODE_PORT, 1, NULL, ignore_read, ignore_write },
+};
+
+void platform_init(struct vm *vm)
+{
+	(void)vm;
+	serial_init(&com1, GUEST_COM1, console_tx, NULL);
+	debugcon_init(&debugcon, console_tx, NULL);
+	testdev_init(&testdev, TESTDEV_PORT);
+	vga_crtc_init(&crtc, VGA_CRTC_PORT, real_crtc_write, NULL);
+	for (unsigned i = 0; i < ARRAY_SIZE(port_devices); i++)
+		if (!portbus_register(&port_devices[i]))
+			panic("platform: cannot register %s at port %#x", port_devices[i].name,
+			      port_devices[i].base);
+}

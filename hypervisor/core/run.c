@@ -1,0 +1,175 @@
+/*
+ * The vCPU loop: enter the guest through the backend, dispatch the vendor-neutral
+ * exit record through a table of handlers (KVM's kvm_vmx_exit_handlers style), and
+ * resume while the handler says so. When a handler stops the guest, the run ends
+ * with the code it chose (CONTRACT.md 4). Never hangs: an exit no handler knows ends
+ * the run as a guest crash with its raw code.
+ */
+#include "exits.h"
+#include "lib.h"
+#include "log.h"
+#include "uart.h"
+#include "x86.h"
+
+#define RFLAGS_IF BIT(9)
+#define HC_EXIT 0
+#define HC_PUTS 1
+#define HC_PUTS_MAX 4096
+#define HC_UNKNOWN 0xffffffffULL /* -1 in EAX */
+
+static enum end_code end_code = END_GUEST_CRASH;
+
+bool guest_stop(struct vcpu *v, enum end_code code, const char *fmt, ...)
+{
+	va_list ap;
+
+	log_printf("guest: ");
+	va_start(ap, fmt);
+	log_vprintf(fmt, ap);
+	va_end(ap);
+	log_printf(" (rip %#lx, %lu exits)\n", v->vm->ops->read_reg(v, VREG_RIP), v->exits);
+	end_code = code;
+	return false;
+}
+
+void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
+{
+	v->vm->ops->write_reg(v, VREG_RIP, e->rip + e->insn_len);
+}
+
+u64 vcpu_gpr(struct vcpu *v, unsigned n)
+{
+	if (n == 4)
+		return v->vm->ops->read_reg(v, VREG_RSP);
+	return ((u64 *)&v->regs)[n];
+}
+
+void vcpu_set_gpr(struct vcpu *v, unsigned n, u64 value)
+{
+	if (n == 4)
+		v->vm->ops->write_reg(v, VREG_RSP, value);
+	else
+		((u64 *)&v->regs)[n] = value;
+}
+
+/* In milestone 2 nothing can wake a halted guest without interrupts: that is the end. */
+static bool handle_hlt(struct vcpu *v, struct vm_exit *e)
+{
+	if (!(v->vm->ops->read_reg(v, VREG_RFLAGS) & RFLAGS_IF))
+		return guest_stop(v, END_GUEST_CRASH, "guest halted with interrupts disabled");
+	vcpu_skip_insn(v, e);
+	return true;
+}
+
+/* CONTRACT.md 5: function in EAX, arguments in EBX, ECX; result in EAX. */
+static bool handle_hypercall(struct vcpu *v, struct vm_exit *e)
+{
+	u32 nr = v->regs.rax, arg0 = v->regs.rbx, arg1 = v->regs.rcx;
+	const char *s;
+
+	switch (nr) {
+	case HC_EXIT:
+		if (arg0 == 0)
+			return guest_stop(v, END_PASS, "exit hypercall with code 0");
+		return guest_stop(v, END_FAIL, "exit hypercall with code %u (%#x)", arg0, arg0);
+	case HC_PUTS:
+		s = arg1 <= HC_PUTS_MAX ? vm_gpa_to_hva(v->vm, arg0, arg1) : NULL;
+		if (!s) {
+			v->regs.rax = HC_UNKNOWN;
+			break;
+		}
+		for (u32 i = 0; i < arg1; i++)
+			uart_putc(COM1_PORT, s[i]);
+		v->regs.rax = 0;
+		break;
+	default:
+		v->regs.rax = HC_UNKNOWN;
+		break;
+	}
+	vcpu_skip_insn(v, e);
+	return true;
+}
+
+static bool handle_cr_access(struct vcpu *v, struct vm_exit *e)
+{
+	static const enum vreg cr_reg[5] = { VREG_CR0, VREG_CR0, VREG_CR2, VREG_CR3, VREG_CR4 };
+
+	if (e->cr.cr > 4 || e->cr.cr == 1)
+		return guest_stop(v, END_GUEST_CRASH, "unhandled access to CR%u", e->cr.cr);
+	if (e->cr.write)
+		v->vm->ops->write_reg(v, cr_reg[e->cr.cr], vcpu_gpr(v, e->cr.gpr));
+	else
+		vcpu_set_gpr(v, e->cr.gpr, v->vm->ops->read_reg(v, cr_reg[e->cr.cr]));
+	vcpu_skip_insn(v, e);
+	return true;
+}
+
+/* An intercepted exception goes back to the guest, as if nothing had intercepted it. */
+static bool handle_exception(struct vcpu *v, struct vm_exit *e)
+{
+	v->vm->ops->inject_exception(v, e->exc.vector, e->exc.has_error, e->exc.error_code);
+	return true;
+}
+
+static bool handle_nothing(struct vcpu *v, struct vm_exit *e)
+{
+	(void)v;
+	(void)e;
+	return true;
+}
+
+static bool handle_shutdown(struct vcpu *v, struct vm_exit *e)
+{
+	(void)e;
+	return guest_stop(v, END_GUEST_CRASH, "guest shutdown: triple fault");
+}
+
+static bool handle_entry_fail(struct vcpu *v, struct vm_exit *e)
+{
+	return guest_stop(v, END_GUEST_CRASH, "VM entry failed, raw exit code %#lx", e->raw);
+}
+
+static bool handle_unhandled(struct vcpu *v, struct vm_exit *e)
+{
+	return guest_stop(v, END_GUEST_CRASH, "unhandled exit, raw exit code %#lx", e->raw);
+}
+
+static bool (*const exit_handlers[EXIT_COUNT])(struct vcpu *v, struct vm_exit *e) = {
+	[EXIT_CPUID] = handle_cpuid,
+	[EXIT_IO] = handle_io,
+	[EXIT_MSR_READ] = handle_msr_read,
+	[EXIT_MSR_WRITE] = handle_msr_write,
+	[EXIT_CR_ACCESS] = handle_cr_access,
+	[EXIT_HLT] = handle_hlt,
+	[EXIT_HYPERCALL] = handle_hypercall,
+	[EXIT_NPF] = handle_npf,
+	[EXIT_EXCEPTION] = handle_exception,
+	[EXIT_EXTINT] = handle_nothing,
+	[EXIT_INTR_WINDOW] = handle_nothing,
+	[EXIT_SHUTDOWN] = handle_shutdown,
+	[EXIT_PREEMPT] = handle_nothing,
+	[EXIT_ENTRY_FAIL] = handle_entry_fail,
+	[EXIT_UNHANDLED] = handle_unhandled,
+};
+
+void vm_run(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpu;
+	struct vm_exit exit;
+
+	log_printf("guest: running\n");
+	for (;;) {
+		bool (*handler)(struct vcpu *, struct vm_exit *);
+
+		memset(&exit, 0, sizeof(exit));
+		vm->ops->run(v, &exit);
+		v->exits++;
+		handler = exit.reason < EXIT_COUNT ? exit_handlers[exit.reason] : NULL;
+		if (!handler)
+			handler = handle_unhandled;
+		if (!handler(v, &exit))
+			break;
+	}
+	log_printf("guest: stopped after %lu exits\n", v->exits);
+	run_end(end_code);
+}

@@ -1,0 +1,131 @@
+/*
+ * Guest memory: one contiguous block of host RAM, mapped at guest-physical 0 by
+ * nested page tables (Intel EPT, SDM Vol 3C 29.3; AMD NPT, APM Vol 2 15.25). The
+ * core walks the 4-level tables; the backend only formats the entries
+ * (ops->npt_leaf, ops->npt_table), which differ between EPT and NPT.
+ *
+ * The guest-physical map:
+ *   [0, 0xA0000)          RAM, 4 KiB pages
+ *   [0xA0000, 0xB8000)    unmapped (graphics modes: nothing we emulate)
+ *   [0xB8000, 0xC0000)    the REAL VGA text memory at host 0xB8000, 4 KiB pages
+ *   [0xC0000, 2 MiB)      RAM, 4 KiB pages
+ *   [2 MiB, RAM end)      RAM, 2 MiB pages (4 KiB for a tail that is not a whole one)
+ *   above RAM             unmapped: an access is a nested page fault
+ * The VGA text window is a direct mapping rather than an emulated device: guest writes
+ * cost no exits, and the cells land on the real screen exactly as the guest wrote
+ * them, which is what the lab reads back. The hypervisor owns no other part of the
+ * real screen, so sharing it costs nothing. Hypervisor memory is never mapped.
+ */
+#include "lib.h"
+#include "log.h"
+#include "mem.h"
+#include "run_end.h"
+#include "vm.h"
+
+#define NPT_LEVELS 4
+#define NPT_ENTRIES 512
+#define NPT_ADDR_MASK 0x000ffffffffff000ULL /* bits 51:12 in EPT and NPT entries */
+#define SIZE_2M 0x200000ULL
+
+/* The entry for gpa at `level` (1: 4 KiB page table, 2: page directory), tables made. */
+static u64 *npt_walk(struct vm *vm, u64 gpa, int level)
+{
+	u64 *table = (u64 *)vm->npt_root;
+
+	for (int l = NPT_LEVELS; l > level; l--) {
+		u64 *e = &table[(gpa >> (12 + 9 * (l - 1))) & (NPT_ENTRIES - 1)];
+
+		if (!*e) {
+			u64 page = page_alloc();
+
+			if (!page)
+				panic("vm: out of memory for nested page tables");
+			*e = vm->ops->npt_table(page);
+		}
+		table = (u64 *)(*e & NPT_ADDR_MASK);
+	}
+	return &table[(gpa >> (12 + 9 * (level - 1))) & (NPT_ENTRIES - 1)];
+}
+
+static void npt_map_4k(struct vm *vm, u64 gpa, u64 hpa)
+{
+	*npt_walk(vm, gpa, 1) = vm->ops->npt_leaf(hpa, NPT_READ | NPT_WRITE | NPT_EXEC, false);
+}
+
+static void npt_map_2m(struct vm *vm, u64 gpa, u64 hpa)
+{
+	*npt_walk(vm, gpa, 2) = vm->ops->npt_leaf(hpa, NPT_READ | NPT_WRITE | NPT_EXEC, true);
+}
+
+static void npt_build(struct vm *vm)
+{
+	u64 gpa;
+
+	vm->npt_root = page_alloc();
+	if (!vm->npt_root)
+		panic("vm: out of memory for nested page tables");
+	for (gpa = 0; gpa < SIZE_2M && gpa < vm->ram_size; gpa += PAGE_SIZE) {
+		if (gpa >= VGA_WINDOW_START && gpa < VGA_TEXT_START)
+			continue;
+		if (gpa >= VGA_TEXT_START && gpa < VGA_TEXT_END)
+			npt_map_4k(vm, gpa, gpa); /* the real text memory */
+		else
+			npt_map_4k(vm, gpa, vm->ram_hpa + gpa);
+	}
+	for (; gpa + SIZE_2M <= vm->ram_size; gpa += SIZE_2M)
+		npt_map_2m(vm, gpa, vm->ram_hpa + gpa);
+	for (; gpa < vm->ram_size; gpa += PAGE_SIZE)
+		npt_map_4k(vm, gpa, vm->ram_hpa + gpa);
+}
+
+void vm_create(struct vm *vm, const struct virt_ops *ops, u64 mib)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->ops = ops;
+	vm->ram_size = mib << 20;
+	if (vm->ram_size < HIGH_MEM_START * 2)
+		panic("vm: guest_mem=%lu is too small (2 MiB at least)", mib);
+	vm->ram_hpa = pages_alloc_contig(vm->ram_size / PAGE_SIZE, SIZE_2M);
+	if (!vm->ram_hpa) {
+		log_printf("vm: no %lu MiB of contiguous memory for the guest (%lu KiB free)\n",
+			   mib, mem_free_bytes() >> 10);
+		run_end(END_CONFIG);
+	}
+	npt_build(vm);
+	vm->vcpu.vm = vm;
+	log_printf("vm: %lu MiB guest RAM at host %#lx, nested root %#lx\n", mib, vm->ram_hpa,
+		   vm->npt_root);
+}
+
+void *vm_gpa_to_hva(struct vm *vm, u64 gpa, u64 len)
+{
+	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
+		return NULL;
+	/* The VGA window is not RAM: the real text memory stands there. */
+	if (gpa < VGA_TEXT_END && gpa + len > VGA_WINDOW_START) {
+		if (gpa >= VGA_TEXT_START && gpa + len <= VGA_TEXT_END)
+			return (void *)gpa;
+		return NULL;
+	}
+	return (void *)(vm->ram_hpa + gpa);
+}
+
+bool vm_register_mmio(struct vm *vm, struct mmio_device *dev)
+{
+	if (vm->nr_mmio == VM_MAX_MMIO || dev->base < vm->ram_size)
+		return false;
+	for (int i = 0; i < vm->nr_mmio; i++)
+		if (dev->base < vm->mmio[i]->base + vm->mmio[i]->size &&
+		    vm->mmio[i]->base < dev->base + dev->size)
+			return false;
+	vm->mmio[vm->nr_mmio++] = dev;
+	return true;
+}
+
+struct mmio_device *vm_find_mmio(struct vm *vm, u64 gpa)
+{
+	for (int i = 0; i < vm->nr_mmio; i++)
+		if (gpa >= vm->mmio[i]->base && gpa - vm->mmio[i]->base < vm->mmio[i]->size)
+			return vm->mmio[i];
+	return NULL;
+}

@@ -1,0 +1,28 @@
+/*
+ * The test device (CONTRACT.md 6): an access of width w at base + k touches bytes
+ * k, k+1, ... k+w-1, little endian, wrapping within the eight.
+ */
+#include "testdev.h"
+
+void testdev_init(struct testdev *t, u16 base)
+{
+	*t = (struct testdev){ .base = base };
+}
+
+u32 testdev_read(void *state, u16 port, u8 size)
+{
+	struct testdev *t = state;
+	u32 v = 0;
+
+	for (u8 i = 0; i < size; i++)
+		v |= (u32)t->bytes[(port - t->base + i) % TESTDEV_PORTS] << (8 * i);
+	return v;
+}
+
+void testdev_write(void *state, u16 port, u8 size, u32 value)
+{
+	struct testdev *t = state;
+
+	for (u8 i = 0; i < size; i++)
+		t->bytes[(port - t->base + i) % TESTDEV_PORTS] = value >> (8 * i);
+}

@@ -1,0 +1,30 @@
+/*
+ * The core's exit handlers, one per vendor-neutral exit reason (KVM style: each
+ * returns whether to resume the guest). core/run.c holds the table; the larger
+ * handlers have files of their own.
+ */
+#ifndef EXITS_H
+#define EXITS_H
+
+#include "run_end.h"
+#include "vcpu.h"
+#include "vm.h"
+
+bool handle_cpuid(struct vcpu *v, struct vm_exit *e);     /* core/cpuid.c */
+bool handle_io(struct vcpu *v, struct vm_exit *e);        /* core/io.c */
+bool handle_msr_read(struct vcpu *v, struct vm_exit *e);  /* core/msr.c */
+bool handle_msr_write(struct vcpu *v, struct vm_exit *e);
+bool handle_npf(struct vcpu *v, struct vm_exit *e);       /* core/mmio.c */
+
+/* Resumes after the exiting instruction: RIP = exit RIP + its length. */
+void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e);
+/* Records how the run ends and logs why; handlers `return guest_stop(...)`. */
+bool guest_stop(struct vcpu *v, enum end_code code, const char *fmt, ...) __printf(3, 4);
+/* General register n (0 = RAX ... 15 = R15), RSP through the backend. */
+u64 vcpu_gpr(struct vcpu *v, unsigned n);
+void vcpu_set_gpr(struct vcpu *v, unsigned n, u64 value);
+
+#define X86_VECTOR_UD 6
+#define X86_VECTOR_GP 13
+
+#endif

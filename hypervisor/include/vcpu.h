@@ -1,0 +1,114 @@
+/*
+ * The vendor-neutral view of a guest CPU: its state as the core sees it, and the one exit
+ * record each backend fills from a VMX exit reason or an SVM exit code. The core dispatches
+ * that record through a table of handlers (KVM style); it never sees a backend's
+ * control structure.
+ */
+#ifndef VCPU_H
+#define VCPU_H
+
+#include "types.h"
+
+enum exit_reason {
+	EXIT_NONE,
+	EXIT_CPUID,
+	EXIT_IO,          /* in/out/ins/outs, with rep */
+	EXIT_MSR_READ,
+	EXIT_MSR_WRITE,
+	EXIT_CR_ACCESS,   /* a control-register access that exits */
+	EXIT_HLT,
+	EXIT_HYPERCALL,   /* vmcall (VMX) or vmmcall (SVM) */
+	EXIT_NPF,         /* EPT violation/misconfig, or NPT #NPF */
+	EXIT_EXCEPTION,   /* an intercepted guest exception */
+	EXIT_EXTINT,      /* an external interrupt arrived for the hypervisor */
+	EXIT_INTR_WINDOW, /* the guest can take an interrupt now */
+	EXIT_SHUTDOWN,    /* triple fault (VMX) / shutdown (SVM) */
+	EXIT_PREEMPT,     /* VMX preemption timer, or the hypervisor's own timer tick */
+	EXIT_ENTRY_FAIL,  /* VM entry failed (invalid guest state, VMEXIT_INVALID) */
+	EXIT_UNHANDLED,   /* any other raw exit: reported with its raw code, guest stopped */
+	EXIT_COUNT
+};
+
+/*
+ * Registers the core reads and writes through the backend (they live in its guest state).
+ * VREG_CS_ATTR is in the VMX access-rights layout (SDM Vol 3C 25.4.1, Table 25-2): bits 7:0
+ * type, S, DPL, P; bit 13 L; bit 14 D/B; bit 15 G. The SVM backend converts from the VMCB's
+ * packed form. Backends handle the control-register exits for the bits they must own
+ * (VMX fixed bits) themselves; the core's EXIT_CR_ACCESS handler sees only the rest.
+ */
+enum vreg {
+	VREG_RIP, VREG_RSP, VREG_RFLAGS, VREG_CR0, VREG_CR2, VREG_CR3, VREG_CR4, VREG_EFER,
+	VREG_CS_BASE, VREG_DS_BASE, VREG_ES_BASE, VREG_SS_BASE, VREG_CS_ATTR, VREG_CPL,
+	/* Added in m2 (see INTERFACE-CHANGES.txt): string I/O with an fs:/gs: override, and
+	 * the MSRs the core emulates when a backend intercepts them rather than passing them
+	 * through. */
+	VREG_FS_BASE, VREG_GS_BASE, VREG_KERNEL_GS_BASE,
+	VREG_SYSENTER_CS, VREG_SYSENTER_ESP, VREG_SYSENTER_EIP,
+	VREG_STAR, VREG_LSTAR, VREG_CSTAR, VREG_SFMASK, VREG_PAT,
+	VREG_COUNT
+};
+
+struct vm_exit {
+	enum exit_reason reason;
+	u64 raw;         /* the backend's own exit code, for reports */
+	u64 rip;         /* guest RIP of the exiting instruction */
+	u32 insn_len;    /* its length in bytes; 0 if the backend cannot tell */
+	union {
+		struct {
+			u16 port;
+			u8 size;     /* 1, 2 or 4 */
+			bool in;     /* in/ins (true) or out/outs (false) */
+			bool string; /* ins/outs */
+			bool rep;
+			u8 addr_size; /* 2, 4 or 8: address size of a string instruction */
+			u8 seg;      /* string source segment for outs (0=ES 1=CS 2=SS 3=DS 4=FS 5=GS) */
+		} io;
+		struct {
+			u32 index;
+		} msr;
+		struct {
+			u8 cr;       /* 0, 3, 4 or 8 */
+			bool write;
+			u8 gpr;      /* general register number (0=RAX ... 15=R15) */
+		} cr;
+		struct {
+			u64 gpa;
+			bool read, write, exec;
+			bool present; /* a permission fault on a mapped page, not a missing one */
+		} npf;
+		struct {
+			u8 vector;
+			bool has_error;
+			u32 error_code;
+			u64 cr2;     /* for #PF */
+		} exc;
+	};
+};
+
+/* General registers, saved and restored by the backend's entry code around each run. */
+struct vcpu_regs {
+	u64 rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+struct vm;
+
+struct vcpu {
+	struct vcpu_regs regs;  /* the SVM backend syncs RAX with its guest state */
+	struct vm *vm;
+	void *arch;             /* the backend's own state (its control structure) */
+	u64 exits;              /* count, for reports */
+};
+
+/* How the loader wants the guest to start: 32-bit flat protected mode, paging off. */
+struct vcpu_boot {
+	u32 eip, eax, ebx, esp;
+	u64 nested_root;        /* host-physical address of the EPT PML4 / NPT PML4 */
+};
+
+/* A nested-page-table entry's permissions, as the core asks for them. */
+#define NPT_READ  BIT(0)
+#define NPT_WRITE BIT(1)
+#define NPT_EXEC  BIT(2)
+
+#endif

@@ -1,7 +1,7 @@
 /*
- * The SVM backend (AMD-V). Milestone 1: detect, enable SVM (EFER.SVME) and give
- * the CPU its host save area, report what the CPU offers (APM Vol 2 15.4
- * "Enabling SVM").
+ * The SVM backend (AMD-V): detect, enable SVM (EFER.SVME) and give the CPU its host
+ * save area, report what the CPU offers (APM Vol 2 15.4 "Enabling SVM"). The guest
+ * CPU is in svm_vcpu.c, guest entry and exits in svm_exit.c and svm_run.S.
  */
 #include "cpu.h"
 #include "lib.h"
@@ -75,4 +75,12 @@ const struct virt_ops svm_ops = {
 	.probe = svm_probe,
 	.enable = svm_enable,
 	.report_features = svm_report_features,
+	.hypercall_insn = 2, /* VMMCALL (CONTRACT.md 6) */
+	.vcpu_init = svm_vcpu_init,
+	.run = svm_run,
+	.read_reg = svm_read_reg,
+	.write_reg = svm_write_reg,
+	.inject_exception = svm_inject_exception,
+	.npt_leaf = svm_npt_leaf,
+	.npt_table = svm_npt_table,
 };

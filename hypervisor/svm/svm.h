@@ -3,6 +3,8 @@
 #define SVM_SVM_H
 
 #include "types.h"
+#include "vcpu.h"
+#include "vmcb.h"
 
 /* 15.30.1 VM_CR MSR. */
 #define MSR_VM_CR 0xc0010114
@@ -14,5 +16,29 @@
 #define CPUID_SVM_FEATURES 0x8000000a
 #define SVM_FEATURE_NPT BIT(0)
 #define SVM_FEATURE_NRIPS BIT(3)
+
+/* The backend's per-vCPU state (vcpu->arch). */
+struct svm_vcpu {
+	struct vmcb *vmcb;     /* identity mapped: its address is its physical address */
+	u64 host_vmcb_pa;      /* VMSAVE area for the host's own FS/GS/TR/... */
+	bool nrips;            /* the CPU saves the next RIP (15.7.1) */
+};
+
+static inline struct svm_vcpu *to_svm(struct vcpu *v)
+{
+	return v->arch;
+}
+
+/* svm_vcpu.c */
+bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **why);
+u64 svm_read_reg(struct vcpu *v, enum vreg r);
+void svm_write_reg(struct vcpu *v, enum vreg r, u64 value);
+void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error_code);
+u64 svm_npt_leaf(u64 hpa, unsigned perms, bool large_2m);
+u64 svm_npt_table(u64 hpa);
+/* svm_exit.c */
+void svm_run(struct vcpu *v, struct vm_exit *exit);
+/* svm_run.S */
+void svm_vmrun(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_vmcb_pa);
 
 #endif

@@ -1,0 +1,245 @@
+/*
+ * Entering the guest and turning each #VMEXIT into the core's exit record (APM Vol 2
+ * 15.6 "#VMEXIT", appendix C exit codes). Without NRIPS (QEMU TCG) the CPU does not
+ * say where the exiting instruction ends: for an IOIO exit EXITINFO2 holds the next
+ * RIP (15.10.2); for the others the length is the opcode's, plus any prefixes read
+ * from the guest's code.
+ */
+#include "lib.h"
+#include "log.h"
+#include "svm.h"
+#include "vm.h"
+#include "x86.h"
+
+#define MAX_INSN 15
+#define EFER_LMA BIT(10)
+#define SEG_ES 0
+#define SEG_DS 3
+#define EXITINTINFO_VALID BIT(31)
+#define X86_VECTOR_UD 6
+#define X86_VECTOR_DF 8
+
+static bool long_mode_code(struct vmcb_save *s)
+{
+	return (s->efer & EFER_LMA) && (s->cs.attrib & BIT(9)); /* CS.L */
+}
+
+/* Fetches the exiting instruction's first bytes; false if its page is not in RAM. */
+static bool fetch(struct vcpu *v, u8 *buf, size_t len)
+{
+	struct vmcb_save *s = &to_svm(v)->vmcb->save;
+
+	return vcpu_read_linear(v, s->cs.base + s->rip, buf, len);
+}
+
+static bool is_legacy_prefix(u8 b)
+{
+	return b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3 || b == 0x2e ||
+	       b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65;
+}
+
+/* The exiting instruction's length: opcode_len bytes after any prefixes. */
+static u32 insn_len(struct vcpu *v, u32 opcode_len)
+{
+	struct svm_vcpu *svm = to_svm(v);
+	u8 b[MAX_INSN];
+	u32 n = 0;
+
+	if (svm->nrips && svm->vmcb->control.nrip > svm->vmcb->save.rip)
+		return svm->vmcb->control.nrip - svm->vmcb->save.rip;
+	if (!fetch(v, b, sizeof(b)))
+		return opcode_len;
+	while (n < MAX_INSN - opcode_len && is_legacy_prefix(b[n]))
+		n++;
+	if (long_mode_code(&svm->vmcb->save) && (b[n] & 0xf0) == 0x40)
+		n++; /* REX */
+	return n + opcode_len;
+}
+
+/* The segment of an OUTS: DS unless a prefix overrides it (SDM Vol 2B "OUTS"). */
+static u8 outs_segment(struct vcpu *v, u32 len)
+{
+	static const u8 override[6][2] = {
+		{ 0x26, 0 }, { 0x2e, 1 }, { 0x36, 2 }, { 0x3e, 3 }, { 0x64, 4 }, { 0x65, 5 },
+	};
+	u8 b[MAX_INSN], seg = SEG_DS;
+
+	if (len > MAX_INSN || !fetch(v, b, len))
+		return SEG_DS;
+	for (u32 i = 0; i < len && is_legacy_prefix(b[i]); i++)
+		for (int k = 0; k < 6; k++)
+			if (b[i] == override[k][0])
+				seg = override[k][1]; /* the last one counts */
+	return seg;
+}
+
+/* The address size of a string instruction: the code segment's, toggled by 0x67. */
+static u8 string_addr_size(struct vcpu *v, u32 len)
+{
+	struct vmcb_save *s = &to_svm(v)->vmcb->save;
+	bool long64 = long_mode_code(s), big = s->cs.attrib & BIT(10); /* CS.D */
+	u8 b[MAX_INSN];
+	bool toggled = false;
+
+	if (len <= MAX_INSN && fetch(v, b, len))
+		for (u32 i = 0; i < len && is_legacy_prefix(b[i]); i++)
+			toggled |= b[i] == 0x67;
+	if (long64)
+		return toggled ? 4 : 8;
+	return big != toggled ? 4 : 2;
+}
+
+/* 15.10.2, figure 15-2: the IOIO intercept's EXITINFO1. */
+static void decode_ioio(struct vcpu *v, struct vm_exit *e, u64 info1, u64 info2)
+{
+	e->reason = EXIT_IO;
+	e->io.port = info1 >> IOIO_PORT_SHIFT;
+	e->io.in = info1 & IOIO_TYPE_IN;
+	e->io.string = info1 & IOIO_STR;
+	e->io.rep = info1 & IOIO_REP;
+	e->io.size = (info1 & IOIO_SZ32) ? 4 : (info1 & IOIO_SZ16) ? 2 : 1;
+	e->insn_len = info2 - e->rip;
+	e->io.seg = SEG_DS;
+	if (!e->io.string)
+		return;
+	/* QEMU TCG leaves the address-size bits clear: then the prefixes tell. */
+	if (info1 & (IOIO_A16 | IOIO_A32 | IOIO_A64))
+		e->io.addr_size = (info1 & IOIO_A64) ? 8 : (info1 & IOIO_A32) ? 4 : 2;
+	else
+		e->io.addr_size = string_addr_size(v, e->insn_len);
+	e->io.seg = e->io.in ? SEG_ES : outs_segment(v, e->insn_len);
+}
+
+static void decode_exit(struct vcpu *v, struct vm_exit *e)
+{
+	struct vmcb_control *c = &to_svm(v)->vmcb->control;
+	u64 code = c->exitcode;
+
+	e->raw = code;
+	e->rip = to_svm(v)->vmcb->save.rip;
+	if ((u32)code == VMEXIT_INVALID) {
+		e->reason = EXIT_ENTRY_FAIL;
+		log_printf("svm: VMRUN failed (VMEXIT_INVALID %#lx): the VMCB's guest state is "
+			   "inconsistent (APM Vol 2 15.5.1)\n", code);
+		return;
+	}
+	switch (code) {
+	case VMEXIT_CPUID:
+		e->reason = EXIT_CPUID;
+		e->insn_len = insn_len(v, 2);  /* 0F A2 */
+		break;
+	case VMEXIT_HLT:
+		e->reason = EXIT_HLT;
+		e->insn_len = insn_len(v, 1);  /* F4 */
+		break;
+	case VMEXIT_VMMCALL:
+		e->reason = EXIT_HYPERCALL;
+		e->insn_len = insn_len(v, 3);  /* 0F 01 D9 */
+		break;
+	case VMEXIT_MSR:                       /* 15.11: EXITINFO1 0 = RDMSR, 1 = WRMSR */
+		e->reason = c->exitinfo1 ? EXIT_MSR_WRITE : EXIT_MSR_READ;
+		e->msr.index = v->regs.rcx;
+		e->insn_len = insn_len(v, 2);  /* 0F 32 / 0F 30 */
+		break;
+	case VMEXIT_IOIO:
+		decode_ioio(v, e, c->exitinfo1, c->exitinfo2);
+		break;
+	case VMEXIT_NPF:                       /* 15.25.6 */
+		e->reason = EXIT_NPF;
+		e->npf.gpa = c->exitinfo2;
+		e->npf.present = c->exitinfo1 & NPF_P;
+		e->npf.write = c->exitinfo1 & NPF_RW;
+		e->npf.exec = c->exitinfo1 & NPF_ID;
+		e->npf.read = !e->npf.write && !e->npf.exec;
+		break;
+	case VMEXIT_SHUTDOWN:
+		e->reason = EXIT_SHUTDOWN;
+		break;
+	case VMEXIT_INTR:
+	case VMEXIT_NMI:
+		e->reason = EXIT_EXTINT;
+		break;
+	case VMEXIT_VINTR:
+		e->reason = EXIT_INTR_WINDOW;
+		break;
+	default:
+		if (code >= VMEXIT_EXCP_BASE && code < VMEXIT_EXCP_BASE + 32) {
+			e->reason = EXIT_EXCEPTION;
+			e->exc.vector = code - VMEXIT_EXCP_BASE;
+			e->exc.error_code = c->exitinfo1;
+			e->exc.has_error = e->exc.vector == 8 || (e->exc.vector >= 10 &&
+				e->exc.vector <= 14) || e->exc.vector == 17;
+			e->exc.cr2 = c->exitinfo2;
+			break;
+		}
+		e->reason = EXIT_UNHANDLED;
+		log_printf("svm: unhandled exit code %#lx, EXITINFO1 %#lx, EXITINFO2 %#lx\n", code,
+			   c->exitinfo1, c->exitinfo2);
+		break;
+	}
+}
+
+/* SVM instructions a guest without SVM must not get: #UD, as CPUID says (15.4). */
+static bool is_svm_insn_exit(u64 code)
+{
+	return code == VMEXIT_VMRUN || code == VMEXIT_VMLOAD || code == VMEXIT_VMSAVE ||
+	       code == VMEXIT_STGI || code == VMEXIT_CLGI || code == VMEXIT_SKINIT ||
+	       code == VMEXIT_INVLPGA;
+}
+
+/*
+ * Can the guest's IDT deliver a double fault (SDM Vol 3A 6.10, 6.11)? Its gate must
+ * lie within the IDT limit and be present. Checked on an intercepted #DF because
+ * Bochs ends the simulation on a triple fault in an SVM guest instead of taking the
+ * shutdown intercept (APM Vol 2 15.12): the triple fault is reported before it happens.
+ * A deeper failure (a bad handler segment or stack) still ends in a real shutdown.
+ */
+static bool double_fault_deliverable(struct vcpu *v)
+{
+	struct vmcb_save *s = &to_svm(v)->vmcb->save;
+	u32 gate_size = (s->efer & EFER_LMA) ? 16 : 8;
+	u64 gate = 0;
+
+	if (!(s->cr0 & X86_CR0_PE))
+		return true; /* real mode: the IVT */
+	if (s->idtr.limit < X86_VECTOR_DF * gate_size + gate_size - 1)
+		return false;
+	if (!vcpu_read_linear(v, s->idtr.base + X86_VECTOR_DF * gate_size, &gate, 8))
+		return false;
+	return gate & BIT(47); /* P */
+}
+
+void svm_run(struct vcpu *v, struct vm_exit *exit)
+{
+	struct svm_vcpu *svm = to_svm(v);
+	struct vmcb *vmcb = svm->vmcb;
+
+	for (;;) {
+		vmcb->save.rax = v->regs.rax;
+		svm_vmrun(&v->regs, (u64)vmcb, svm->host_vmcb_pa);
+		v->regs.rax = vmcb->save.rax;
+		vmcb->control.tlb_control = 0;
+		/* An event whose delivery the exit interrupted is delivered again (15.7.2). */
+		vmcb->control.event_inj = (vmcb->control.exitintinfo & EXITINTINFO_VALID) ?
+			vmcb->control.exitintinfo : 0;
+		if (vmcb->control.exitcode == VMEXIT_EXCP_BASE + X86_VECTOR_DF) {
+			if (!double_fault_deliverable(v)) {
+				log_printf("svm: double fault the guest's IDT cannot deliver (IDTR "
+					   "base %#lx limit %#x): a triple fault\n",
+					   vmcb->save.idtr.base, vmcb->save.idtr.limit);
+				*exit = (struct vm_exit){ .reason = EXIT_SHUTDOWN,
+							  .raw = vmcb->control.exitcode,
+							  .rip = vmcb->save.rip };
+				return;
+			}
+			v->exits++;
+			svm_inject_exception(v, X86_VECTOR_DF, true, 0);
+			continue;
+		}
+		if (!is_svm_insn_exit(vmcb->control.exitcode))
+			break;
+		v->exits++;
+		svm_inject_exception(v, X86_VECTOR_UD, false, 0);
+	}
+	decode_exit(v, exit);
+}

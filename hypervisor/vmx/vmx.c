@@ -1,6 +1,8 @@
 /*
- * The VMX backend (Intel VT-x). Milestone 1: detect, enable VMX operation with
- * VMXON, report what the CPU offers. Section numbers are from the SDM Vol 3C
+ * The VMX backend (Intel VT-x): detect, enable VMX operation with VMXON, report what
+ * the CPU offers, and the ops table. The guest side lives beside this file: vmcs.c sets
+ * up the VMCS, entry.S enters the guest, exit.c decodes exits, regs.c is the guest's
+ * register view, ept.c the EPT entry format. Section numbers are from the SDM Vol 3C
  * editions of 2023 and later; older editions number these chapters one lower
  * (VMXON region: 25.11.5, formerly 24.11.5).
  */
@@ -13,6 +15,7 @@
 #include "x86.h"
 
 static u64 vmxon_region; /* physical address */
+struct vmx_caps vmx_caps;
 
 static bool vmx_probe(const char **why)
 {
@@ -59,6 +62,13 @@ static bool vmx_enable(const char **why)
 		*why = "no memory for the VMXON region";
 		return false;
 	}
+	vmx_caps.basic = basic;
+	vmx_caps.misc = rdmsr(MSR_IA32_VMX_MISC);
+	vmx_caps.cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+	vmx_caps.cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+	vmx_caps.cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+	vmx_caps.cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+	/* A.10: only there if the secondary controls allow EPT or VPID; read it lazily. */
 	*(volatile u32 *)vmxon_region = basic & VMX_BASIC_REVISION_MASK;
 	log_printf("vmx: revision id %#x, VMXON region at %#lx\n",
 		   (u32)(basic & VMX_BASIC_REVISION_MASK), vmxon_region);
@@ -106,4 +116,12 @@ const struct virt_ops vmx_ops = {
 	.probe = vmx_probe,
 	.enable = vmx_enable,
 	.report_features = vmx_report_features,
+	.hypercall_insn = 1, /* vmcall */
+	.vcpu_init = vmx_vcpu_init,
+	.run = vmx_run,
+	.read_reg = vmx_read_reg,
+	.write_reg = vmx_write_reg,
+	.inject_exception = vmx_inject_exception,
+	.npt_leaf = ept_leaf,
+	.npt_table = ept_table,
 };

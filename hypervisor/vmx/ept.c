@@ -1,0 +1,39 @@
+/*
+ * Extended page table entry formats (SDM Vol 3C 29.3.2, tables 29-1 to 29-6). The core
+ * builds and walks the 4-level tables (core/vm.c); this file only says what an entry
+ * looks like. The EPT pointer itself is set up in vmcs.c.
+ */
+#include "vcpu.h"
+#include "vmx.h"
+
+#define EPT_ADDR_MASK 0x000ffffffffff000ULL /* bits 51:12 (N-1:12 of the walk) */
+#define EPT_ADDR_MASK_2M 0x000fffffffe00000ULL
+
+/*
+ * A page: the permissions the core asks for, memory type WB (29.3.7: an EPT leaf gives
+ * the type in bits 5:3) with the guest's PAT ignored (bit 6), so guest RAM is always
+ * write-back; bit 7 makes a page-directory entry a 2 MiB page (table 29-4).
+ * A writable page without read permission is an EPT misconfiguration (29.3.3.1):
+ * the core never asks for one.
+ */
+u64 ept_leaf(u64 hpa, unsigned perms, bool large_2m)
+{
+	u64 e = (large_2m ? hpa & EPT_ADDR_MASK_2M : hpa & EPT_ADDR_MASK) | EPT_MEMTYPE_WB |
+		EPT_IGNORE_PAT;
+
+	if (perms & NPT_READ)
+		e |= EPT_READ;
+	if (perms & NPT_WRITE)
+		e |= EPT_WRITE;
+	if (perms & NPT_EXEC)
+		e |= EPT_EXEC;
+	if (large_2m)
+		e |= EPT_LARGE_PAGE;
+	return e;
+}
+
+/* A table: R/W/X all allowed, the leaf decides (tables 29-1 to 29-3, 29-5). */
+u64 ept_table(u64 hpa)
+{
+	return (hpa & EPT_ADDR_MASK) | EPT_READ | EPT_WRITE | EPT_EXEC;
+}

@@ -257,6 +257,10 @@ class Machine:
         """Type text on the guest console (COM1)."""
         self.console.send(text)
 
+    def type_text(self, text: str) -> None:
+        """Type text on the machine's PS/2 keyboard (not the serial console)."""
+        raise LabError(f"{self.spec.platform} has no keyboard input")
+
     def console_text(self) -> str:
         return self.console.text()
 

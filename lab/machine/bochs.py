@@ -17,6 +17,7 @@ import pexpect.fdpexpect
 
 from ..errors import InfraError, LabError
 from ..iso import cached_iso
+from ..keys import vnc_key
 from ..platforms import BOCHS, BOCHS_BIOS, BOCHS_VGABIOS, CPU_MODELS
 from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
 from .base import Machine, MachineSpec, RunResult
@@ -177,6 +178,24 @@ class BochsMachine(Machine):
         finally:
             if was_running:
                 self._command("c")
+
+    def type_text(self, text: str) -> None:
+        """Type on the PS/2 keyboard through Bochs' rfb display (a VNC server on loopback)."""
+        from vncdotool import api  # imported here: it starts a Twisted reactor thread
+
+        found = re.findall(r"listening for connections on port (\d+)",
+                           (self.workdir / "bochs.log").read_text(errors="replace"))
+        if not found:
+            raise LabError("Bochs' rfb display is not listening; see bochs.log")
+        try:
+            client = api.connect(f"127.0.0.1::{found[-1]}", timeout=10)
+        except Exception as e:  # vncdotool raises Twisted's own errors
+            raise InfraError(f"cannot connect to Bochs' VNC display: {e}") from None
+        try:
+            for ch in text:
+                client.keyPress(vnc_key(ch))
+        finally:
+            client.disconnect()
 
     def _collect(self, result: RunResult) -> None:
         if not self.running:

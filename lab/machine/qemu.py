@@ -12,6 +12,7 @@ from qemu.qmp import QMPError
 from qemu.qmp.legacy import QEMUMonitorProtocol
 
 from ..errors import InfraError, LabError
+from ..keys import qcodes
 from ..platforms import CPU_MODELS, QEMU
 from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
 from .base import Machine, MachineSpec, RunResult
@@ -127,6 +128,10 @@ class QemuMachine(Machine):
     def send_key(self, keys: list[str]) -> None:
         """Press keys together (QMP send-key with qcodes such as 'shift', 'a', 'ret')."""
         self.qmp_cmd("send-key", keys=[{"type": "qcode", "data": k} for k in keys])
+
+    def type_text(self, text: str) -> None:
+        for ch in text:
+            self.send_key(qcodes(ch))
 
     def reset(self) -> None:
         self.qmp_cmd("system_reset")

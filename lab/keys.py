@@ -1,0 +1,35 @@
+"""Typing on the emulated machine's PS/2 keyboard: text to key presses for QEMU and Bochs.
+
+QEMU takes QMP `send-key` with qcodes; Bochs takes keys from a VNC client on its rfb display
+(vncdotool). Measured here: a key sent to Bochs' rfb display reaches the guest's i8042 as a
+translated set-1 make and break code (`a`: 0x1e, 0x9e).
+"""
+from __future__ import annotations
+
+# Characters that need a qcode other than themselves, with shift where the US layout needs it.
+_QCODES = {" ": "spc", "\n": "ret", "-": "minus", "=": "equal", ".": "dot", ",": "comma",
+           "/": "slash", ";": "semicolon", "'": "apostrophe", "[": "bracket_left",
+           "]": "bracket_right", "\\": "backslash", "`": "grave_accent", "\t": "tab"}
+_SHIFTED = {"_": "-", "+": "=", ">": ".", "<": ",", "?": "/", ":": ";", '"': "'",
+            "{": "[", "}": "]", "|": "\\", "~": "`", "!": "1", "@": "2", "#": "3", "$": "4",
+            "%": "5", "^": "6", "&": "7", "*": "8", "(": "9", ")": "0"}
+_VNC = {" ": "space", "\n": "enter", "\t": "tab"}
+
+
+def qcodes(ch: str) -> list[str]:
+    """The QMP send-key qcodes that type one character on a US keyboard."""
+    if ch.isascii() and ch.isupper():
+        return ["shift", ch.lower()]
+    if ch in _SHIFTED:
+        return ["shift", *qcodes(_SHIFTED[ch])]
+    if ch in _QCODES:
+        return [_QCODES[ch]]
+    if ch.isascii() and ch.isalnum():
+        return [ch]
+    raise ValueError(f"cannot type {ch!r} on a US keyboard")
+
+
+def vnc_key(ch: str) -> str:
+    """The vncdotool key name for one character (it applies shift by itself)."""
+    qcodes(ch)  # the same characters are typeable on both
+    return _VNC.get(ch, ch)

@@ -28,3 +28,21 @@ def read_report(console: str) -> GuestReport:
         failures=[ln[6:] for ln in lines if ln.startswith("FAIL: ")],
         skips=[ln[6:] for ln in lines if ln.startswith("SKIP: ")],
         summary=tuple(int(g) for g in m.groups()) if m else None)
+
+
+def run_guest(boot, target, guest: str, deadline: float, **settings):
+    """Boot a test guest on (platform, backend), wait for the end; machine, result, report."""
+    m = boot(*target, guest=guest, **settings)
+    r = m.wait_end(deadline)
+    return m, r, read_report(m.console_text())
+
+
+def assert_clean_pass(r, rep: GuestReport) -> None:
+    """Every check passed, none skipped, and the run ended with the contract's pass code."""
+    from lab.contract import EndCode
+
+    assert rep.summary is not None, f"no SUMMARY line; {r.describe()}"
+    assert rep.failures == [], f"FAIL lines: {rep.failures}"
+    assert rep.skips == [], f"SKIP lines under a hypervisor: {rep.skips}"
+    assert rep.summary[1] == 0 and rep.summary[0] == len(rep.passes) > 0
+    assert r.end_code == EndCode.PASS, r.describe()

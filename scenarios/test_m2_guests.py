@@ -4,58 +4,44 @@ Each test guest (images/tests/) checks the hypervisor from inside and prints PAS
 lines and a SUMMARY; the run's verdict is the contract's end code.
 """
 import pytest
-from guests import GUEST_TARGETS, read_report
 
 from conftest import target_id
+from guests import GUEST_TARGETS, assert_clean_pass, run_guest
 from lab.contract import EndCode
 from lab.grading import scenario
 
 RUN_DEADLINE = 60
 
 
-def run_guest(boot, target, guest):
-    m = boot(*target, guest=guest)
-    r = m.wait_end(RUN_DEADLINE)
-    return m, r, read_report(m.console_text())
-
-
-def assert_clean_pass(m, r, rep):
-    assert rep.summary is not None, f"no SUMMARY line; {r.describe()}"
-    assert rep.failures == [], f"FAIL lines: {rep.failures}"
-    assert rep.skips == [], f"SKIP lines under a hypervisor: {rep.skips}"
-    assert rep.summary[1] == 0 and rep.summary[0] == len(rep.passes) > 0
-    assert r.end_code == EndCode.PASS, r.describe()
-
-
 @scenario("m2", 1)
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_hello_guest_runs_and_ends_cleanly(boot, target):
-    assert_clean_pass(*run_guest(boot, target, "hello"))
+    assert_clean_pass(*run_guest(boot, target, "hello", RUN_DEADLINE)[1:])
 
 
 @scenario("m2", 2)
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_cpuid_guest_sees_the_lab_leaves_and_no_vmx_or_svm(boot, target):
-    assert_clean_pass(*run_guest(boot, target, "cpuid"))
+    assert_clean_pass(*run_guest(boot, target, "cpuid", RUN_DEADLINE)[1:])
 
 
 @scenario("m2", 3)
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_portio_guest_round_trips_every_width_and_string_form(boot, target):
-    assert_clean_pass(*run_guest(boot, target, "portio"))
+    assert_clean_pass(*run_guest(boot, target, "portio", RUN_DEADLINE)[1:])
 
 
 @scenario("m2", 2)
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_msr_guest_gets_pass_through_emulation_and_gp(boot, target):
-    assert_clean_pass(*run_guest(boot, target, "msr"))
+    assert_clean_pass(*run_guest(boot, target, "msr", RUN_DEADLINE)[1:])
 
 
 @scenario("m2", 2)
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_hypercalls_print_and_end_the_guest(boot, target):
-    m, r, rep = run_guest(boot, target, "hypercall")
-    assert_clean_pass(m, r, rep)
+    m, r, rep = run_guest(boot, target, "hypercall", RUN_DEADLINE)
+    assert_clean_pass(r, rep)
     assert "hypercall puts works\n" in m.console_text()
 
 
@@ -67,8 +53,8 @@ VGA_PATTERN = [(0, 0, 0x1F, "LAB VGA TEST"), (1, 0, 0x2E, "0123456789"),
 @scenario("m2", 2)
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_vga_text_reaches_the_screen_cell_for_cell(boot, target):
-    m, r, rep = run_guest(boot, target, "vga")
-    assert_clean_pass(m, r, rep)
+    m, r, rep = run_guest(boot, target, "vga", RUN_DEADLINE)
+    assert_clean_pass(r, rep)
     assert r.screen is not None, "the screen could not be read at the end of the run"
     expected = {}
     for row, col, attr, text in VGA_PATTERN:
@@ -83,7 +69,7 @@ def test_vga_text_reaches_the_screen_cell_for_cell(boot, target):
 @scenario("m2", 1.5)
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_triple_fault_stops_the_guest_not_the_hypervisor(boot, target):
-    m, r, rep = run_guest(boot, target, "triple_fault")
+    m, r, rep = run_guest(boot, target, "triple_fault", RUN_DEADLINE)
     assert "about to triple fault" in m.console_text()
     assert r.stop == "end-line", f"the hypervisor did not survive: {r.describe()}"
     assert r.end_code == EndCode.GUEST_CRASH, r.describe()
@@ -92,6 +78,6 @@ def test_triple_fault_stops_the_guest_not_the_hypervisor(boot, target):
 @scenario("m2", 1.5)
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_read_outside_guest_ram_stops_the_guest(boot, target):
-    m, r, rep = run_guest(boot, target, "outside_ram")
+    m, r, rep = run_guest(boot, target, "outside_ram", RUN_DEADLINE)
     assert "read outside RAM returned" not in m.console_text(), "the read returned"
     assert r.end_code == EndCode.GUEST_CRASH, r.describe()

@@ -81,11 +81,10 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 def cmd_console(a: argparse.Namespace) -> int:
     _, prep = _prepare(a)
-    print(f"guest console; Ctrl-] q leaves, Ctrl-] l shows the hypervisor log "
-          f"(all of it: {prep.workdir}/hypervisor.log)", flush=True)
     with prep.machine() as m:
         m.start(timeout=prep.spec.scaled(10))
-        attach_console(m)
+        attach_console(m, "guest console; Ctrl-] q leaves, Ctrl-] l shows the hypervisor log "
+                          f"(all of it: {prep.workdir}/hypervisor.log)\n")
         r = m.wait_end(0.01) if m.running else m.wait_end(5)
     print(describe_run(r))
     return 0

@@ -15,7 +15,7 @@ from .machine import Machine
 ESCAPE = b"\x1d"  # Ctrl-], as telnet and QEMU's monitor mux use
 
 
-def attach_console(m: Machine) -> None:
+def attach_console(m: Machine, banner: str = "") -> None:
     """Raw terminal on the guest console until the run ends or Ctrl-] q is typed.
 
     Ctrl-] l shows the last lines of the hypervisor log; Ctrl-] Ctrl-] sends a Ctrl-].
@@ -23,13 +23,16 @@ def attach_console(m: Machine) -> None:
     if not sys.stdin.isatty():
         raise LabError("lab console needs a terminal on standard input")
     out = sys.stdout.buffer
-    m.console.tee = lambda data: (out.write(data.replace(b"\n", b"\r\n")), out.flush())
-    out.write(m.console_text().replace("\n", "\r\n").encode())
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     tty.setraw(fd)
     escaped = False
     try:
+        # Only now say we are ready: keys typed before raw mode are flushed by setraw.
+        out.write(banner.replace("\n", "\r\n").encode())
+        m.console.tee = lambda data: (out.write(data.replace(b"\n", b"\r\n")), out.flush())
+        out.write(m.console_text().replace("\n", "\r\n").encode())
+        out.flush()
         while m.running and not m.console.eof and not m.ended:
             ready, _, _ = select.select([fd], [], [], 0.2)
             if not ready:

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,13 +42,14 @@ def make_iso(hypervisor: Path, cmdline: str, modules: list[Module], out: Path) -
         for i, m in enumerate(modules):
             shutil.copyfile(m.path, boot / f"module{i}")
         (boot / "grub" / "grub.cfg").write_text(grub_cfg(cmdline, modules))
-        partial = out.with_name(out.name + ".part")
+        # A name of its own: parallel runs may build the same ISO at the same time.
+        partial = out.with_name(f"{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part")
         done = subprocess.run(["grub-mkrescue", "-o", str(partial), tmp],
                               capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if done.returncode != 0:
             tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
             raise BuildError(f"grub-mkrescue failed: {tail}")
-        partial.replace(out)
+        partial.replace(out)  # atomic: a reader sees no ISO or a whole one
     return out
 
 

@@ -6,6 +6,7 @@ an error carrying the command line and the emulator's output, and `close()` alwa
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import re
 import shlex
@@ -77,6 +78,14 @@ class RunResult:
     @property
     def passed(self) -> bool:
         return self.end_code == EndCode.PASS
+
+    def record(self) -> dict:
+        """What a run used and how it ended, as written to its folder's run.json."""
+        return {"platform": self.platform, "accel": self.accel, "cpu": self.cpu,
+                "backend": self.backend, "stop": self.stop, "end_code": self.end_code,
+                "end_reason": self.end_reason, "verdict": self.describe(),
+                "features": self.summary.features, "seconds": round(self.seconds, 3),
+                "emulator_status": self.emulator_status, "command": self.command}
 
     def describe(self) -> str:
         text = self._describe()
@@ -323,6 +332,7 @@ class Machine:
             (self.workdir / "screen.txt").write_text(result.screen.dump() + "\n")
         if result.registers:
             (self.workdir / "registers.txt").write_text(result.registers + "\n")
+        (self.workdir / "run.json").write_text(json.dumps(result.record(), indent=2) + "\n")
         self._result = result
         self._stop_emulator()
         return result

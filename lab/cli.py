@@ -48,8 +48,9 @@ def _config(a: argparse.Namespace) -> RunConfig:
     cfg = load_profile(a.profile) if a.profile else RunConfig()
     given = {k: getattr(a, k) for k in ("platform", "backend", "guest", "guest_args", "cpu",
                                         "memory", "guest_memory", "append", "timeout",
-                                        "timeout_scale") if getattr(a, k) is not None}
-    for key in ("hypervisor", "guest_kernel"):
+                                        "timeout_scale", "persistent_disk", "direct")
+             if getattr(a, k, None) is not None}
+    for key in ("hypervisor", "guest_kernel", "guest_disk"):
         if getattr(a, key) is not None:
             given[key] = str(getattr(a, key))
     return apply(cfg, given, Path.cwd(), "option").validate()
@@ -129,6 +130,12 @@ def add_run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--guest", help="a test guest by name (images/tests/NAME.c)")
     r.add_argument("--guest-kernel", type=Path, help="any Multiboot guest kernel")
     r.add_argument("--guest-args", help="the guest's command line")
+    r.add_argument("--guest-disk", type=Path,
+                   help="a raw disk image for the guest (runs use a copy-on-write overlay)")
+    r.add_argument("--persistent-disk", action="store_true", default=None,
+                   help="write the guest disk image itself, so files survive to the next boot")
+    r.add_argument("--direct", action="store_true", default=None,
+                   help="boot the guest kernel with no hypervisor (the baseline)")
     r.add_argument("--cpu", help="emulated CPU model (e.g. qemu64,svm=off)")
     r.add_argument("--memory", type=int, help="MiB of the emulated machine")
     r.add_argument("--guest-memory", type=int, help="MiB of guest RAM")

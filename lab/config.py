@@ -18,6 +18,9 @@ class RunConfig:
     guest: str | None = None  # a test guest's name (images/tests/NAME.c)
     guest_kernel: Path | None = None  # any Multiboot guest kernel
     guest_args: str = ""
+    guest_disk: Path | None = None  # a raw disk image for the guest (never written by a run)
+    persistent_disk: bool = False  # write guest_disk itself (a scenario's own copy)
+    direct: bool = False  # boot the guest kernel with no hypervisor: the baseline
     memory: int = 128  # MiB of the emulated machine
     guest_memory: int | None = None  # MiB of guest RAM (hypervisor's guest_mem=)
     cpu: str | None = None  # override the emulated CPU model
@@ -38,13 +41,18 @@ class RunConfig:
         if self.guest_memory is not None and not 1 <= self.guest_memory < self.memory:
             raise ConfigError(f"guest_memory {self.guest_memory} MiB must be at least 1 and "
                               f"less than the machine's {self.memory} MiB")
+        if self.direct and not (self.guest or self.guest_kernel):
+            raise ConfigError("direct boots a guest kernel: give guest or guest_kernel")
+        if self.persistent_disk and not self.guest_disk:
+            raise ConfigError("persistent_disk needs a guest_disk")
         if not (self.timeout > 0 and self.timeout_scale > 0):  # also refuses NaN
             raise ConfigError("timeout and timeout_scale must be positive")
         return self
 
 
 _TYPES = {f.name: f.type for f in fields(RunConfig)}
-_PATHS = {"hypervisor", "guest_kernel"}
+_PATHS = {"hypervisor", "guest_kernel", "guest_disk"}
+_FLAGS = {"persistent_disk", "direct"}
 _NUMBERS = {"memory": int, "guest_memory": int, "timeout": float, "timeout_scale": float}
 
 
@@ -56,6 +64,10 @@ def _coerce(key: str, value, base: Path) -> object:
             raise ConfigError(f"'{key}' must be a path, got {value!r}")
         p = Path(value).expanduser()
         return p if p.is_absolute() else (base / p)
+    if key in _FLAGS:
+        if not isinstance(value, bool):
+            raise ConfigError(f"'{key}' must be true or false, got {value!r}")
+        return value
     if key in _NUMBERS:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"'{key}' must be a number, got {value!r}")

@@ -44,11 +44,11 @@ def check_multiboot(path: Path, what: str = "kernel", need_mmap: bool = False) -
     return 32 if head[4] == 1 else 64
 
 
-def qemu_kernel(path: Path, workdir: Path) -> Path:
+def qemu_kernel(path: Path, workdir: Path, what: str = "hypervisor") -> Path:
     """QEMU's -kernel refuses 64-bit ELFs (DESIGN.md): give it an elf32-i386 copy."""
-    if check_multiboot(path, "hypervisor", need_mmap=True) == 32:
+    if check_multiboot(path, what, need_mmap=what == "hypervisor") == 32:
         return path
-    out = workdir / "hypervisor32.elf"
+    out = workdir / "kernel32.elf"
     done = subprocess.run(["objcopy", "-O", "elf32-i386", str(path), str(out)],
                           capture_output=True, text=True)
     if done.returncode != 0:

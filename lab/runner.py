@@ -10,6 +10,7 @@ from pathlib import Path
 from .build import Outputs, build_dir, project_root
 from .config import RunConfig
 from .contract import hypervisor_cmdline
+from .disks import check_image, prepare_disk
 from .errors import LabError
 from .iso import Module
 from .machine import Machine, MachineSpec, RunResult, make_machine
@@ -25,7 +26,8 @@ class Prepared:
     outputs: Outputs
 
     def machine(self, echo: Callable[[str, str], None] | None = None) -> Machine:
-        kernel32 = (qemu_kernel(self.spec.hypervisor, self.workdir)
+        kernel32 = (qemu_kernel(self.spec.hypervisor, self.workdir,
+                                what="guest kernel" if self.spec.direct else "hypervisor")
                     if self.spec.platform != "bochs" else self.spec.hypervisor)
         return make_machine(self.spec, self.workdir, kernel32, self.outputs.iso_cache, echo)
 
@@ -48,35 +50,61 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
     cfg.validate()
     root = project_root()
     outputs = outputs or Outputs(build_dir(root))
-    if cfg.hypervisor is not None:
+    platforms = platforms if platforms is not None else detect()
+    if cfg.direct:
+        platform, backend = _direct_platform(platforms, cfg.platform)
+    elif cfg.hypervisor is not None:
         hypervisor = cfg.hypervisor.resolve()
         check_multiboot(hypervisor, "hypervisor", need_mmap=True)
     else:
         hypervisor = outputs.hypervisor
         if not hypervisor.is_file():
             raise LabError(f"the reference hypervisor is not built ({hypervisor}): run `lab build`")
-    platform, backend = choose(platforms if platforms is not None else detect(),
-                               None if cfg.platform == "auto" else cfg.platform, cfg.backend)
-    modules = []
+    if not cfg.direct:
+        platform, backend = choose(platforms, None if cfg.platform == "auto" else cfg.platform,
+                                   cfg.backend)
+    guest = None
     if cfg.guest:
         guest = outputs.test_guest(cfg.guest)
         if not guest.is_file():
             known = ", ".join(test_guests(outputs, root)) or "none"
             raise LabError(f"unknown or unbuilt test guest '{cfg.guest}' (known: {known}); "
                            "run `lab build` first")
-        modules.append(Module(guest, f"guest {cfg.guest_args}".strip()))
     elif cfg.guest_kernel:
         check_multiboot(cfg.guest_kernel, "guest kernel")
-        modules.append(Module(cfg.guest_kernel.resolve(), f"guest {cfg.guest_args}".strip()))
+        guest = cfg.guest_kernel.resolve()
+    if cfg.guest_disk is not None:
+        check_image(cfg.guest_disk)
+    label = f"{platform.name}-{'direct' if cfg.direct else backend}-{cfg.guest or label}"
+    workdir = workdir or new_workdir(outputs, label)
+    disk = (prepare_disk(cfg.guest_disk, workdir, platform.name, cfg.persistent_disk)
+            if cfg.guest_disk is not None else None)
+    if cfg.direct:
+        spec = MachineSpec(platform=platform.name, backend=backend, hypervisor=guest,
+                           cmdline=cfg.guest_args, memory_mib=cfg.memory, cpu=cfg.cpu,
+                           timeout_scale=cfg.timeout_scale, disk=disk, direct=True)
+        return Prepared(spec, platform, workdir, outputs)
+    modules = [Module(guest, f"guest {cfg.guest_args}".strip())] if guest else []
     extra = {}
     if cfg.guest_memory:
         extra["guest_mem"] = str(cfg.guest_memory)
-    cmdline = " ".join(w for w in (hypervisor_cmdline(backend, extra), cfg.append) if w)
+    words = [hypervisor_cmdline(backend, extra), disk.cmdline_word if disk else "", cfg.append]
     spec = MachineSpec(platform=platform.name, backend=backend, hypervisor=hypervisor,
-                       cmdline=cmdline, modules=modules, memory_mib=cfg.memory, cpu=cfg.cpu,
-                       timeout_scale=cfg.timeout_scale)
-    label = f"{platform.name}-{backend}-{cfg.guest or label}"
-    return Prepared(spec, platform, workdir or new_workdir(outputs, label), outputs)
+                       cmdline=" ".join(w for w in words if w), modules=modules,
+                       memory_mib=cfg.memory, cpu=cfg.cpu, timeout_scale=cfg.timeout_scale,
+                       disk=disk)
+    return Prepared(spec, platform, workdir, outputs)
+
+
+def _direct_platform(platforms: list[Platform], name: str) -> tuple[Platform, str]:
+    """A direct boot needs no VMX or SVM: any installed platform will do (QEMU TCG first)."""
+    order = [name] if name != "auto" else ["qemu-tcg", "bochs"]
+    by_name = {p.name: p for p in platforms}
+    for n in order:
+        p = by_name.get(n)
+        if p is not None and p.usable:
+            return p, next(b for b in ("svm", "vmx") if p.can(b))
+    raise LabError(f"no platform here can boot a guest directly ({', '.join(order)})")
 
 
 def run(cfg: RunConfig, echo: Callable[[str, str], None] | None = None,

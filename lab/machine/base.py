@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..contract import EndCode, LogSummary, parse_marker, summarize_log
+from ..disks import Disk
 from ..errors import InfraError, LabError, StepTimeout
 from ..iso import Module
 from ..screen import Screen
@@ -45,6 +46,8 @@ class MachineSpec:
     cpu: str | None = None  # None: the platform's model for the backend
     timeout_scale: float = 1.0
     gdb_port: int | None = None  # QEMU: wait for gdb on this port before the first instruction
+    disk: Disk | None = None  # the primary-master disk
+    direct: bool = False  # `hypervisor` is a guest kernel booted with no hypervisor (baseline)
 
     def scaled(self, seconds: float) -> float:
         return seconds * SLOWNESS.get(self.platform, 4.0) * self.timeout_scale

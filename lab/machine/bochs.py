@@ -38,6 +38,7 @@ def bochsrc(spec: MachineSpec, iso: Path, console_port: int, log_port: int) -> s
         f"romimage: file=/{BOCHS_BIOS}, options=fastboot",
         f"vgaromimage: file=/{BOCHS_VGABIOS}",
         f"ata1-master: type=cdrom, path={iso}, status=inserted",
+        *([f"ata0-master: type=disk, path={spec.disk.path}, mode=flat"] if spec.disk else []),
         "boot: cdrom",
         f"com1: enabled=1, mode=socket-client, dev=127.0.0.1:{console_port}",
         f"com2: enabled=1, mode=socket-client, dev=127.0.0.1:{log_port}",

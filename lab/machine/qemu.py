@@ -33,6 +33,9 @@ def qemu_command(spec: MachineSpec, kernel32: Path, console_port: int, log_port:
            "-chardev", f"socket,id=qmp,path={qmp_path}",
            "-mon", "chardev=qmp,mode=control",
            "-kernel", str(kernel32), "-append", spec.cmdline]
+    if spec.disk is not None:
+        cmd += ["-drive", f"file={spec.disk.path},format={spec.disk.fmt},if=ide,index=0,"
+                "media=disk"]
     if spec.gdb_port is not None:
         cmd += ["-gdb", f"tcp:127.0.0.1:{spec.gdb_port}", "-S"]
     if spec.modules:

@@ -1,0 +1,75 @@
+"""The emulated machine's disk: a guest disk image behind a copy-on-write layer.
+
+The hypervisor drives the machine's real primary-master disk and gives the guest a region of
+it (CONTRACT.md: `disk=START:COUNT`). The lab puts the guest image at LBA 0 and leaves a tail
+of at least 1 MiB past it for the hypervisor's own use. A run never writes into the base
+image: QEMU gets a qcow2 overlay backed by it, Bochs a sparse copy. A scenario that needs
+persistence across boots passes its own copy, which is then written directly.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LabError
+
+SECTOR = 512
+HV_TAIL = 1 << 20
+# Whole cylinders of 16 heads x 63 sectors: Bochs addresses only what its CHS guess covers.
+CYLINDER = 16 * 63 * SECTOR
+
+
+@dataclass(frozen=True)
+class Disk:
+    path: Path  # what the emulator opens
+    fmt: str  # "qcow2" or "raw"
+    guest_sectors: int  # the guest's region: real LBA 0 .. guest_sectors - 1
+
+    @property
+    def cmdline_word(self) -> str:
+        return f"disk=0:{self.guest_sectors}"
+
+
+def _real_size(base_size: int) -> int:
+    return -(-(base_size + HV_TAIL) // CYLINDER) * CYLINDER
+
+
+def check_image(base: Path) -> int:
+    try:
+        size = base.stat().st_size
+    except FileNotFoundError:
+        raise LabError(f"guest disk {base} does not exist") from None
+    if not base.is_file():
+        raise LabError(f"guest disk {base} is not a file")
+    if size == 0 or size % SECTOR:
+        raise LabError(f"guest disk {base} is {size} bytes, not a whole number of 512-byte "
+                       "sectors")
+    return size
+
+
+def prepare_disk(base: Path, workdir: Path, platform: str, persistent: bool = False) -> Disk:
+    """The disk a run boots with: an overlay (or copy) of `base`, or `base` itself."""
+    base = base.resolve()
+    size = check_image(base)
+    real = _real_size(size)
+    if persistent:
+        if size < real:
+            with open(base, "r+b") as f:  # room for the hypervisor's tail; the image is ours
+                f.truncate(real)
+        return Disk(base, "raw", size // SECTOR)
+    if platform.startswith("qemu"):
+        overlay = workdir / "disk.qcow2"
+        done = subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(base),
+                               "-F", "raw", str(overlay), str(real)],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            said = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise LabError(f"qemu-img could not make an overlay of {base}: {said}")
+        return Disk(overlay, "qcow2", size // SECTOR)
+    copy = workdir / "disk.img"
+    with open(base, "rb") as src, open(copy, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+        dst.truncate(real)
+    return Disk(copy, "raw", size // SECTOR)

@@ -8,6 +8,7 @@ persistence across boots passes its own copy, which is then written directly.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -36,13 +37,27 @@ def _real_size(base_size: int) -> int:
     return -(-(base_size + HV_TAIL) // CYLINDER) * CYLINDER
 
 
+def image_format(base: Path) -> tuple[str, int]:
+    """The image's format (raw or qcow2, as SWEB ships its disk) and its virtual size."""
+    with open(base, "rb") as f:
+        magic = f.read(4)
+    if magic != b"QFI\xfb":
+        return "raw", base.stat().st_size
+    done = subprocess.run(["qemu-img", "info", "--output=json", str(base)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise LabError(f"qemu-img cannot read {base}: "
+                       f"{(done.stderr.strip().splitlines() or ['?'])[-1]}")
+    return "qcow2", int(json.loads(done.stdout)["virtual-size"])
+
+
 def check_image(base: Path) -> int:
-    try:
-        size = base.stat().st_size
-    except FileNotFoundError:
-        raise LabError(f"guest disk {base} does not exist") from None
+    """The image's size in bytes (its virtual size for qcow2); LabError if unusable."""
+    if not base.exists():
+        raise LabError(f"guest disk {base} does not exist")
     if not base.is_file():
         raise LabError(f"guest disk {base} is not a file")
+    _, size = image_format(base)
     if size == 0 or size % SECTOR:
         raise LabError(f"guest disk {base} is {size} bytes, not a whole number of 512-byte "
                        "sectors")
@@ -53,7 +68,11 @@ def prepare_disk(base: Path, workdir: Path, platform: str, persistent: bool = Fa
     """The disk a run boots with: an overlay (or copy) of `base`, or `base` itself."""
     base = base.resolve()
     size = check_image(base)
+    fmt, _ = image_format(base)
     real = _real_size(size)
+    if persistent and fmt != "raw":
+        raise LabError(f"a persistent disk must be a raw image; {base} is {fmt} "
+                       "(qemu-img convert -O raw)")
     if persistent:
         if size < real:
             with open(base, "r+b") as f:  # room for the hypervisor's tail; the image is ours
@@ -62,13 +81,21 @@ def prepare_disk(base: Path, workdir: Path, platform: str, persistent: bool = Fa
     if platform.startswith("qemu"):
         overlay = workdir / "disk.qcow2"
         done = subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(base),
-                               "-F", "raw", str(overlay), str(real)],
+                               "-F", fmt, str(overlay), str(real)],
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:
             said = (done.stderr.strip().splitlines() or ["no output"])[-1]
             raise LabError(f"qemu-img could not make an overlay of {base}: {said}")
         return Disk(overlay, "qcow2", size // SECTOR)
     copy = workdir / "disk.img"
+    if fmt == "qcow2":  # Bochs reads raw images only
+        done = subprocess.run(["qemu-img", "convert", "-O", "raw", str(base), str(copy)],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise LabError(f"qemu-img could not convert {base} to raw for Bochs")
+        with open(copy, "r+b") as dst:
+            dst.truncate(real)
+        return Disk(copy, "raw", size // SECTOR)
     with open(base, "rb") as src, open(copy, "wb") as dst:
         shutil.copyfileobj(src, dst, 1 << 20)
         dst.truncate(real)

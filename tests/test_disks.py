@@ -60,3 +60,16 @@ def test_image_that_is_not_whole_sectors_is_refused_in_one_line(tmp_path, size):
 def test_missing_image_is_refused(tmp_path):
     with pytest.raises(LabError, match="does not exist"):
         prepare_disk(tmp_path / "none.img", tmp_path, "bochs")
+
+
+def test_qcow2_image_as_sweb_ships_it_works_on_both_emulators(tmp_path):
+    base = tmp_path / "sweb.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(base), "4M"], check=True)
+    before = digest(base)
+    q = prepare_disk(base, tmp_path, "qemu-tcg")
+    assert q.fmt == "qcow2" and q.guest_sectors == (4 << 20) // SECTOR
+    b = prepare_disk(base, tmp_path, "bochs")
+    assert b.fmt == "raw" and b.path.stat().st_size % CYLINDER == 0
+    assert digest(base) == before
+    with pytest.raises(LabError, match="must be a raw image"):
+        prepare_disk(base, tmp_path, "bochs", persistent=True)

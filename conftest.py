@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import shlex
 import shutil
 from pathlib import Path
@@ -68,6 +69,7 @@ def reproduce_command(cfg: RunConfig) -> str:
 def boot(request, lab_outputs, host_platforms, record_property):
     """Start a machine: boot(platform, backend, guest=..., cpu=..., append=...)."""
     machines: list[tuple[Machine, RunConfig]] = []
+    base_images: dict[Path, str] = {}  # no run may write into a base image: checked after
     opts = request.config
 
     def start(platform: str, backend: str, **settings) -> Machine:
@@ -85,6 +87,8 @@ def boot(request, lab_outputs, host_platforms, record_property):
             pytest.fail(f"bad scenario input: {e}")
         m = prep.machine()
         machines.append((m, cfg))
+        if cfg.guest_disk is not None and not cfg.persistent_disk:
+            base_images.setdefault(cfg.guest_disk, _digest(cfg.guest_disk))
         m.start(timeout=prep.spec.scaled(10))
         return m
 
@@ -101,6 +105,13 @@ def boot(request, lab_outputs, host_platforms, record_property):
             m.close()
             if not failed and not opts.getoption("--keep-runs"):
                 shutil.rmtree(m.workdir, ignore_errors=True)
+    changed = [str(p) for p, d in base_images.items() if _digest(p) != d]
+    if changed:
+        pytest.fail(f"a run wrote into the base image(s) {', '.join(changed)}")
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _keep_bundle(request, m: Machine, record_property) -> None:

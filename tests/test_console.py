@@ -4,7 +4,8 @@ import sys
 from pathlib import Path
 
 import pexpect
-from test_grader_end_to_end import HANG, assemble, emulators_under
+
+from kernels import HANG, assemble, emulators_under
 
 ROOT = Path(__file__).resolve().parents[1]
 

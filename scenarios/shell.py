@@ -1,0 +1,46 @@
+"""Driving the teaching OS's shell (images/os) over the serial console and the keyboard."""
+from __future__ import annotations
+
+import re
+import zlib
+
+READY = r"TeachOS shell ready\r?\n"
+PROMPT = r"lab\$ "
+
+
+class Shell:
+    def __init__(self, machine, deadline: float = 60) -> None:
+        self.m = machine
+        self.deadline = deadline
+
+    def wait_ready(self) -> None:
+        self.m.wait_for(READY, self.deadline, failure=r"(?i)panic")
+        self.m.wait_for(PROMPT, self.deadline)
+
+    def run(self, command: str, deadline: float | None = None, keyboard: bool = False) -> str:
+        """Type a command (serial, or the PS/2 keyboard); return its output up to the prompt."""
+        start = len(self.m.console_text())
+        if keyboard:
+            self.m.type_text(command + "\n")
+        else:
+            self.m.send(command + "\r")
+        self.m.wait_for(PROMPT, deadline or self.deadline, failure=r"(?i)panic")
+        text = self.m.console_text()[start:].replace("\r\n", "\n")
+        lines = text.split("\n")
+        # The first line is the echoed command; the last is the next prompt.
+        return "\n".join(lines[1:-1])
+
+
+def bigfile_crc(size: int) -> str:
+    """The CRC-32 the bigfile program prints for its pattern (images/os/user/bigfile.c)."""
+    data = bytes((i ^ (i >> 8) ^ (i >> 16)) & 0xFF for i in range(size))
+    return f"{zlib.crc32(data):08x}"
+
+
+def screen_tail_matches_console(screen, console: str, rows: int = 6) -> list[str]:
+    """The screen's last non-empty rows must be the console's last lines, exactly."""
+    shown = [line for line in screen.lines() if line.strip()][-rows:]
+    lines = [ln for ln in re.split(r"\r?\n", console) if ln.strip()]
+    expected = lines[-rows:]
+    return [f"row {i}: screen {a!r} != console {b!r}"
+            for i, (a, b) in enumerate(zip(shown, expected)) if a.rstrip() != b.rstrip()]

@@ -85,7 +85,7 @@ def cmd_console(a: argparse.Namespace) -> int:
     with prep.machine() as m:
         m.start(timeout=prep.spec.scaled(10))
         attach_console(m, "guest console; Ctrl-] q leaves, Ctrl-] l shows the hypervisor log "
-                          f"(all of it: {prep.workdir}/hypervisor.log)\n")
+                          f"(all of it: {prep.workdir}/hypervisor.log)\n", keyboard=a.keyboard)
         r = m.wait_end(0.01) if m.running else m.wait_end(5)
     print(describe_run(r))
     return 0
@@ -195,6 +195,8 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("console", help="boot and attach this terminal to the guest console")
     add_run_options(c)
+    c.add_argument("--keyboard", action="store_true",
+                   help="send typed keys to the PS/2 keyboard instead of COM1 (for SWEB)")
     c.set_defaults(func=cmd_console)
 
     g = sub.add_parser("grade", help="run the graded scenarios and print the grade table")

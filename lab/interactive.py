@@ -15,10 +15,12 @@ from .machine import Machine
 ESCAPE = b"\x1d"  # Ctrl-], as telnet and QEMU's monitor mux use
 
 
-def attach_console(m: Machine, banner: str = "") -> None:
+def attach_console(m: Machine, banner: str = "", keyboard: bool = False) -> None:
     """Raw terminal on the guest console until the run ends or Ctrl-] q is typed.
 
     Ctrl-] l shows the last lines of the hypervisor log; Ctrl-] Ctrl-] sends a Ctrl-].
+    With `keyboard`, typed keys go to the PS/2 keyboard instead of COM1 (SWEB reads only
+    the keyboard).
     """
     if not sys.stdin.isatty():
         raise LabError("lab console needs a terminal on standard input")
@@ -54,7 +56,14 @@ def attach_console(m: Machine, banner: str = "") -> None:
                 elif byte == ESCAPE:
                     escaped = True
                     continue
-                m.send(byte.decode("latin-1"))
+                ch = "\n" if byte == b"\r" else byte.decode("latin-1")
+                if keyboard:
+                    try:
+                        m.type_text(ch)
+                    except ValueError:  # a key the US layout map does not have
+                        continue
+                else:
+                    m.send(byte.decode("latin-1"))
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
         m.console.tee = None

@@ -1,0 +1,506 @@
+/*
+ * Virtual ATA disk, primary channel master, PIO. Quotations are from ATA/ATAPI-6 (T13/1410D),
+ * by clause title. The PIO protocols are ATA-6 "PIO data-in" (READ SECTORS, IDENTIFY: INTRQ
+ * with each block's DRQ) and "PIO data-out" (WRITE SECTORS: DRQ for the first block without
+ * INTRQ, INTRQ after each block). Commands finish inside the guest's port access.
+ */
+#include "types.h"
+#include "portbus.h"
+#include "ata.h"
+
+/* Command block register offsets (ATA-6 "Register descriptions"; CHS names in comments). */
+#define REG_DATA 0
+#define REG_ERROR 1	/* write: features */
+#define REG_COUNT 2
+#define REG_LBA_LOW 3	/* sector number */
+#define REG_LBA_MID 4	/* cylinder low */
+#define REG_LBA_HIGH 5	/* cylinder high */
+#define REG_DEVICE 6	/* device/head */
+#define REG_STATUS 7	/* write: command */
+
+#define STATUS_READY (ATA_SR_DRDY | ATA_SR_DSC)	/* 0x50, idle; QEMU reports the same */
+#define GEOM_HEADS 16
+#define GEOM_SPT 63
+#define GEOM_MAX_CYLS 16383	/* IDENTIFY word 1's ceiling for CHS translation */
+#define IDENTIFY_SIGNATURE 0xA5	/* word 255 low byte: the checksum is valid */
+
+/* An 8-bit access to the 16-bit data port has no defined meaning without the CFA 8-bit
+ * feature, which we do not offer: it moves one whole word, of which the host sees the
+ * low byte. A data access with DRQ clear moves nothing; the device leaves the bus
+ * undriven, so the read gives all ones. */
+#define DATA_UNDRIVEN 0xFFFF
+
+static const char MODEL[] = "LAB VIRTUAL DISK";
+static const char SERIAL[] = "LAB0000001";
+static const char FIRMWARE[] = "1.0";
+
+void ata_geometry(u64 sectors, u16 *cyls, u16 *heads, u16 *spt)
+{
+	/* QEMU hw/block/hd-geometry.c guess_chs_for_size(): cylinders clamped to 2..16383. */
+	u64 c = sectors / (GEOM_HEADS * GEOM_SPT);
+
+	*heads = GEOM_HEADS;
+	*spt = GEOM_SPT;
+	*cyls = c < 2 ? 2 : c > GEOM_MAX_CYLS ? GEOM_MAX_CYLS : (u16)c;
+}
+
+/* INTRQ follows the pending interrupt unless nIEN releases it (ATA-6 "Device Control"). */
+static void update_irq(struct ata *d)
+{
+	bool line = d->irq_pending && !(d->control & ATA_DC_NIEN);
+
+	if (line != d->irq_line) {
+		d->irq_line = line;
+		if (d->set_irq)
+			d->set_irq(d->irq_opaque, line);
+	}
+}
+
+static void set_pending(struct ata *d, bool pending)
+{
+	d->irq_pending = pending;
+	update_irq(d);
+}
+
+static bool slave_selected(const struct ata *d)
+{
+	return d->device & ATA_DEV_DEV;
+}
+
+/* The signature after reset or diagnostics (ATA-6 "Signature and persistence"): an ATA
+ * device reports count 1, sector 1, cylinder 0, device 0, and 01h: device 0 passed. */
+static void set_signature(struct ata *d)
+{
+	d->xfer = ATA_XFER_NONE;
+	d->count = 1;
+	d->lba_low = 1;
+	d->lba_mid = 0;
+	d->lba_high = 0;
+	d->device = 0;
+	d->error = ATA_ER_DIAG_OK;
+	d->status = STATUS_READY;
+}
+
+void ata_init(struct ata *d, const struct ata_backend *b,
+	      void (*set_irq)(void *opaque, int level), void *opaque)
+{
+	for (size_t i = 0; i < sizeof(*d); i++)
+		((u8 *)d)[i] = 0;
+	d->backend = b;
+	d->set_irq = set_irq;
+	d->irq_opaque = opaque;
+	/* Words 60-61 saturate at 0FFFFFFFh; LBA28 reaches no further. */
+	d->sectors = b->sectors > ATA_LBA28_MAX ? ATA_LBA28_MAX : b->sectors;
+	ata_geometry(d->sectors, &d->cyls, &d->heads, &d->spt);
+	set_signature(d);
+}
+
+static u64 chs_capacity(const struct ata *d)
+{
+	return (u64)d->cyls * d->heads * d->spt;
+}
+
+/* The last sector + 1 the current command may reach: CHS stops at the geometry. */
+static u64 limit(const struct ata *d)
+{
+	u64 chs = chs_capacity(d);
+
+	return d->xfer_lba || chs > d->sectors ? d->sectors : chs;
+}
+
+/* The command's first sector. A CHS address outside the geometry has no LBA. */
+static bool start_lba(struct ata *d, u64 *lba)
+{
+	u32 c = d->lba_mid | (u32)d->lba_high << 8, h = d->device & 0x0F, s = d->lba_low;
+
+	d->xfer_lba = d->device & ATA_DEV_LBA;
+	if (d->xfer_lba) {
+		*lba = (u64)h << 24 | (u32)d->lba_high << 16 | (u32)d->lba_mid << 8 | d->lba_low;
+		return true;
+	}
+	if (s == 0 || s > d->spt || h >= d->heads || c >= d->cyls)
+		return false;
+	*lba = ((u64)c * d->heads + h) * d->spt + (s - 1);
+	return true;
+}
+
+/* "Error outputs" of the read and write commands: the address of the failing sector. */
+static void report_address(struct ata *d, u64 lba)
+{
+	if (d->xfer_lba) {
+		d->lba_low = lba;
+		d->lba_mid = lba >> 8;
+		d->lba_high = lba >> 16;
+		d->device = (d->device & 0xF0) | ((lba >> 24) & 0x0F);
+	} else {
+		u32 per_cyl = d->heads * d->spt, c = lba / per_cyl, r = lba % per_cyl;
+
+		d->lba_low = r % d->spt + 1;
+		d->lba_mid = c;
+		d->lba_high = c >> 8;
+		d->device = (d->device & 0xF0) | (r / d->spt);
+	}
+}
+
+static void complete(struct ata *d)
+{
+	d->xfer = ATA_XFER_NONE;
+	d->status = STATUS_READY;
+	set_pending(d, true);
+}
+
+static void fail(struct ata *d, u8 error)
+{
+	d->xfer = ATA_XFER_NONE;
+	d->error = error;
+	d->status = STATUS_READY | ATA_SR_ERR;
+	set_pending(d, true);
+}
+
+/* Offers the next block to the host: DRQ, and for data-in INTRQ with it. */
+static void offer_block(struct ata *d, enum ata_xfer dir, bool irq)
+{
+	d->xfer = dir;
+	d->pos = 0;
+	d->status = STATUS_READY | ATA_SR_DRQ;	/* 0x58, what SWEB's polled path waits for */
+	if (irq)
+		set_pending(d, true);
+}
+
+static void read_block(struct ata *d)
+{
+	const struct ata_backend *b = d->backend;
+
+	if (d->lba >= limit(d)) {
+		report_address(d, d->lba);
+		fail(d, ATA_ER_IDNF);
+	} else if (!b->read(b->ctx, d->lba, 1, d->buf)) {
+		report_address(d, d->lba);
+		fail(d, ATA_ER_UNC);
+	} else {
+		offer_block(d, ATA_XFER_IN, true);
+	}
+}
+
+/* The host has taken the whole block: the next one, or the end of the command. */
+static void block_in_done(struct ata *d)
+{
+	if (--d->remaining == 0) {
+		/* Data-in ends without an interrupt: the last one came with the last DRQ. */
+		d->xfer = ATA_XFER_NONE;
+		d->status = STATUS_READY;
+		return;
+	}
+	d->lba++;
+	read_block(d);
+}
+
+/* The host has filled the block: to the backend, then INTRQ with the next DRQ or the end. */
+static void block_out_done(struct ata *d)
+{
+	const struct ata_backend *b = d->backend;
+
+	if (!b->write(b->ctx, d->lba, 1, d->buf)) {
+		report_address(d, d->lba);
+		fail(d, ATA_ER_ABRT);	/* WRITE SECTORS has no UNC among its error outputs */
+		return;
+	}
+	if (--d->remaining == 0) {
+		complete(d);
+		return;
+	}
+	if (++d->lba >= limit(d)) {
+		report_address(d, d->lba);
+		fail(d, ATA_ER_IDNF);
+		return;
+	}
+	offer_block(d, ATA_XFER_OUT, true);
+}
+
+/* ATA strings: two characters a word, the first in the high byte, padded with spaces. */
+static void put_string(u16 *id, int first, int words, const char *s)
+{
+	for (int i = 0; i < words; i++) {
+		u8 hi = *s ? (u8)*s++ : ' ';
+		u8 lo = *s ? (u8)*s++ : ' ';
+
+		id[first + i] = (u16)(hi << 8 | lo);
+	}
+}
+
+/* IDENTIFY DEVICE data, ATA-6 table "IDENTIFY DEVICE information". */
+static void build_identify(struct ata *d)
+{
+	u16 id[256] = { 0 };
+	u64 chs = chs_capacity(d) < d->sectors ? chs_capacity(d) : d->sectors;
+	u8 sum = IDENTIFY_SIGNATURE;
+
+	id[0] = 0x0040;			/* ATA device, fixed (obsolete bit 6, as QEMU sets) */
+	id[1] = d->cyls;
+	id[3] = d->heads;
+	id[6] = d->spt;
+	put_string(id, 10, 10, SERIAL);
+	put_string(id, 23, 4, FIRMWARE);
+	put_string(id, 27, 20, MODEL);
+	id[47] = 0x8000;		/* bits 15-8 80h; 0 sectors: no READ/WRITE MULTIPLE */
+	id[49] = BIT(9);		/* LBA supported; no DMA */
+	id[50] = BIT(14);
+	id[51] = 0x0200;		/* PIO mode 2 timing (obsolete word, as QEMU sets) */
+	id[53] = BIT(0) | BIT(1);	/* words 54-58 and 64-70 are valid */
+	id[54] = d->cyls;		/* current translation = default: no INIT DEV PARAMS */
+	id[55] = d->heads;
+	id[56] = d->spt;
+	id[57] = (u16)chs;
+	id[58] = (u16)(chs >> 16);
+	id[59] = 0;			/* no multiple sector setting */
+	id[60] = (u16)d->sectors;
+	id[61] = (u16)(d->sectors >> 16);
+	id[64] = BIT(0) | BIT(1);	/* PIO modes 3 and 4 */
+	id[65] = id[66] = id[67] = id[68] = 120;	/* ns cycle times */
+	id[80] = 0x007E;		/* ATA-1 to ATA-6 */
+	id[82] = BIT(5);		/* write cache supported ... */
+	id[83] = BIT(14) | BIT(12);	/* FLUSH CACHE supported */
+	id[84] = BIT(14);
+	id[85] = BIT(5);		/* ... and enabled: FLUSH CACHE has work to do */
+	id[86] = BIT(12);
+	id[87] = BIT(14);
+	for (int i = 0; i < 255; i++)
+		sum += (u8)id[i] + (u8)(id[i] >> 8);
+	id[255] = (u16)((u8)-sum << 8 | IDENTIFY_SIGNATURE);	/* bytes 0-511 sum to 0 */
+	for (int i = 0; i < 256; i++) {
+		d->buf[2 * i] = (u8)id[i];
+		d->buf[2 * i + 1] = (u8)(id[i] >> 8);
+	}
+}
+
+static void start_rw(struct ata *d, bool write)
+{
+	u64 lba;
+
+	d->remaining = d->count ? d->count : 256;	/* a count of 00h means 256 sectors */
+	if (!start_lba(d, &lba) || lba >= limit(d)) {
+		fail(d, ATA_ER_IDNF);
+		return;
+	}
+	d->lba = lba;
+	if (write)
+		offer_block(d, ATA_XFER_OUT, false);
+	else
+		read_block(d);
+}
+
+static void command(struct ata *d, u8 cmd)
+{
+	const struct ata_backend *b = d->backend;
+
+	/* EXECUTE DEVICE DIAGNOSTIC is the one command device 0 runs for an absent device 1. */
+	if (slave_selected(d) && cmd != ATA_CMD_EXECUTE_DIAGNOSTIC)
+		return;
+	/* A command write clears a pending interrupt and ends any transfer: SWEB issues its
+	 * next command over a read it never drained. */
+	d->xfer = ATA_XFER_NONE;
+	set_pending(d, false);
+	switch (cmd) {
+	case ATA_CMD_READ_SECTORS:
+	case ATA_CMD_READ_SECTORS_NORETRY:
+		start_rw(d, false);
+		break;
+	case ATA_CMD_WRITE_SECTORS:
+	case ATA_CMD_WRITE_SECTORS_NORETRY:
+		start_rw(d, true);
+		break;
+	case ATA_CMD_IDENTIFY:
+		build_identify(d);
+		d->remaining = 1;
+		offer_block(d, ATA_XFER_IN, true);
+		break;
+	case ATA_CMD_FLUSH_CACHE:
+		/* BSY until the backend has the data on its medium, then INTRQ. */
+		d->status = ATA_SR_BSY | ATA_SR_DRDY;
+		if (b->flush && !b->flush(b->ctx))
+			fail(d, ATA_ER_ABRT);
+		else
+			complete(d);
+		break;
+	case ATA_CMD_EXECUTE_DIAGNOSTIC:
+		set_signature(d);
+		set_pending(d, true);
+		break;
+	case ATA_CMD_INIT_DEV_PARAMS:	/* accepted, translation unchanged (as QEMU does) */
+	case ATA_CMD_SET_FEATURES:	/* PIO mode and write cache settings change nothing */
+		complete(d);
+		break;
+	default:
+		fail(d, ATA_ER_ABRT);
+		break;
+	}
+}
+
+static u16 data_read(struct ata *d)
+{
+	u16 w;
+
+	if (slave_selected(d))
+		return 0;
+	if (d->xfer != ATA_XFER_IN)
+		return DATA_UNDRIVEN;
+	w = (u16)(d->buf[d->pos] | d->buf[d->pos + 1] << 8);
+	d->pos += 2;
+	if (d->pos == ATA_SECTOR_SIZE)
+		block_in_done(d);
+	return w;
+}
+
+static void data_write(struct ata *d, u16 w)
+{
+	if (slave_selected(d) || d->xfer != ATA_XFER_OUT)
+		return;
+	d->buf[d->pos] = (u8)w;
+	d->buf[d->pos + 1] = (u8)(w >> 8);
+	d->pos += 2;
+	if (d->pos == ATA_SECTOR_SIZE)
+		block_out_done(d);
+}
+
+/*
+ * With device 1 selected and absent, device 0 answers Status reads for it with 00h
+ * (ATA-6, device 0 only configurations; we answer the other registers the same way).
+ * So the 55h/AAh echo fails and SWEB gives up on the slave at once, and a driver that
+ * waits for BSY to clear sees it clear. (A floating FFh would look busy forever.)
+ */
+static u8 read_reg(struct ata *d, unsigned reg)
+{
+	if (slave_selected(d))
+		return 0;
+	switch (reg) {
+	case REG_ERROR:
+		return d->error;
+	case REG_COUNT:
+		return d->count;
+	case REG_LBA_LOW:
+		return d->lba_low;
+	case REG_LBA_MID:
+		return d->lba_mid;
+	case REG_LBA_HIGH:
+		return d->lba_high;
+	case REG_DEVICE:
+		return d->device | 0xA0;	/* bits 7 and 5 are obsolete ones */
+	default:
+		/* ATA-6 "Status register": reading it acknowledges a pending interrupt. */
+		set_pending(d, false);
+		return d->status;
+	}
+}
+
+static void write_reg(struct ata *d, unsigned reg, u8 v)
+{
+	/* Writes while BSY (SRST held) are ignored. */
+	if (d->status & ATA_SR_BSY)
+		return;
+	switch (reg) {
+	case REG_ERROR:
+		d->features = v;
+		break;
+	case REG_COUNT:
+		d->count = v;
+		break;
+	case REG_LBA_LOW:
+		d->lba_low = v;
+		break;
+	case REG_LBA_MID:
+		d->lba_mid = v;
+		break;
+	case REG_LBA_HIGH:
+		d->lba_high = v;
+		break;
+	case REG_DEVICE:
+		d->device = v & ~0xA0;
+		break;
+	default:
+		command(d, v);
+		break;
+	}
+}
+
+/* Wider accesses to the 8-bit registers split into bytes at consecutive ports. */
+u32 ata_cmd_read(void *state, u16 port, u8 size)
+{
+	struct ata *d = state;
+	unsigned reg = port & 7;
+	u32 val = 0;
+
+	if (reg == REG_DATA) {
+		u32 lo = data_read(d);
+
+		if (size == 4)
+			return lo | (u32)data_read(d) << 16;
+		return size == 2 ? lo : (lo & 0xFF);
+	}
+	for (u8 i = 0; i < size; i++) {
+		u8 b = reg + i < ATA_CMD_PORTS ? read_reg(d, reg + i) : 0xFF;
+
+		val |= (u32)b << (8 * i);
+	}
+	return val;
+}
+
+void ata_cmd_write(void *state, u16 port, u8 size, u32 value)
+{
+	struct ata *d = state;
+	unsigned reg = port & 7;
+
+	if (reg == REG_DATA) {
+		data_write(d, size == 1 ? (value & 0xFF) : (u16)value);
+		if (size == 4)
+			data_write(d, (u16)(value >> 16));
+		return;
+	}
+	for (u8 i = 0; i < size && reg + i < ATA_CMD_PORTS; i++)
+		write_reg(d, reg + i, value >> (8 * i));
+}
+
+/* Alternate Status: the status, without clearing the pending interrupt. */
+u32 ata_ctl_read(void *state, u16 port, u8 size)
+{
+	struct ata *d = state;
+	u32 val = slave_selected(d) ? 0 : d->status;
+
+	(void)port;
+	/* Only 0x3F6 is ours; 0x3F7 belongs to the floppy controller. */
+	return size == 1 ? val : val | (size == 2 ? 0xFF00 : 0xFFFFFF00);
+}
+
+/*
+ * Device Control. SRST holds the device in reset (BSY) until the host clears it; the
+ * reset then completes at once, since emulated time is the guest's, without INTRQ.
+ * nIEN takes effect immediately on INTRQ.
+ */
+void ata_ctl_write(void *state, u16 port, u8 size, u32 value)
+{
+	struct ata *d = state;
+	bool was_reset = d->control & ATA_DC_SRST;
+
+	(void)port;
+	(void)size;
+	d->control = value & (ATA_DC_SRST | ATA_DC_NIEN);
+	if (d->control & ATA_DC_SRST) {
+		d->xfer = ATA_XFER_NONE;
+		d->status = ATA_SR_BSY;
+		d->irq_pending = false;
+	} else if (was_reset) {
+		set_signature(d);
+	}
+	update_irq(d);
+}
+
+struct port_device ata_cmd_dev(struct ata *d)
+{
+	return (struct port_device){ "ata0-cmd", ATA_PRIMARY_CMD, ATA_CMD_PORTS, d,
+				     ata_cmd_read, ata_cmd_write };
+}
+
+struct port_device ata_ctl_dev(struct ata *d)
+{
+	return (struct port_device){ "ata0-ctl", ATA_PRIMARY_CTL, 1, d,
+				     ata_ctl_read, ata_ctl_write };
+}

@@ -1,0 +1,103 @@
+/*
+ * Virtual ATA disk on the primary channel: command block 0x1F0-0x1F7, control block 0x3F6,
+ * IRQ14. One device, the master; the slave is absent. PIO only, CHS and LBA28, after
+ * QEMU's hw/ide/core.c. Register bits and command codes are from ATA/ATAPI-6 (T13/1410D,
+ * "ATA-6" below), cited by its clause titles: "Register descriptions", "Command descriptions".
+ *
+ * Emulated time is the guest's, so every command completes inside the guest's port
+ * write: the guest never sees BSY except while it holds SRST. The data comes from a
+ * backend (a RAM array in the host tests, the real disk in the hypervisor).
+ */
+#ifndef DEVICES_ATA_H
+#define DEVICES_ATA_H
+
+#include "types.h"
+#include "portbus.h"
+
+#define ATA_PRIMARY_CMD 0x1F0
+#define ATA_PRIMARY_CTL 0x3F6
+#define ATA_CMD_PORTS 8
+#define ATA_PRIMARY_IRQ 14
+#define ATA_SECTOR_SIZE 512
+
+/* ATA-6 "Status register" */
+#define ATA_SR_BSY 0x80
+#define ATA_SR_DRDY 0x40
+#define ATA_SR_DF 0x20
+#define ATA_SR_DSC 0x10		/* DSC in ATA-3, later command dependent; SWEB wants 0x58 */
+#define ATA_SR_DRQ 0x08
+#define ATA_SR_ERR 0x01
+
+/* ATA-6 "Error register" (bits as each command's "Error outputs" use them) */
+#define ATA_ER_UNC 0x40
+#define ATA_ER_IDNF 0x10
+#define ATA_ER_ABRT 0x04
+#define ATA_ER_DIAG_OK 0x01	/* after reset or diagnostics: "device 0 passed" */
+
+/* ATA-6 "Device register" and "Device Control register" */
+#define ATA_DEV_LBA 0x40
+#define ATA_DEV_DEV 0x10
+#define ATA_DC_SRST 0x04
+#define ATA_DC_NIEN 0x02
+
+/* Command codes (ATA-6 "Command descriptions"; 0x21/0x31 are the obsolete no-retry forms) */
+#define ATA_CMD_READ_SECTORS 0x20
+#define ATA_CMD_READ_SECTORS_NORETRY 0x21
+#define ATA_CMD_WRITE_SECTORS 0x30
+#define ATA_CMD_WRITE_SECTORS_NORETRY 0x31
+#define ATA_CMD_EXECUTE_DIAGNOSTIC 0x90
+#define ATA_CMD_INIT_DEV_PARAMS 0x91
+#define ATA_CMD_IDENTIFY 0xEC
+#define ATA_CMD_FLUSH_CACHE 0xE7
+#define ATA_CMD_SET_FEATURES 0xEF
+
+#define ATA_LBA28_MAX 0x0FFFFFFFULL
+
+/* Where the sectors live. Each call moves whole sectors; false means an I/O error. */
+struct ata_backend {
+	void *ctx;
+	u64 sectors;
+	bool (*read)(void *ctx, u64 lba, u32 count, void *buf);
+	bool (*write)(void *ctx, u64 lba, u32 count, const void *buf);
+	bool (*flush)(void *ctx);
+};
+
+enum ata_xfer { ATA_XFER_NONE, ATA_XFER_IN, ATA_XFER_OUT };
+
+struct ata {
+	const struct ata_backend *backend;
+	void (*set_irq)(void *opaque, int level);	/* may be NULL */
+	void *irq_opaque;
+	u16 cyls, heads, spt;		/* the CHS geometry IDENTIFY reports */
+	u64 sectors;			/* what LBA28 reaches of the backend */
+
+	/* The task file. Writes land here whichever device is selected, as on the cable. */
+	u8 features, error, count, lba_low, lba_mid, lba_high, device;
+	u8 status, control;
+	bool irq_pending;		/* INTRQ wanted; cleared by a status read or a command */
+	bool irq_line;			/* what set_irq was last told */
+
+	/* The PIO transfer in progress (DRQ set). */
+	enum ata_xfer xfer;
+	bool xfer_lba;			/* the command used LBA, so report addresses as LBA */
+	u64 lba;			/* the sector in buf */
+	u32 remaining;			/* sectors left, the one in buf included */
+	u16 pos;			/* next byte of buf */
+	u8 buf[ATA_SECTOR_SIZE];
+};
+
+/* QEMU's guess for a disk without a partition table hint: 16 heads, 63 sectors per track. */
+void ata_geometry(u64 sectors, u16 *cyls, u16 *heads, u16 *spt);
+/* Power-on: the master presents the reset signature with the backend's disk behind it. */
+void ata_init(struct ata *d, const struct ata_backend *b,
+	      void (*set_irq)(void *opaque, int level), void *opaque);
+
+/* Port glue; the caller keeps the returned structs alive for portbus_register(). */
+u32 ata_cmd_read(void *state, u16 port, u8 size);
+void ata_cmd_write(void *state, u16 port, u8 size, u32 value);
+u32 ata_ctl_read(void *state, u16 port, u8 size);
+void ata_ctl_write(void *state, u16 port, u8 size, u32 value);
+struct port_device ata_cmd_dev(struct ata *d);
+struct port_device ata_ctl_dev(struct ata *d);
+
+#endif

@@ -5,6 +5,7 @@
  * emulated), MONITOR/MWAIT, and the performance-monitoring and SVM leaves.
  */
 #include "exits.h"
+#include "hostirq.h"
 #include "lib.h"
 #include "x86.h"
 
@@ -35,6 +36,7 @@ bool handle_cpuid(struct vcpu *v, struct vm_exit *e)
 			memcpy(&d, hv_signature + 8, 4);
 		} else if (leaf == CPUID_HV_HYPERCALL) {
 			a = v->vm->ops->hypercall_insn;
+			b = tsc_khz; /* CONTRACT.md 6: the guest's TSC is the host's, unscaled */
 		}
 	} else if (leaf != CPUID_PERFMON && leaf != CPUID_SVM) {
 		cpuid(leaf, sub, &a, &b, &c, &d);

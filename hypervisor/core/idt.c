@@ -1,13 +1,16 @@
 /*
- * The IDT: 32 exception vectors, all fatal for now. On an unexpected exception
+ * The IDT: 32 exception vectors, all fatal, and the 16 vectors of the real 8259 pair
+ * (HOST_IRQ_VECTOR, 0x20-0x2F), which go to drivers/i8259.c. On an unexpected exception
  * the handler dumps the machine state to the log and ends the run with code 2.
  */
 #include "desc.h"
+#include "hostirq.h"
 #include "log.h"
 #include "run_end.h"
 #include "x86.h"
 
 #define NR_EXCEPTIONS 32
+#define NR_VECTORS (HOST_IRQ_VECTOR + HOST_IRQS)
 
 /* A 64-bit interrupt gate (SDM Vol 3A 6.14.1, figure 6-8). */
 struct idt_gate {
@@ -22,11 +25,11 @@ struct idt_gate {
 
 #define GATE_INTERRUPT 0x8e /* P, DPL 0, type 0xE: interrupts off on entry */
 
-extern const u64 trap_entries[NR_EXCEPTIONS]; /* core/traps.S */
+extern const u64 trap_entries[NR_VECTORS]; /* core/traps.S */
 
 extern const struct extable_entry __extable_start[], __extable_end[]; /* link.ld */
 
-static struct idt_gate idt[NR_EXCEPTIONS] __aligned(16);
+static struct idt_gate idt[NR_VECTORS] __aligned(16);
 
 /* SDM Vol 3A table 6-1; 21 #CP, 28-30 from AMD's APM Vol 2 8.2. */
 static const char *const exception_names[NR_EXCEPTIONS] = {
@@ -78,7 +81,7 @@ void idt_init(void)
 		u64 base;
 	} __packed idtr = { sizeof(idt) - 1, (u64)idt };
 
-	for (int v = 0; v < NR_EXCEPTIONS; v++)
+	for (int v = 0; v < NR_VECTORS; v++)
 		set_gate(v, trap_entries[v], 0);
 	set_gate(2, trap_entries[2], IST_NMI);
 	set_gate(8, trap_entries[8], IST_DF);
@@ -102,6 +105,10 @@ void trap_handler(struct trap_frame *tf)
 	static int depth;
 	const char *name = tf->vector < NR_EXCEPTIONS ? exception_names[tf->vector] : "?";
 
+	if (tf->vector >= HOST_IRQ_VECTOR && tf->vector < NR_VECTORS) {
+		hostirq_dispatch(tf->vector - HOST_IRQ_VECTOR);
+		return;
+	}
 	if (tf->vector == 13 && fixup_exception(tf))
 		return;
 	if (++depth > 1) {

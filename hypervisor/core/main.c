@@ -7,6 +7,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "desc.h"
+#include "hostirq.h"
 #include "lib.h"
 #include "log.h"
 #include "mem.h"
@@ -62,6 +63,7 @@ static __noreturn void run_guest(const struct virt_ops *ops, const struct multib
 	if (!ops->vcpu_init || !ops->run)
 		panic("the %s backend cannot run guests yet", ops->name);
 	vm_create(&vm, ops, cfg->guest_mem_mib);
+	vm.watchdog_ms = cfg->watchdog_ms;
 	platform_init(&vm);
 	if (!guest_load(&vm, mbi, &boot))
 		run_end(END_CONFIG);
@@ -94,6 +96,8 @@ void hv_main(void)
 	log_printf("cmdline: '%s'\n", cmdline);
 	mem_init(mbi);
 	log_modules(mbi, &has_guest);
+	hostirq_init();
+	timer_init();
 
 	if (!cmdline_parse(cmdline, &cfg))
 		run_end(END_CONFIG);

@@ -8,6 +8,7 @@
 #include "../devices/serial.h"
 #include "../devices/testdev.h"
 #include "../devices/vga.h"
+#include "irq.h"
 #include "log.h"
 #include "portbus.h"
 #include "run_end.h"
@@ -20,6 +21,7 @@
 #define TESTDEV_PORT 0xe0
 #define VGA_CRTC_PORT 0x3d4
 #define POST_CODE_PORT 0x80 /* BIOS POST codes; guests write it as an I/O delay */
+#define COM1_IRQ 4
 
 static struct serial com1;
 static struct debugcon debugcon;
@@ -37,6 +39,18 @@ static void real_crtc_write(void *ctx, u8 index, u8 value)
 	(void)ctx;
 	outb(VGA_CRTC_PORT, index);
 	outb(VGA_CRTC_PORT + 1, value);
+}
+
+static void com1_irq(void *ctx, int level)
+{
+	(void)ctx;
+	irq_set_line(COM1_IRQ, level);
+}
+
+/* Bytes the real COM1 receives (CONTRACT.md 7) reach the guest's COM1. */
+static void console_rx(u8 byte)
+{
+	serial_receive(&com1, byte);
 }
 
 static u32 ignore_read(void *state, u16 port, u8 size)
@@ -64,8 +78,8 @@ static struct port_device port_devices[] = {
 
 void platform_init(struct vm *vm)
 {
-	(void)vm;
 	serial_init(&com1, GUEST_COM1, console_tx, NULL);
+	serial_set_irq(&com1, com1_irq, NULL);
 	debugcon_init(&debugcon, console_tx, NULL);
 	testdev_init(&testdev, TESTDEV_PORT);
 	vga_crtc_init(&crtc, VGA_CRTC_PORT, real_crtc_write, NULL);
@@ -73,4 +87,6 @@ void platform_init(struct vm *vm)
 		if (!portbus_register(&port_devices[i]))
 			panic("platform: cannot register %s at port %#x", port_devices[i].name,
 			      port_devices[i].base);
+	irq_platform_init(vm);
+	uart_com1_rx_init(console_rx);
 }

@@ -6,6 +6,8 @@
  * the run as a guest crash with its raw code.
  */
 #include "exits.h"
+#include "hostirq.h"
+#include "irq.h"
 #include "lib.h"
 #include "log.h"
 #include "uart.h"
@@ -18,6 +20,7 @@
 #define HC_UNKNOWN 0xffffffffULL /* -1 in EAX */
 
 static enum end_code end_code = END_GUEST_CRASH;
+static u64 last_own_exit_ns; /* the watchdog's reference (CONTRACT.md 2, watchdog=) */
 
 bool guest_stop(struct vcpu *v, enum end_code code, const char *fmt, ...)
 {
@@ -52,12 +55,35 @@ void vcpu_set_gpr(struct vcpu *v, unsigned n, u64 value)
 		((u64 *)&v->regs)[n] = value;
 }
 
-/* In milestone 2 nothing can wake a halted guest without interrupts: that is the end. */
+/*
+ * HLT with interrupts enabled waits here, not in the guest, until the PIC has an interrupt
+ * for it; the entry after that delivers it, with RIP after the HLT (SDM Vol 2A "HLT").
+ * With interrupts disabled only an NMI could wake it, and there are none: the end.
+ */
 static bool handle_hlt(struct vcpu *v, struct vm_exit *e)
 {
 	if (!(v->vm->ops->read_reg(v, VREG_RFLAGS) & RFLAGS_IF))
 		return guest_stop(v, END_GUEST_CRASH, "guest halted with interrupts disabled");
-	vcpu_skip_insn(v, e);
+	vcpu_skip_insn(v, e); /* also ends an STI shadow over the HLT (sti; hlt) */
+	irq_wait_for_interrupt(v);
+	last_own_exit_ns = time_ns(); /* halted time is not running time */
+	return true;
+}
+
+/*
+ * An interrupt for the hypervisor itself (its timer, keyboard, COM1) made the exit: take it
+ * now, then see whether the guest has run too long without an exit of its own.
+ */
+static bool handle_host_interrupt(struct vcpu *v, struct vm_exit *e)
+{
+	u64 limit = v->vm->watchdog_ms;
+
+	(void)e;
+	host_take_irqs();
+	if (limit && time_ns() - last_own_exit_ns > limit * 1000000ULL)
+		return guest_stop(v, END_WATCHDOG, "watchdog: no exit of its own for %lu ms "
+				  "(watchdog=%lu)", (time_ns() - last_own_exit_ns) / 1000000,
+				  limit);
 	return true;
 }
 
@@ -144,10 +170,10 @@ static bool (*const exit_handlers[EXIT_COUNT])(struct vcpu *v, struct vm_exit *e
 	[EXIT_HYPERCALL] = handle_hypercall,
 	[EXIT_NPF] = handle_npf,
 	[EXIT_EXCEPTION] = handle_exception,
-	[EXIT_EXTINT] = handle_nothing,
-	[EXIT_INTR_WINDOW] = handle_nothing,
+	[EXIT_EXTINT] = handle_host_interrupt,
+	[EXIT_INTR_WINDOW] = handle_nothing, /* irq_before_entry injects now */
 	[EXIT_SHUTDOWN] = handle_shutdown,
-	[EXIT_PREEMPT] = handle_nothing,
+	[EXIT_PREEMPT] = handle_host_interrupt,
 	[EXIT_ENTRY_FAIL] = handle_entry_fail,
 	[EXIT_UNHANDLED] = handle_unhandled,
 };
@@ -158,12 +184,20 @@ void vm_run(struct vm *vm)
 	struct vm_exit exit;
 
 	log_printf("guest: running\n");
+	if (vm->watchdog_ms)
+		log_printf("guest: watchdog %lu ms\n", vm->watchdog_ms);
+	last_own_exit_ns = time_ns();
 	for (;;) {
 		bool (*handler)(struct vcpu *, struct vm_exit *);
 
 		memset(&exit, 0, sizeof(exit));
+		irq_before_entry(v);
 		vm->ops->run(v, &exit);
 		v->exits++;
+		/* Exits the hypervisor causes itself do not count for the watchdog. */
+		if (exit.reason != EXIT_EXTINT && exit.reason != EXIT_PREEMPT &&
+		    exit.reason != EXIT_INTR_WINDOW)
+			last_own_exit_ns = time_ns();
 		handler = exit.reason < EXIT_COUNT ? exit_handlers[exit.reason] : NULL;
 		if (!handler)
 			handler = handle_unhandled;

@@ -1,5 +1,6 @@
 /*
- * Entry stubs for the 32 exception vectors (SDM Vol 3A 6.15, table 6-1).
+ * Entry stubs for the 32 exception vectors (SDM Vol 3A 6.15, table 6-1) and the 16
+ * vectors the real 8259 pair is remapped to (0x20-0x2F, drivers/i8259.c).
  * Each stub makes the stack look the same: a vector number and an error code
  * (0 where the CPU pushes none), then trap_common saves the general registers
  * as a struct trap_frame (include/desc.h) and calls trap_handler().
@@ -55,6 +56,9 @@ TRAP_NOERR 28
 TRAP_ERR 29
 TRAP_ERR 30
 TRAP_NOERR 31
+.irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+TRAP_NOERR \n
+.endr
 
 trap_common:
 	pushq %rax
@@ -100,7 +104,7 @@ trap_common:
 	.balign 8
 	.globl trap_entries
 trap_entries:
-.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
 	.quad trap_\n
 .endr
 

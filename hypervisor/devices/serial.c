@@ -1,7 +1,8 @@
 /*
- * A 16550 UART (PC16550D datasheet, table II "Summary of registers"). The line is
- * never busy: LSR always reports THRE and TEMT, and each byte written to THR goes
- * straight to tx(). No interrupts are raised and nothing is received yet.
+ * A 16550 UART (PC16550D datasheet, table II "Summary of registers", table IV "Interrupt
+ * Control Functions"). The line is never busy: LSR always reports THRE and TEMT, and each
+ * byte written to THR goes straight to tx(). Received bytes wait in a FIFO until RBR reads
+ * them; the FIFO trigger level is one byte.
  */
 #include "serial.h"
 
@@ -15,9 +16,16 @@
 #define REG_SCR 7
 
 #define LCR_DLAB 0x80
+#define IER_RDA 0x01
+#define IER_THRE 0x02
 #define IIR_NO_INTERRUPT 0x01
+#define IIR_THRE 0x02
+#define IIR_RDA 0x04
 #define IIR_FIFO_ENABLED 0xc0
 #define FCR_FIFO_ENABLE 0x01
+#define FCR_CLEAR_RX 0x02
+#define LSR_DR 0x01
+#define LSR_OE 0x02
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 #define MCR_LOOP 0x10
@@ -28,23 +36,88 @@ void serial_init(struct serial *s, u16 base, void (*tx)(void *ctx, u8 byte), voi
 	*s = (struct serial){ .base = base, .tx = tx, .ctx = ctx };
 }
 
+void serial_set_irq(struct serial *s, void (*irq)(void *ctx, int level), void *ctx)
+{
+	s->irq = irq;
+	s->irq_ctx = ctx;
+}
+
+/* Table IV: the highest-priority pending interrupt we model (no line-status or modem). */
+static u8 pending_iir(const struct serial *s)
+{
+	if ((s->ier & IER_RDA) && s->rx_count)
+		return IIR_RDA;
+	if ((s->ier & IER_THRE) && s->thre_pending)
+		return IIR_THRE;
+	return IIR_NO_INTERRUPT;
+}
+
+static void update_irq(struct serial *s)
+{
+	bool level = pending_iir(s) != IIR_NO_INTERRUPT;
+
+	/* Report every change, and a new request as a fresh edge for an edge-mode PIC. */
+	if (s->irq && level != s->irq_level)
+		s->irq(s->irq_ctx, level);
+	s->irq_level = level;
+}
+
+void serial_receive(struct serial *s, u8 byte)
+{
+	if (s->rx_count == SERIAL_RX_FIFO) {
+		s->overrun = true;
+		return;
+	}
+	s->rx[(s->rx_head + s->rx_count++) % SERIAL_RX_FIFO] = byte;
+	update_irq(s);
+}
+
+static u8 rx_pop(struct serial *s)
+{
+	u8 b;
+
+	if (!s->rx_count)
+		return 0;
+	b = s->rx[s->rx_head];
+	s->rx_head = (s->rx_head + 1) % SERIAL_RX_FIFO;
+	s->rx_count--;
+	return b;
+}
+
 static u8 read_reg(struct serial *s, unsigned reg)
 {
 	bool dlab = s->lcr & LCR_DLAB;
+	u8 v;
 
 	switch (reg) {
 	case REG_RBR_THR_DLL:
-		return dlab ? s->dll : 0; /* nothing received (milestone 3 adds input) */
+		if (dlab)
+			return s->dll;
+		v = rx_pop(s);
+		/* More bytes waiting: drop and raise the line again so an edge PIC sees one. */
+		if (s->rx_count && s->irq_level && s->irq) {
+			s->irq(s->irq_ctx, 0);
+			s->irq_level = false;
+		}
+		update_irq(s);
+		return v;
 	case REG_IER_DLM:
 		return dlab ? s->dlm : s->ier;
 	case REG_IIR_FCR:
-		return IIR_NO_INTERRUPT | ((s->fcr & FCR_FIFO_ENABLE) ? IIR_FIFO_ENABLED : 0);
+		v = pending_iir(s);
+		if (v == IIR_THRE) { /* reading IIR clears a THRE source it reports */
+			s->thre_pending = false;
+			update_irq(s);
+		}
+		return v | ((s->fcr & FCR_FIFO_ENABLE) ? IIR_FIFO_ENABLED : 0);
 	case REG_LCR:
 		return s->lcr;
 	case REG_MCR:
 		return s->mcr;
 	case REG_LSR:
-		return LSR_THRE | LSR_TEMT;
+		v = LSR_THRE | LSR_TEMT | (s->rx_count ? LSR_DR : 0) | (s->overrun ? LSR_OE : 0);
+		s->overrun = false;
+		return v;
 	case REG_MSR:
 		return (s->mcr & MCR_LOOP) ? 0 : MSR_CTS_DSR_DCD;
 	default:
@@ -58,18 +131,28 @@ static void write_reg(struct serial *s, unsigned reg, u8 v)
 
 	switch (reg) {
 	case REG_RBR_THR_DLL:
-		if (dlab)
+		if (dlab) {
 			s->dll = v;
-		else if (!(s->mcr & MCR_LOOP))
+			break;
+		}
+		if (s->mcr & MCR_LOOP)
+			serial_receive(s, v); /* loopback: the byte comes straight back */
+		else
 			s->tx(s->ctx, v);
+		s->thre_pending = true; /* sent at once: THR is empty again */
 		break;
 	case REG_IER_DLM:
-		if (dlab)
+		if (dlab) {
 			s->dlm = v;
-		else
-			s->ier = v & 0x0f;
+			break;
+		}
+		if ((v & IER_THRE) && !(s->ier & IER_THRE))
+			s->thre_pending = true; /* enabling it with THR empty interrupts */
+		s->ier = v & 0x0f;
 		break;
 	case REG_IIR_FCR:
+		if (v & FCR_CLEAR_RX)
+			s->rx_count = 0;
 		s->fcr = v & ~0x06; /* the clear bits are self-clearing */
 		break;
 	case REG_LCR:
@@ -84,6 +167,7 @@ static void write_reg(struct serial *s, unsigned reg, u8 v)
 	default: /* LSR and MSR are read-only */
 		break;
 	}
+	update_irq(s);
 }
 
 /* A wider access touches consecutive registers, as a 16-bit bus would split it. */

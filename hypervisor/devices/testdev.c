@@ -26,3 +26,30 @@ void testdev_write(void *state, u16 port, u8 size, u32 value)
 	for (u8 i = 0; i < size; i++)
 		t->bytes[(port - t->base + i) % TESTDEV_PORTS] = value >> (8 * i);
 }
+
+u32 testdev_irq_read(void *state, u16 port, u8 size)
+{
+	(void)state;
+	(void)port;
+	(void)size;
+	return 0;
+}
+
+void testdev_irq_write(void *state, u16 port, u8 size, u32 value)
+{
+	struct testdev_irq *t = state;
+	u8 v = value, irq = v & 0x0f;
+
+	(void)port;
+	(void)size;
+	if (v == TESTDEV_IRQ_GLITCH) {
+		t->glitch(t->ctx);
+	} else if (v < 0x10) {
+		t->set_line(t->ctx, irq, 1);
+		t->set_line(t->ctx, irq, 0);
+	} else if ((v & 0xf0) == TESTDEV_IRQ_RAISE) {
+		t->set_line(t->ctx, irq, 1);
+	} else if ((v & 0xf0) == TESTDEV_IRQ_LOWER) {
+		t->set_line(t->ctx, irq, 0);
+	}
+}

@@ -2,6 +2,8 @@
  * The hypervisor's own polled driver for the real 16550 UARTs, COM1 and COM2.
  * Registers and bits: National Semiconductor PC16550D datasheet.
  */
+#include "hostirq.h"
+#include "log.h"
 #include "uart.h"
 #include "x86.h"
 
@@ -21,6 +23,10 @@
 #define LCR_DLAB 0x80
 #define MCR_DTR 0x01
 #define MCR_RTS 0x02
+#define MCR_OUT2 0x08 /* on PCs, gates the UART's interrupt onto the ISA IRQ line */
+#define IER_RX_DATA 0x01
+#define UART_RBR 0
+#define LSR_DATA_READY 0x01
 #define LSR_THRE 0x20 /* transmit holding register empty: room for a byte */
 #define LSR_TEMT 0x40 /* transmitter empty: every byte is on the wire */
 
@@ -62,4 +68,24 @@ void uart_putc(u16 base, char c)
 void uart_wait_idle(u16 base)
 {
 	uart_wait_lsr(base, LSR_TEMT);
+}
+
+static void (*com1_sink)(u8);
+
+/* IRQ4: everything the receiver holds goes to the sink (reading RBR clears the request). */
+static void com1_irq(void)
+{
+	for (int i = 0; i < 64 && (inb(COM1_PORT + UART_LSR) & LSR_DATA_READY); i++)
+		com1_sink(inb(COM1_PORT + UART_RBR));
+}
+
+void uart_com1_rx_init(void (*sink)(u8 byte))
+{
+	com1_sink = sink;
+	while (inb(COM1_PORT + UART_LSR) & LSR_DATA_READY)
+		(void)inb(COM1_PORT + UART_RBR);
+	outb(COM1_PORT + UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
+	outb(COM1_PORT + UART_IER, IER_RX_DATA);
+	hostirq_register(HOST_IRQ_COM1, com1_irq);
+	log_printf("uart: COM1 receive interrupt on IRQ4\n");
 }

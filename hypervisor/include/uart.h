@@ -10,5 +10,7 @@
 void uart_init(u16 base);
 void uart_putc(u16 base, char c);
 void uart_wait_idle(u16 base);
+/* Hands each byte the real COM1 receives to sink, from its IRQ4 (drivers/uart.c). */
+void uart_com1_rx_init(void (*sink)(u8 byte));
 
 #endif

@@ -33,7 +33,14 @@ struct virt_ops {
 	/* Nested page table entry formats (EPT and NPT differ); the core walks the tables. */
 	u64 (*npt_leaf)(u64 hpa, unsigned perms, bool large_2m);
 	u64 (*npt_table)(u64 hpa);
-	/* Milestone 3: interrupt injection and windows come here. */
+	/* Milestone 3: external interrupts for the guest (core/irq.c decides, these deliver). */
+	/* Can an external interrupt be delivered at the next entry: RFLAGS.IF=1, no STI or
+	 * MOV SS shadow, and no event (a re-injected one, an exception) queued already? */
+	bool (*interruptible)(struct vcpu *v);
+	/* Queues external interrupt `vector` for the next entry. */
+	void (*inject_irq)(struct vcpu *v, u8 vector);
+	/* Arms (or disarms) an exit as soon as the guest can take an interrupt. */
+	void (*set_intr_window)(struct vcpu *v, bool on);
 };
 
 extern const struct virt_ops vmx_ops;

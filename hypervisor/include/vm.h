@@ -34,6 +34,7 @@ struct vm {
 	u64 npt_root;    /* host-physical PML4 of the nested page tables */
 	struct mmio_device *mmio[VM_MAX_MMIO];
 	int nr_mmio;
+	u64 watchdog_ms; /* CONTRACT.md 2: 0 = off */
 	struct vcpu vcpu;
 };
 

@@ -81,6 +81,9 @@ const struct virt_ops svm_ops = {
 	.read_reg = svm_read_reg,
 	.write_reg = svm_write_reg,
 	.inject_exception = svm_inject_exception,
+	.interruptible = svm_interruptible,
+	.inject_irq = svm_inject_irq,
+	.set_intr_window = svm_set_intr_window,
 	.npt_leaf = svm_npt_leaf,
 	.npt_table = svm_npt_table,
 };

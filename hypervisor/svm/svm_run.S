@@ -37,6 +37,8 @@ svm_vmrun:
 	push %rdx		/*  0(%rsp): host save VMCB */
 
 	clgi			/* no interrupt or NMI until the host state is back */
+	sti			/* GIF=0 holds them; with V_INTR_MASKING the host IF at VMRUN
+				   lets physical interrupts exit the guest (APM 15.21.1) */
 	mov %rdx, %rax
 	vmsave
 	mov 8(%rsp), %rax
@@ -79,6 +81,7 @@ svm_vmrun:
 
 	mov (%rsp), %rax
 	vmload			/* the host's FS, GS, TR, LDTR and syscall MSRs */
+	cli			/* a pending INTR waits for core/run.c's STI window */
 	stgi
 	add $24, %rsp
 	pop %r15

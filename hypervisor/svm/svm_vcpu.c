@@ -27,7 +27,6 @@
 #define DR7_INIT 0x400
 #define RFLAGS_FIXED 0x2
 #define CR0_ET BIT(4)
-#define V_INTR_MASKING BIT(24) /* 15.21.1: physical interrupts follow the host's IF */
 
 /* NPT entries are long-mode page table entries (15.25.5); the U bit is required. */
 #define PTE_P BIT(0)
@@ -120,6 +119,8 @@ bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 	c->msrpm_base_pa = msrpm_pa;
 	c->guest_asid = 1;       /* 15.16: ASID 0 is the host's; VMRUN fails with it */
 	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+	/* 15.21.1: physical interrupts follow the host's IF (svm_run.S sets it for VMRUN, under
+	 * GIF=0) and exit through the INTR intercept; the guest's IF masks virtual ones only. */
 	c->v_intr = V_INTR_MASKING;
 	c->np_enable = NP_ENABLE; /* 15.25.3 */
 	c->n_cr3 = boot->nested_root;
@@ -213,6 +214,10 @@ void svm_write_reg(struct vcpu *v, enum vreg r, u64 value)
 
 	if (r == VREG_EFER)
 		value |= EFER_SVME;
+	/* The instruction the core emulated has completed: an STI or MOV SS shadow over it
+	 * is over (15.21.5). */
+	if (r == VREG_RIP)
+		to_svm(v)->vmcb->control.interrupt_shadow &= ~(u64)INTERRUPT_SHADOW;
 	f = save_field(s, r);
 	if (f)
 		*f = value;

@@ -106,6 +106,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB size");
 /* Intercept bits (APM Vol 2 appendix B, table B-1). */
 #define INTERCEPT_INTR BIT(0)
 #define INTERCEPT_NMI BIT(1)
+#define INTERCEPT_VINTR BIT(4)
 #define INTERCEPT_CPUID BIT(18)
 #define INTERCEPT_INVD BIT(22)
 #define INTERCEPT_HLT BIT(24)
@@ -122,10 +123,19 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB size");
 #define INTERCEPT_CLGI BIT(5)
 #define INTERCEPT_SKINIT BIT(6)
 
+/* V_INTR fields at 060h (15.21.1, 15.21.4, appendix B table B-1). */
+#define V_IRQ BIT(8)
+#define V_INTR_PRIO_SHIFT 16
+#define V_IGN_TPR BIT(20)
+#define V_INTR_MASKING BIT(24)
+/* 068h: the guest is in an interrupt shadow (15.21.5). */
+#define INTERRUPT_SHADOW BIT(0)
+
 #define NP_ENABLE BIT(0)
 #define TLB_CONTROL_FLUSH_ALL 1
 
 /* EVENTINJ (15.20): vector 7:0, type 10:8, EV 11, V 31, error code 63:32. */
+#define EVENTINJ_TYPE_INTR (0 << 8)
 #define EVENTINJ_TYPE_EXCEPTION (3 << 8)
 #define EVENTINJ_EV BIT(11)
 #define EVENTINJ_VALID BIT(31)

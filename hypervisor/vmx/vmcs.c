@@ -61,18 +61,24 @@ static bool adjust_controls(const char *name, u32 want, u32 msr, u32 *out, const
 	return true;
 }
 
-static bool setup_controls(const char **why)
+static bool setup_controls(struct vmx_vcpu *vv, const char **why)
 {
 	bool true_ctls = vmx_caps.basic & VMX_BASIC_TRUE_CTLS;
 	u32 pin, proc, proc2, exit, entry;
 
-	/* Nothing needs a pin-based control yet (external interrupts come in m3). */
-	if (!adjust_controls("pin-based", 0,
+	/*
+	 * 25.6.1: external interrupts exit whatever the guest's RFLAGS.IF (26.2), so the
+	 * hypervisor's timer, keyboard and COM1 interrupts reach it while the guest runs. They
+	 * are not acknowledged on exit (VM-exit control bit 15 stays 0, 28.2.2): the real PIC
+	 * holds them until core/run.c opens a window with STI.
+	 */
+	if (!adjust_controls("pin-based", PIN_BASED_EXT_INTR_MASK,
 			     true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
 				       : MSR_IA32_VMX_PINBASED_CTLS, &pin, why) ||
+	    /* Interrupt-window exiting (25.6.2) is only checked for here; intr.c sets it. */
 	    !adjust_controls("primary processor-based",
 			     CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING |
-				     CPU_BASED_USE_MSR_BITMAPS |
+				     CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_INTR_WINDOW_EXITING |
 				     CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
 			     true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
 				       : MSR_IA32_VMX_PROCBASED_CTLS, &proc, why) ||
@@ -94,6 +100,8 @@ static bool setup_controls(const char **why)
 			     &entry, why))
 		return false;
 
+	proc &= ~(u32)CPU_BASED_INTR_WINDOW_EXITING;
+	vv->proc = proc;
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, pin);
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, proc);
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, proc2);
@@ -277,7 +285,7 @@ bool vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 		return false;
 	}
 
-	if (!setup_controls(why) || !setup_ept(boot->nested_root, why))
+	if (!setup_controls(vv, why) || !setup_ept(boot->nested_root, why))
 		return false;
 	setup_host_state(vv);
 	setup_guest_state(v, boot);

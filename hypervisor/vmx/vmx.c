@@ -122,6 +122,9 @@ const struct virt_ops vmx_ops = {
 	.read_reg = vmx_read_reg,
 	.write_reg = vmx_write_reg,
 	.inject_exception = vmx_inject_exception,
+	.interruptible = vmx_interruptible,
+	.inject_irq = vmx_inject_irq,
+	.set_intr_window = vmx_set_intr_window,
 	.npt_leaf = ept_leaf,
 	.npt_table = ept_table,
 };

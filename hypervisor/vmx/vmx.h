@@ -115,6 +115,7 @@ struct vmx_vcpu {
 	bool launched;           /* VMLAUNCH done: VMRESUME from now on (31.3) */
 	u64 cr2;                 /* the guest's CR2: the VMCS has no field for it */
 	u64 exit_stack;          /* page whose top is HOST_RSP */
+	u32 proc;                /* the primary processor-based controls as written */
 };
 
 /* What vmx.c learned about the CPU, for the VMCS setup and exit decoding. */
@@ -154,6 +155,10 @@ u64 vmx_read_reg(struct vcpu *v, enum vreg r);
 void vmx_write_reg(struct vcpu *v, enum vreg r, u64 value);
 void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error_code);
 bool vmx_handle_cr_access(struct vcpu *v, const struct vm_exit *e);
+/* intr.c */
+bool vmx_interruptible(struct vcpu *v);
+void vmx_inject_irq(struct vcpu *v, u8 vector);
+void vmx_set_intr_window(struct vcpu *v, bool on);
 /* exit.c */
 void vmx_run(struct vcpu *v, struct vm_exit *exit);
 /* ept.c */

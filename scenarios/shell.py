@@ -17,11 +17,17 @@ class Shell:
         self.m.wait_for(READY, self.deadline, failure=r"(?i)panic")
         self.m.wait_for(PROMPT, self.deadline)
 
+    def _echoed(self, part: str) -> None:
+        """The shell echoes what it reads: wait for a typed part to show on the console."""
+        visible = part.rstrip("\n")
+        if visible:
+            self.m.wait_for(re.escape(visible), self.deadline)
+
     def run(self, command: str, deadline: float | None = None, keyboard: bool = False) -> str:
         """Type a command (serial, or the PS/2 keyboard); return its output up to the prompt."""
         start = len(self.m.console_text())
         if keyboard:
-            self.m.type_text(command + "\n")
+            self.m.type_text(command + "\n", echo=self._echoed)
         else:
             self.m.send(command + "\r")
         self.m.wait_for(PROMPT, deadline or self.deadline, failure=r"(?i)panic")

@@ -269,8 +269,11 @@ class Machine:
         """Type text on the guest console (COM1)."""
         self.console.send(text)
 
-    def type_text(self, text: str) -> None:
-        """Type text on the machine's PS/2 keyboard (not the serial console)."""
+    def type_text(self, text: str, echo: Callable[[str], None] | None = None) -> None:
+        """Type text on the machine's PS/2 keyboard (not the serial console).
+
+        `echo(part)` is called after each part typed, to wait until the guest has taken it.
+        """
         raise LabError(f"{self.spec.platform} has no keyboard input")
 
     def console_text(self) -> str:

@@ -25,6 +25,7 @@ from .channel import deadline_left
 
 PROMPT = r"<bochs:\d+> "
 IPS = 50_000_000  # with sync=none the TSC counts instructions; this sets emulated time
+KEY_CHUNK = 4  # characters: with shift, make and break codes, at most 12 of Bochs' 16 slots
 
 
 def bochsrc(spec: MachineSpec, iso: Path, console_port: int, log_port: int) -> str:
@@ -180,8 +181,14 @@ class BochsMachine(Machine):
             if was_running:
                 self._command("c")
 
-    def type_text(self, text: str) -> None:
-        """Type on the PS/2 keyboard through Bochs' rfb display (a VNC server on loopback)."""
+    def type_text(self, text: str, echo: Callable[[str], None] | None = None) -> None:
+        """Type on the PS/2 keyboard through Bochs' rfb display (a VNC server on loopback).
+
+        Bochs keeps 16 scancodes and takes all keys of one VNC burst at the same emulated
+        instant, dropping the rest (measured: "internal keyboard buffer full"). So keys go in
+        chunks small enough to fit, and `echo(chunk)` waits for the guest to have taken a
+        chunk (for a shell: its echo on the console) before the next.
+        """
         from vncdotool import api  # imported here: it starts a Twisted reactor thread
 
         found = re.findall(r"listening for connections on port (\d+)",
@@ -193,8 +200,12 @@ class BochsMachine(Machine):
         except Exception as e:  # vncdotool raises Twisted's own errors
             raise InfraError(f"cannot connect to Bochs' VNC display: {e}") from None
         try:
-            for ch in text:
-                client.keyPress(vnc_key(ch))
+            for i in range(0, len(text), KEY_CHUNK):
+                chunk = text[i:i + KEY_CHUNK]
+                for ch in chunk:
+                    client.keyPress(vnc_key(ch))
+                if echo is not None:
+                    echo(chunk)
         finally:
             client.disconnect()
 
@@ -229,6 +240,10 @@ class BochsMachine(Machine):
 
     def close(self) -> None:
         super().close()
+        # Bochs locks a disk image with IMAGE.lock and leaves it when it is killed; the
+        # next boot of the same image (a persistence check) would refuse to open it.
+        if self.spec.disk is not None:
+            Path(f"{self.spec.disk.path}.lock").unlink(missing_ok=True)
         if self._out is not None:
             self._out.close()
             self._out = None

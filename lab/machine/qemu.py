@@ -132,9 +132,12 @@ class QemuMachine(Machine):
         """Press keys together (QMP send-key with qcodes such as 'shift', 'a', 'ret')."""
         self.qmp_cmd("send-key", keys=[{"type": "qcode", "data": k} for k in keys])
 
-    def type_text(self, text: str) -> None:
+    def type_text(self, text: str, echo: Callable[[str], None] | None = None) -> None:
+        # QEMU paces send-key itself (each key is held, then released, in virtual time).
         for ch in text:
             self.send_key(qcodes(ch))
+        if echo is not None:
+            echo(text)
 
     def reset(self) -> None:
         self.qmp_cmd("system_reset")

@@ -148,6 +148,20 @@ class BochsMachine(Machine):
         self.proc.send_signal(signal.SIGINT)
         self._wait_prompt(30, "break")
 
+    def instructions(self) -> int:
+        """Instructions executed since power-on: Bochs' exact, deterministic clock."""
+        was_running = not self._at_prompt
+        self._break()
+        try:
+            out = self._command("info cpu") if not was_running else self.dbg.before
+            found = re.findall(r"t=(\d+)", out or "")
+            if not found:
+                raise LabError("Bochs did not say its instruction count")
+            return int(found[-1])
+        finally:
+            if was_running:
+                self._command("c")
+
     def _poll_events(self, wait: float) -> str | None:
         if self._at_prompt:
             return "debugger-stop"
@@ -210,15 +224,23 @@ class BochsMachine(Machine):
             client.disconnect()
 
     def _collect(self, result: RunResult) -> None:
-        if not self.running:
-            # Bochs ended on a panic (a triple fault included): its log holds the CPU state,
-            # but the screen is gone with the process.
-            result.registers = panic_registers(self.workdir / "bochs.log")
-            result.note = panic_message(self.workdir / "bochs.log")
-            return
-        self._break()
-        result.screen = self._save_screen()
-        result.registers = "\n".join(self._command(c).strip() for c in ("r", "sreg", "creg"))
+        if self.running:
+            try:
+                self._break()
+                result.screen = self._save_screen()
+                result.registers = "\n".join(self._command(c).strip()
+                                             for c in ("r", "sreg", "creg"))
+                return
+            except InfraError:
+                try:  # it was already on its way out (a panic): read what it left, below
+                    self.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    raise InfraError("Bochs neither stopped at its debugger nor exited") \
+                        from None
+        # Bochs ended on a panic (a triple fault included): its log holds the CPU state,
+        # but the screen is gone with the process.
+        result.registers = panic_registers(self.workdir / "bochs.log")
+        result.note = panic_message(self.workdir / "bochs.log")
 
     def _stop_emulator(self) -> None:
         if not self.running:

@@ -4,6 +4,7 @@
  * value is a configuration error.
  */
 #include "cmdline.h"
+#include "disk.h"
 #include "lib.h"
 #include "log.h"
 
@@ -91,6 +92,12 @@ static bool parse_watchdog(const char *v, size_t len, struct hv_config *cfg)
 	return parse_u64(v, len, &cfg->watchdog_ms);
 }
 
+static bool parse_disk(const char *v, size_t len, struct hv_config *cfg)
+{
+	(void)cfg; /* the region is kept by core/disk.c */
+	return disk_parse(v, len);
+}
+
 static const struct {
 	const char *key;
 	bool (*parse)(const char *value, size_t len, struct hv_config *cfg);
@@ -98,6 +105,7 @@ static const struct {
 } options[] = {
 	{ "backend", parse_backend, "auto, vmx or svm" },
 	{ "guest_mem", parse_mib, "a number of MiB" },
+	{ "disk", parse_disk, "START:COUNT or START, in sectors" },
 	{ "watchdog", parse_watchdog, "a number of ms" },
 	{ "selftest", parse_selftest, "ud2 or pf" },
 };

@@ -118,6 +118,13 @@ static bool soft_reset(const struct ata_host_disk *d)
 {
 	u8 s;
 
+	/*
+	 * Select the master first: the BSY poll below reads the selected drive, and an absent
+	 * slave (which the BIOS may have left selected) reads 0, "not busy". QEMU sets BSY at
+	 * once but finishes SRST later in a bottom half, which then would cancel our IDENTIFY.
+	 */
+	outb(d->io + REG_DEVICE, DEV_MASTER_LBA);
+	delay_400ns(d);
 	outb(d->ctl, DC_SRST | DC_NIEN);
 	delay_400ns(d);
 	outb(d->ctl, DC_NIEN);

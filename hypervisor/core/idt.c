@@ -30,6 +30,7 @@ extern const u64 trap_entries[NR_VECTORS]; /* core/traps.S */
 extern const struct extable_entry __extable_start[], __extable_end[]; /* link.ld */
 
 static struct idt_gate idt[NR_VECTORS] __aligned(16);
+volatile u64 host_nmis;
 
 /* SDM Vol 3A table 6-1; 21 #CP, 28-30 from AMD's APM Vol 2 8.2. */
 static const char *const exception_names[NR_EXCEPTIONS] = {
@@ -111,6 +112,11 @@ void trap_handler(struct trap_frame *tf)
 	}
 	if (tf->vector == 13 && fixup_exception(tf))
 		return;
+	/* NMIs come from the I/O APIC's tick route (drivers/ioapic.c): only counted. */
+	if (tf->vector == 2) {
+		host_nmis++;
+		return;
+	}
 	if (++depth > 1) {
 		/* A fault while dumping: say the least that helps, then stop. */
 		log_printf("panic: nested exception %lu at rip=%016lx\n", tf->vector, tf->rip);

@@ -1,13 +1,16 @@
 /*
  * The guest's platform: which device models stand at which ports, and how they
  * reach the real machine. The guest console (its COM1 and port 0xE9) goes to the
- * real COM1, byte for byte (CONTRACT.md 3); the VGA cursor registers go to the real
- * CRTC so that the real cursor follows the guest's.
+ * real COM1, byte for byte (CONTRACT.md 3), and what the real COM1 receives comes back
+ * into the guest's receive buffer, with IRQ 4 (CONTRACT.md 7); the VGA cursor registers go
+ * to the real CRTC so that the real cursor follows the guest's. The interrupt controllers,
+ * the PIT and the i8042 are core/irq.c's.
  */
 #include "../devices/debugcon.h"
 #include "../devices/serial.h"
 #include "../devices/testdev.h"
 #include "../devices/vga.h"
+#include "disk.h"
 #include "irq.h"
 #include "log.h"
 #include "portbus.h"
@@ -76,6 +79,13 @@ static struct port_device port_devices[] = {
 	{ "post", POST_CODE_PORT, 1, NULL, ignore_read, ignore_write },
 };
 
+/* The emulated disk's interrupt line: IRQ 14 of the guest's PIC, as on a PC. */
+static void ata_irq(void *ctx, int level)
+{
+	(void)ctx;
+	irq_set_line(14, level);
+}
+
 void platform_init(struct vm *vm)
 {
 	serial_init(&com1, GUEST_COM1, console_tx, NULL);
@@ -88,5 +98,6 @@ void platform_init(struct vm *vm)
 			panic("platform: cannot register %s at port %#x", port_devices[i].name,
 			      port_devices[i].base);
 	irq_platform_init(vm);
+	disk_init(ata_irq, NULL);
 	uart_com1_rx_init(console_rx);
 }

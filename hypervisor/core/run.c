@@ -184,8 +184,11 @@ void vm_run(struct vm *vm)
 	struct vm_exit exit;
 
 	log_printf("guest: running\n");
-	if (vm->watchdog_ms)
+	if (vm->watchdog_ms) {
 		log_printf("guest: watchdog %lu ms\n", vm->watchdog_ms);
+		if (vm->ops->nmi_exits)
+			ioapic_pit_nmi();
+	}
 	last_own_exit_ns = time_ns();
 	for (;;) {
 		bool (*handler)(struct vcpu *, struct vm_exit *);

@@ -1,8 +1,8 @@
 /*
  * The hypervisor's own interrupts from the real machine: the real 8259 pair remapped to
  * HOST_IRQ_VECTOR (drivers/i8259.c), the real PIT as the periodic time source and the
- * TSC calibrated against it (drivers/i8254.c), the real keyboard (drivers/ps2kbd.c) and
- * the real COM1 receiver (drivers/uart.c). None of this is what the guest sees: its PIC,
+ * TSC calibrated against it (drivers/i8254.c), the real keyboard (drivers/ps2kbd.c), the
+ * real COM1 receiver (drivers/uart.c), and the I/O APIC's NMI route (drivers/ioapic.c). None of this is what the guest sees: its PIC,
  * PIT and i8042 are device models (devices/), fed by core/irq.c.
  *
  * The hypervisor runs with RFLAGS.IF=0. Interrupts are taken only at the points that call
@@ -54,6 +54,10 @@ static inline u64 rdtsc(void)
 	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((u64)hi << 32) | lo;
 }
+
+/* drivers/ioapic.c: the PIT tick as an NMI too (for guests that run with IF=0 forever). */
+void ioapic_pit_nmi(void);
+extern volatile u64 host_nmis; /* core/idt.c */
 
 /* drivers/ps2kbd.c: the real i8042; each byte from the keyboard goes to sink. */
 void ps2kbd_init(void (*sink)(u8 scancode));

@@ -41,6 +41,9 @@ struct virt_ops {
 	void (*inject_irq)(struct vcpu *v, u8 vector);
 	/* Arms (or disarms) an exit as soon as the guest can take an interrupt. */
 	void (*set_intr_window)(struct vcpu *v, bool on);
+	/* NMIs exit the guest (SVM's NMI intercept): the core may route its tick as an NMI
+	 * for watchdog=. VMX has the preemption timer for that instead. */
+	bool nmi_exits;
 };
 
 extern const struct virt_ops vmx_ops;

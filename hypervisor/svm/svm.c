@@ -84,6 +84,7 @@ const struct virt_ops svm_ops = {
 	.interruptible = svm_interruptible,
 	.inject_irq = svm_inject_irq,
 	.set_intr_window = svm_set_intr_window,
+	.nmi_exits = true,
 	.npt_leaf = svm_npt_leaf,
 	.npt_table = svm_npt_table,
 };

@@ -106,7 +106,7 @@ bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 	v->arch = svm;
 
 	c = &svm->vmcb->control;
-	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_CPUID | INTERCEPT_HLT |
+	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_CPUID | INTERCEPT_HLT |
 			     INTERCEPT_INVLPGA | INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT |
 			     INTERCEPT_SHUTDOWN;
 	/* The SVM instructions would work for a guest with EFER.SVME: they #UD instead. */

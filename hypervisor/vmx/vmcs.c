@@ -5,6 +5,7 @@
  * check constrains names the check (27.2 controls and host state, 27.3 guest state).
  */
 #include "desc.h"
+#include "hostirq.h"
 #include "lib.h"
 #include "log.h"
 #include "mem.h"
@@ -61,6 +62,8 @@ static bool adjust_controls(const char *name, u32 want, u32 msr, u32 *out, const
 	return true;
 }
 
+#define PREEMPT_SLICE_MS 2
+
 static bool setup_controls(struct vmx_vcpu *vv, const char **why)
 {
 	bool true_ctls = vmx_caps.basic & VMX_BASIC_TRUE_CTLS;
@@ -72,9 +75,16 @@ static bool setup_controls(struct vmx_vcpu *vv, const char **why)
 	 * are not acknowledged on exit (VM-exit control bit 15 stays 0, 28.2.2): the real PIC
 	 * holds them until core/run.c opens a window with STI.
 	 */
-	if (!adjust_controls("pin-based", PIN_BASED_EXT_INTR_MASK,
-			     true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
-				       : MSR_IA32_VMX_PINBASED_CTLS, &pin, why) ||
+	u32 pin_msr = true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS;
+	/*
+	 * 25.5.1 / 26.5.1: the VMX-preemption timer, where the CPU has it, bounds each stay in
+	 * the guest to PREEMPT_SLICE_MS whatever the guest does: the runaway guard of
+	 * watchdog= (CONTRACT.md 2). External interrupts would do on hardware, but Bochs
+	 * keeps INTR masked in a guest entered with RFLAGS.IF=0 until the guest changes IF.
+	 */
+	u32 timer = (rdmsr(pin_msr) >> 32) & PIN_BASED_VMX_PREEMPTION_TIMER;
+
+	if (!adjust_controls("pin-based", PIN_BASED_EXT_INTR_MASK | timer, pin_msr, &pin, why) ||
 	    /* Interrupt-window exiting (25.6.2) is only checked for here; intr.c sets it. */
 	    !adjust_controls("primary processor-based",
 			     CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING |
@@ -103,6 +113,13 @@ static bool setup_controls(struct vmx_vcpu *vv, const char **why)
 	proc &= ~(u32)CPU_BASED_INTR_WINDOW_EXITING;
 	vv->proc = proc;
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, pin);
+	if (timer) {
+		/* Not saved on exit (VM-exit control bit 22 is 0): every entry starts a slice. */
+		u64 ticks = tsc_khz * PREEMPT_SLICE_MS >>
+			    (vmx_caps.misc & VMX_MISC_PREEMPTION_RATE_MASK);
+
+		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, ticks > 0xffffffff ? 0xffffffff : ticks);
+	}
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, proc);
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, proc2);
 	vmcs_write(VM_EXIT_CONTROLS, exit);

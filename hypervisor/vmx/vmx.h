@@ -55,6 +55,8 @@
 
 /* IA32_VMX_MISC (A.6): exits store EFER.LMA into the "IA-32e mode guest" control. */
 #define VMX_MISC_STORE_LMA BIT(5)
+/* A.6: bits 4:0: the preemption timer counts down each time TSC bit N changes. */
+#define VMX_MISC_PREEMPTION_RATE_MASK 0x1f
 
 /* IA32_VMX_EPT_VPID_CAP (A.10). */
 #define EPT_CAP_WALK_4 BIT(6)

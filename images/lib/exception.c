@@ -1,6 +1,7 @@
 #include "exception.h"
 #include "console.h"
 #include "exit.h"
+#include "irq.h"
 
 #define KERNEL_CODE_SELECTOR 0x08   // entry.S's GDT
 #define GATE_INTERRUPT_32    0x8E   // present, DPL 0, 32-bit interrupt gate (SDM Vol. 3A, 6.11)
@@ -26,9 +27,9 @@ struct recovery_point {
 int recovery_save(struct recovery_point *point) __attribute__((returns_twice));
 void recovery_resume(struct recovery_point *point) __attribute__((noreturn));
 
-extern const uint32_t exception_stubs[EXCEPTION_VECTORS];
+extern const uint32_t exception_stubs[IDT_VECTORS];
 
-static struct idt_gate idt[EXCEPTION_VECTORS];
+static struct idt_gate idt[IDT_VECTORS];
 
 static struct {
     volatile bool armed;
@@ -39,7 +40,7 @@ static struct {
 
 void exceptions_init(void)
 {
-    for (int v = 0; v < EXCEPTION_VECTORS; v++) {
+    for (int v = 0; v < IDT_VECTORS; v++) {
         idt[v] = (struct idt_gate){
             .offset_low = exception_stubs[v] & 0xFFFF,
             .selector = KERNEL_CODE_SELECTOR,
@@ -53,6 +54,10 @@ void exceptions_init(void)
 
 void exception_dispatch(struct exception_frame *frame)
 {
+    if (frame->vector >= IRQ_VECTOR_BASE) {
+        irq_dispatch(frame);
+        return;
+    }
     if (expected.armed && frame->vector == expected.vector) {
         expected.armed = false;
         expected.error_code = frame->error_code;

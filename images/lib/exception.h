@@ -15,6 +15,7 @@
 #define PF_VECTOR 14
 
 #define EXCEPTION_VECTORS 32
+#define IDT_VECTORS 48          // exceptions, then the PIC's 0x20-0x2F (irq.h)
 
 // The stack as vectors.S leaves it: PUSHA, then vector and error code, then
 // what the CPU pushed (no ESP/SS: no privilege change at CPL 0).

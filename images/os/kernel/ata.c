@@ -226,15 +226,13 @@ static int transfer(struct ata_disk *d, uint32_t lba, uint32_t count, uint16_t *
             // The drive asks for each sector with DRQ; the first without an IRQ.
             if (!poll_status(ch, ST_BSY | ST_DRQ, ST_DRQ, &status))
                 goto fail;
-            for (int w = 0; w < 256; w++)
-                outw(ch->base + REG_DATA, buf[w]);
+            outsw(ch->base + REG_DATA, buf, 256);
             if (!wait_irq(ch, seen++, &status) || (status & (ST_ERR | ST_DF)))
                 goto fail;
         } else {
             if (!wait_irq(ch, seen++, &status) || (status & ~ST_OBSOLETE) != ST_DATA_READY)
                 goto fail;
-            for (int w = 0; w < 256; w++)
-                buf[w] = inw(ch->base + REG_DATA);
+            insw(ch->base + REG_DATA, buf, 256);
         }
     }
     return 0;

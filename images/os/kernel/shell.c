@@ -2,6 +2,7 @@
 // other word runs the program of that name from bin/ in ring 3.
 #include "kernel.h"
 #include "syscall.h"
+#include "x86.h"
 
 #define LINE_MAX        200
 #define MAX_WORDS       16
@@ -179,6 +180,10 @@ static void run_line(char *line)
 void shell_run(void)
 {
     static char line[LINE_MAX];
+    // The time stamp counter here is the machine's time from power-on to a usable shell
+    // (under Bochs an exact instruction count): the lab's boot benchmark reads it.
+    uint64_t tsc = rdtsc();
+    kprintf("boot: tsc 0x%08x%08x\n", (uint32_t)(tsc >> 32), (uint32_t)tsc);
     kprintf("TeachOS shell ready\n");
     for (;;) {
         console_start_line();

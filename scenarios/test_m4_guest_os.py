@@ -1,0 +1,112 @@
+"""Milestone 4 (35 points): the teaching OS boots to its shell from a virtualized disk.
+
+The OS (images/os) and its disk image are booted under the hypervisor; the shell is driven
+over the serial console and on the PS/2 keyboard, and checked on the VGA screen. The same
+checks on the OS booted directly (no hypervisor) are the baseline and carry no points.
+"""
+import shutil
+
+import pytest
+
+from conftest import target_id
+from guests import GUEST_TARGETS
+from lab.grading import scenario
+from shell import Shell, bigfile_crc, screen_tail_matches_console
+
+BOOT = 90
+BIGFILE = 300
+DIRECT = [("qemu-tcg", "direct"), ("bochs", "direct")]
+
+
+def boot_os(boot, lab_outputs, target, disk=None, persistent=False):
+    platform, backend = target
+    settings = dict(guest_kernel=lab_outputs.os_kernel,
+                    guest_disk=disk or lab_outputs.os_disk, persistent_disk=persistent)
+    if backend == "direct":
+        m = boot(platform, "svm" if platform == "qemu-tcg" else "vmx", direct=True, **settings)
+    else:
+        m = boot(platform, backend, **settings)
+    shell = Shell(m, BOOT)
+    shell.wait_ready()
+    return m, shell
+
+
+def check_boot_to_shell(boot, lab_outputs, target, tmp_path):
+    m, shell = boot_os(boot, lab_outputs, target)
+    assert "TeachOS booting" in m.console_text()
+    problems = screen_tail_matches_console(m.screen(), m.console_text())
+    assert problems == [], "\n".join(problems)
+
+
+def check_serial_commands(boot, lab_outputs, target, tmp_path):
+    m, shell = boot_os(boot, lab_outputs, target)
+    assert "cat FILE" in shell.run("help")
+    assert "README.txt" in shell.run("ls")
+    assert shell.run("echo lab was here > note.txt") == ""
+    assert shell.run("cat note.txt") == "lab was here"
+    assert "note.txt" in shell.run("ls")
+    shell.run("rm note.txt")
+    assert "note.txt" not in shell.run("ls")
+    assert "no such file" in shell.run("cat note.txt")
+
+
+def check_keyboard_commands(boot, lab_outputs, target, tmp_path):
+    m, shell = boot_os(boot, lab_outputs, target)
+    assert shell.run("echo typed on the keyboard", keyboard=True) == "typed on the keyboard"
+
+
+def check_file_survives_power_off(boot, lab_outputs, target, tmp_path):
+    disk = tmp_path / "own-copy.img"  # persistence writes the image: never the base one
+    shutil.copyfile(lab_outputs.os_disk, disk)
+    m, shell = boot_os(boot, lab_outputs, target, disk, persistent=True)
+    shell.run("echo kept across boots > keep.txt")
+    m.power_off()  # QMP quit / kill: no shutdown command, so FLUSH CACHE must have done it
+    m2, shell2 = boot_os(boot, lab_outputs, target, disk, persistent=True)
+    assert shell2.run("cat keep.txt") == "kept across boots"
+
+
+def check_bigfile_checksum(boot, lab_outputs, target, tmp_path):
+    m, shell = boot_os(boot, lab_outputs, target)
+    out = shell.run("bigfile 4 big.bin", deadline=BIGFILE)
+    assert f"checksum big.bin {4 << 20} {bigfile_crc(4 << 20)}" in out, out
+
+
+@pytest.mark.m4
+@pytest.mark.parametrize("target", DIRECT, ids=target_id)
+@pytest.mark.parametrize("check", [check_boot_to_shell, check_serial_commands,
+                                   check_keyboard_commands, check_file_survives_power_off,
+                                   check_bigfile_checksum],
+                         ids=lambda f: f.__name__.removeprefix("check_"))
+def test_baseline_os_booted_directly_passes_the_shell_checks(boot, lab_outputs, target, check,
+                                                             tmp_path):
+    check(boot, lab_outputs, target, tmp_path)
+
+
+@scenario("m4", 8)
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_os_boots_to_its_shell_on_serial_and_on_the_screen(boot, lab_outputs, target, tmp_path):
+    check_boot_to_shell(boot, lab_outputs, target, tmp_path)
+
+
+@scenario("m4", 7)
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_shell_commands_typed_over_serial_work(boot, lab_outputs, target, tmp_path):
+    check_serial_commands(boot, lab_outputs, target, tmp_path)
+
+
+@scenario("m4", 5)
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_shell_commands_typed_on_the_keyboard_work(boot, lab_outputs, target, tmp_path):
+    check_keyboard_commands(boot, lab_outputs, target, tmp_path)
+
+
+@scenario("m4", 8)
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_file_written_in_the_guest_survives_power_off(boot, lab_outputs, target, tmp_path):
+    check_file_survives_power_off(boot, lab_outputs, target, tmp_path)
+
+
+@scenario("m4", 7)
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_large_file_checksum_matches_the_host(boot, lab_outputs, target, tmp_path):
+    check_bigfile_checksum(boot, lab_outputs, target, tmp_path)

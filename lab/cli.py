@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, bench
+from . import __version__, bench, benchmarks
 from .build import build, project_root
 from .config import RunConfig, apply, load_profile
 from .errors import LabError
@@ -146,25 +146,16 @@ def add_run_options(r: argparse.ArgumentParser) -> None:
 
 
 def cmd_bench(a: argparse.Namespace) -> int:
-    """Run the exit-cost guest on every platform here; write and compare the figures."""
+    """Run a benchmark on every platform here; write its figures and compare them."""
     out = build(quiet=True)
-    results: dict[str, dict[str, int]] = {}
-    for p in detect():
-        for b in BACKENDS:
-            if not p.can(b):
-                continue
-            r = run(RunConfig(platform=p.name, backend=b, guest="exitcost",
-                              timeout_scale=a.timeout_scale))
-            figures = bench.parse_bench((r.workdir / "console.log").read_text())
-            if not r.passed or not figures:
-                raise LabError(f"exitcost on {p.name}/{b}: {r.describe()}; see {r.workdir}")
-            exact = "exact" if p.name in bench.DETERMINISTIC else "timing, varies"
-            print(f"{p.name}/{b} ({exact}): " +
-                  ", ".join(f"{k}={v}" for k, v in figures.items()))
-            results[f"{p.name}-{b}"] = figures
-    latest = out.build / "bench" / "exitcost.json"
+    platforms = detect()
+    if a.which == "exitcost":
+        results = benchmarks.exitcost(platforms, a.timeout_scale, print)
+    else:
+        results = benchmarks.teachos(out, platforms, a.timeout_scale, print)
+    latest = out.build / "bench" / f"{a.which}.json"
     bench.save(latest, results)
-    baseline = project_root() / "bench" / "exitcost-baseline.json"
+    baseline = project_root() / "bench" / f"{a.which}-baseline.json"
     for change in bench.compare(bench.load(baseline), results):
         print("  " + change.describe())
     if a.save:
@@ -208,7 +199,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("-n", "--jobs", default="1", help="parallel workers (pytest-xdist)")
     g.set_defaults(func=cmd_grade)
 
-    be = sub.add_parser("bench", help="exit-cost figures per platform, against the baseline")
+    be = sub.add_parser("bench", help="benchmark figures per platform, against the baseline")
+    be.add_argument("which", nargs="?", default="exitcost", choices=["exitcost", "os"],
+                    help="exitcost (the default) or os (TeachOS boot and disk vs direct)")
     be.add_argument("--save", action="store_true", help="make these figures the baseline")
     be.add_argument("--timeout-scale", type=float, default=1.0)
     be.set_defaults(func=cmd_bench)

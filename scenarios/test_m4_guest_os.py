@@ -11,7 +11,7 @@ import pytest
 from conftest import target_id
 from guests import GUEST_TARGETS
 from lab.grading import scenario
-from shell import Shell, bigfile_crc, screen_tail_matches_console
+from lab.teachos import Shell, bigfile_crc, screen_tail_matches_console
 
 BOOT = 90
 BIGFILE = 300

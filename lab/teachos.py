@@ -5,6 +5,9 @@ import re
 import zlib
 
 READY = r"TeachOS shell ready\r?\n"
+BOOT_TSC = re.compile(r"boot: tsc 0x([0-9a-f]{16})")
+BIGFILE = re.compile(r"bigfile: wrote (\d+) bytes in (\d+) ticks, read them back in (\d+) ticks "
+                     r"\((\d+) Hz\)")
 PROMPT = r"lab\$ "
 
 
@@ -50,3 +53,19 @@ def screen_tail_matches_console(screen, console: str, rows: int = 6) -> list[str
     expected = lines[-rows:]
     return [f"row {i}: screen {a!r} != console {b!r}"
             for i, (a, b) in enumerate(zip(shown, expected)) if a.rstrip() != b.rstrip()]
+
+
+def boot_tsc(console: str) -> int | None:
+    """The TSC at the shell prompt: the machine's time from power-on (instructions on Bochs)."""
+    m = BOOT_TSC.search(console)
+    return int(m.group(1), 16) if m else None
+
+
+def bigfile_rates(output: str) -> tuple[float, float] | None:
+    """Write and read throughput in KiB/s as the guest measured them with its timer."""
+    m = BIGFILE.search(output)
+    if not m:
+        return None
+    size, wticks, rticks, hz = (int(g) for g in m.groups())
+    kib = size / 1024
+    return kib * hz / max(wticks, 1), kib * hz / max(rticks, 1)

@@ -14,7 +14,8 @@ from .errors import LabError
 from .interactive import attach_console, free_port, gdb_script
 from .machine import RunResult, reap_all
 from .platforms import BACKENDS, detect
-from .runner import Prepared, prepare, run
+from .runner import Prepared, prepare
+from .teachos import Shell
 from .team import team_hypervisor
 
 
@@ -104,19 +105,39 @@ def cmd_grade(a: argparse.Namespace) -> int:
     return subprocess.call(args, cwd=project_root())
 
 
+DEMO_COMMANDS = ["help", "ls", "echo hello from the lab > note.txt", "cat note.txt", "hello",
+                 "bigfile 1", "uptime"]
+
+
+def _demo_echo(channel: str, line: str) -> None:
+    # The hypervisor's own log is long; its contract markers tell the story.
+    if channel == "console" or line.startswith("@lab"):
+        _echo(channel, line)
+
+
 def cmd_demo(a: argparse.Namespace) -> int:
-    """The README's main job: build, then boot the reference hypervisor on every platform."""
+    """The README's main job: build, then boot the reference hypervisor with TeachOS on every
+    platform here, drive its shell, and shut it down."""
     out = build()
-    print(f"built {out.hypervisor}\n")
+    print(f"built {out.hypervisor} and TeachOS ({out.os_kernel}, {out.os_disk})\n")
     failed = 0
     for p in detect():
         for b in BACKENDS:
             if not p.can(b):
-                print(f"== {p.name} / {b}: not here: {p.backends[b].why}")
+                print(f"== {p.name} / {b}: not here: {p.backends[b].why}\n")
                 continue
-            print(f"== {p.name} / {b}")
-            r = run(RunConfig(platform=p.name, backend=b, timeout_scale=a.timeout_scale),
-                    echo=_echo)
+            print(f"== {p.name} / {b}: the reference hypervisor boots TeachOS")
+            cfg = RunConfig(platform=p.name, backend=b, guest_kernel=out.os_kernel,
+                            guest_disk=out.os_disk, timeout_scale=a.timeout_scale)
+            prep = prepare(cfg, outputs=out)
+            with prep.machine(_demo_echo) as m:
+                m.start(timeout=prep.spec.scaled(10))
+                shell = Shell(m, 120)
+                shell.wait_ready()
+                for command in DEMO_COMMANDS:
+                    shell.run(command, deadline=300)
+                m.send("shutdown\r")
+                r = m.wait_end(120)
             print(f"   -> {describe_run(r)}\n")
             failed += not r.passed
     return 1 if failed else 0

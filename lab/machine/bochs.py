@@ -19,6 +19,7 @@ from ..errors import InfraError, LabError
 from ..iso import cached_iso
 from ..keys import vnc_key
 from ..platforms import BOCHS, BOCHS_BIOS, BOCHS_VGABIOS, CPU_MODELS
+from ..render import render_png
 from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
 from .base import Machine, MachineSpec, RunResult
 from .channel import deadline_left
@@ -228,6 +229,7 @@ class BochsMachine(Machine):
             try:
                 self._break()
                 result.screen = self._save_screen()
+                render_png(result.screen, self.workdir / "screen.png")
                 result.registers = "\n".join(self._command(c).strip()
                                              for c in ("r", "sreg", "creg"))
                 return

@@ -12,6 +12,7 @@ def test_each_cell_is_drawn_in_its_vga_colours(tmp_path):
     img = Image.open(png).convert("RGB")
     assert img.size == (80 * CELL_W, 25 * CELL_H)
     cell0 = {img.getpixel((x, y)) for x in range(CELL_W) for y in range(CELL_H)}
-    assert PALETTE[1] in cell0 and PALETTE[15] in cell0  # blue box, white glyph
+    assert PALETTE[1] in cell0  # the blue box
+    assert any(r > 200 and g > 200 for r, g, b in cell0)  # a white (anti-aliased) glyph
     assert img.getpixel((79 * CELL_W + 4, 24 * CELL_H + 8)) == PALETTE[4]
     assert img.getpixel((40 * CELL_W + 4, 12 * CELL_H + 8)) == PALETTE[0]

@@ -97,10 +97,10 @@ def boot(request, lab_outputs, host_platforms, record_property):
                  getattr(request.node, f"rep_{w}").failed for w in ("setup", "call"))
     for m, _cfg in machines:
         try:
-            if failed:
-                _keep_bundle(request, m, record_property)
             if failed and opts.getoption("--keep-alive") and m.running:
                 input(f"\nmachine kept alive for inspection ({m.workdir}); press Enter to end ")
+            if failed:
+                _keep_bundle(request, m, record_property)
         finally:
             m.close()
             if not failed and not opts.getoption("--keep-runs"):

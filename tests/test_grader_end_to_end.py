@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pexpect
 import pytest
 
 from kernels import HANG, TRIPLE_FAULT, assemble, emulators_under
@@ -84,3 +86,38 @@ def test_no_emulator_survives_an_interrupted_grader(tmp_path, how):
             os.kill(pid, signal.SIGKILL)
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
+
+
+def test_lab_grade_grades_a_team_folder_and_writes_all_three_reports(tmp_path):
+    team = tmp_path / "team"
+    team.mkdir()
+    assemble(TRIPLE_FAULT, team / "src.elf")
+    (team / "lab-team.yaml").write_text("build: cp src.elf hv.elf\nhypervisor: hv.elf\n")
+    env = dict(os.environ, LAB_BUILD_DIR=str(tmp_path / "build"))
+    done = subprocess.run([sys.executable, "-m", "lab.cli", "grade", "--hypervisor", str(team),
+                           "-m", "m1", "--report-dir", str(tmp_path / "reports")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert re.search(r"^m1 Structure setup.*\s1\.00\s+4\.60\s", done.stdout, re.M), done.stdout
+    for name in ("grade.json", "grade.html", "junit.xml"):
+        assert (tmp_path / "reports" / name).is_file()
+    assert (team / "hv.elf").is_file()  # the team's build command ran
+    assert emulators_under(tmp_path) == []
+
+
+def test_keep_alive_holds_a_failed_machine_until_enter(tmp_path):
+    hv = assemble(TRIPLE_FAULT, tmp_path / "broken.elf")
+    env = dict(os.environ, LAB_BUILD_DIR=str(tmp_path / "build"))
+    child = pexpect.spawn(sys.executable, [
+        "-m", "pytest", "scenarios", "-p", "no:cacheprovider", "-x", "-s", "--keep-alive",
+        "-k", "boots_and_logs and qemu-tcg", "--hypervisor", str(hv),
+        "--report-dir", str(tmp_path / "reports")], cwd=ROOT, env=env, encoding="utf-8",
+        timeout=300)
+    try:
+        child.expect("machine kept alive for inspection")
+        assert len(emulators_under(tmp_path)) == 1
+        child.sendline("")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert emulators_under(tmp_path) == []

@@ -98,7 +98,9 @@ def boot(request, lab_outputs, host_platforms, record_property):
     for m, _cfg in machines:
         try:
             if failed and opts.getoption("--keep-alive") and m.running:
-                input(f"\nmachine kept alive for inspection ({m.workdir}); press Enter to end ")
+                # The prompt stays short: readline scrolls a prompt wider than the terminal.
+                print(f"\nmachine kept alive for inspection: {m.workdir}", flush=True)
+                input("press Enter to end it ")
             if failed:
                 _keep_bundle(request, m, record_property)
         finally:

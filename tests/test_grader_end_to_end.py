@@ -115,6 +115,7 @@ def test_keep_alive_holds_a_failed_machine_until_enter(tmp_path):
         timeout=300)
     try:
         child.expect("machine kept alive for inspection")
+        child.expect("press Enter to end it")
         assert len(emulators_under(tmp_path)) == 1
         child.sendline("")
         child.expect(pexpect.EOF)

@@ -40,8 +40,9 @@ _start:
 	movl $__bss_start, %edi
 	movl $__bss_end, %ecx
 	subl %edi, %ecx
+	shrl $2, %ecx		/* link.ld page-aligns both ends: whole dwords */
 	xorl %eax, %eax
-	rep stosb
+	rep stosl
 	movl $boot_stack_top, %esp
 
 	/* PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 512 2 MiB pages. */

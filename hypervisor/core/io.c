@@ -6,6 +6,7 @@
  * the pointer by the size, downwards when RFLAGS.DF is set.
  */
 #include "exits.h"
+#include "lib.h"
 #include "log.h"
 #include "portbus.h"
 
@@ -29,6 +30,29 @@ static u64 merge(u64 old, u64 new, u64 mask)
 	return mask == 0xffffffffULL ? (new & mask) : (old & ~mask) | (new & mask);
 }
 
+/*
+ * Where the next elements can go in one piece: as many as fit before the linear address
+ * crosses a page (each page is translated on its own) and before the pointer wraps at
+ * the address size. 0 when the very next element straddles either.
+ */
+static u64 run_length(u64 la, u64 ptr, u64 mask, u8 size, u64 left)
+{
+	u64 to_page = PAGE_SIZE - (la & (PAGE_SIZE - 1));
+	u64 to_wrap = mask - ptr + 1; /* mask + 1 overflows only for 64-bit addresses */
+	u64 bytes = to_wrap && to_wrap < to_page ? to_wrap : to_page;
+	u64 n = bytes / size;
+
+	return n < left ? n : left;
+}
+
+/*
+ * The elements run through guest memory a page at a time, forwards (DF=0) in one block
+ * access to the device (one memcpy for a device with a block hook, such as the ATA data
+ * port). Backwards (DF=1), or for an element that straddles a page or the wrap of the
+ * pointer, one at a time. Each piece's memory is found before the device is touched, so
+ * an unmapped page stops the transfer with rCX and the pointer at the element that
+ * could not move, as the fault would leave them on hardware.
+ */
 static bool handle_string_io(struct vcpu *v, struct vm_exit *e)
 {
 	const struct virt_ops *ops = v->vm->ops;
@@ -38,30 +62,53 @@ static bool handle_string_io(struct vcpu *v, struct vm_exit *e)
 	u64 base = seg < 6 ? ops->read_reg(v, seg_base[seg]) : 0;
 	u64 ptr = vcpu_gpr(v, ptr_reg) & mask;
 	u64 count = e->io.rep ? (v->regs.rcx & mask) : 1;
-	s64 step = (ops->read_reg(v, VREG_RFLAGS) & RFLAGS_DF) ? -e->io.size : e->io.size;
+	bool down = ops->read_reg(v, VREG_RFLAGS) & RFLAGS_DF;
+	u8 size = e->io.size;
+	bool ok = true;
 
-	for (u64 i = 0; i < count; i++) {
-		u64 la = base + (ptr & mask);
-		u32 value = 0;
+	while (count) {
+		u64 la = base + ptr;
+		u64 n = down ? 0 : run_length(la, ptr, mask, size, count);
+		u64 gpa;
+		void *p;
 
-		if (e->io.in) {
-			portbus_access(e->io.port, e->io.size, true, &value);
-			if (!vcpu_write_linear(v, la, &value, e->io.size))
-				return guest_stop(v, END_GUEST_CRASH,
-						  "ins to port %#x: linear %#lx is not in guest RAM",
-						  e->io.port, la);
+		if (n) {
+			p = vcpu_linear_to_gpa(v, la, e->io.in, &gpa) ?
+			    vm_gpa_to_hva(v->vm, gpa, n * size) : NULL;
+			if (!p) {
+				ok = false;
+				break;
+			}
+			portbus_access_block(e->io.port, size, e->io.in, p, n);
 		} else {
-			if (!vcpu_read_linear(v, la, &value, e->io.size))
-				return guest_stop(v, END_GUEST_CRASH,
-						  "outs to port %#x: linear %#lx is not in guest RAM",
-						  e->io.port, la);
-			portbus_access(e->io.port, e->io.size, false, &value);
+			u32 value = 0;
+
+			n = 1;
+			if (e->io.in) {
+				/* Probe the memory first: a failed store must not eat device data. */
+				if (!vcpu_read_linear(v, la, &value, size)) {
+					ok = false;
+					break;
+				}
+				portbus_access(e->io.port, size, true, &value);
+				ok = vcpu_write_linear(v, la, &value, size);
+			} else {
+				ok = vcpu_read_linear(v, la, &value, size);
+				if (ok)
+					portbus_access(e->io.port, size, false, &value);
+			}
+			if (!ok)
+				break;
 		}
-		ptr += step;
+		ptr = (down ? ptr - n * size : ptr + n * size) & mask;
+		count -= n;
 	}
 	vcpu_set_gpr(v, ptr_reg, merge(vcpu_gpr(v, ptr_reg), ptr, mask));
 	if (e->io.rep)
-		v->regs.rcx = merge(v->regs.rcx, 0, mask);
+		v->regs.rcx = merge(v->regs.rcx, count, mask);
+	if (!ok)
+		return guest_stop(v, END_GUEST_CRASH, "%s to port %#x: linear %#lx is not in guest RAM",
+				  e->io.in ? "ins" : "outs", e->io.port, base + ptr);
 	vcpu_skip_insn(v, e);
 	return true;
 }

@@ -35,6 +35,7 @@ static struct pit pit;
 static struct i8042 kbd;
 static struct testdev_irq testirq;
 static u64 pit_synced_ns; /* the hypervisor time the PIT model has reached */
+static u64 pit_edge_ns;   /* when its next IRQ0 edge falls due (PIT_NO_EVENT: never) */
 static u32 pit_owed;      /* IRQ0 edges not yet latched in the PIC */
 static bool intr_glitch;  /* the test device's too-short request (devices/testdev.h) */
 
@@ -63,17 +64,29 @@ static void pit_deliver_owed(void)
 		pit_owed = 0;
 }
 
-static void pit_sync(void)
+/* After the model moved or was programmed: until pit_edge_ns, time brings it no edge. */
+static void pit_plan(void)
 {
-	u64 now = time_ns();
+	u64 ns = pit_next_event_ns(&pit);
 
+	pit_edge_ns = ns == PIT_NO_EVENT ? PIT_NO_EVENT : pit_synced_ns + ns;
+}
+
+static void pit_sync_at(u64 now)
+{
 	if (now > pit_synced_ns) {
 		pit_owed += pit_advance(&pit, now - pit_synced_ns);
 		pit_synced_ns = now;
 		if (pit_owed > PIT_OWED_MAX)
 			pit_owed = PIT_OWED_MAX;
+		pit_plan();
 	}
 	pit_deliver_owed();
+}
+
+static void pit_sync(void)
+{
+	pit_sync_at(time_ns());
 }
 
 /* The PIT's state depends on time: bring it up to now before the guest looks or writes. */
@@ -87,6 +100,7 @@ static void pit_write_synced(void *state, u16 port, u8 size, u32 value)
 {
 	pit_sync();
 	pit_port_write(state, port, size, value);
+	pit_plan();
 	pit_deliver_owed();
 }
 
@@ -115,7 +129,8 @@ static void testirq_glitch(void *ctx)
 }
 
 static struct port_device testirq_dev = {
-	"testdev-irq", TESTDEV_IRQ_PORT, 1, &testirq, testdev_irq_read, testdev_irq_write,
+	.name = "testdev-irq", .base = TESTDEV_IRQ_PORT, .count = 1, .state = &testirq,
+	.read = testdev_irq_read, .write = testdev_irq_write,
 };
 
 static void register_dev(struct port_device *d)
@@ -132,6 +147,7 @@ void irq_platform_init(struct vm *vm)
 	i8042_init(&kbd, kbd_irq_line, NULL);
 	testirq = (struct testdev_irq){ testirq_set_line, testirq_glitch, NULL };
 	pit_synced_ns = time_ns();
+	pit_plan();
 
 	/* The *_dev() helpers return by value: the bus keeps pointers, so keep them here. */
 	pic_master = pic_master_dev(&pic);
@@ -160,8 +176,11 @@ static bool intr_requested(void)
 void irq_before_entry(struct vcpu *v)
 {
 	const struct virt_ops *ops = v->vm->ops;
+	u64 now = time_ns();
 
-	pit_sync();
+	/* The common exit changes nothing the PIT does: no edge due, none owed. */
+	if (pit_owed || now >= pit_edge_ns)
+		pit_sync_at(now);
 	if (!intr_requested()) {
 		ops->set_intr_window(v, false);
 		return;

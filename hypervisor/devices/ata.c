@@ -363,6 +363,64 @@ static void data_write(struct ata *d, u16 w)
 }
 
 /*
+ * String I/O on the data port, the block hooks of the port bus: whole elements of size
+ * 2 or 4 as data_read()/data_write() would move them word by word, a sector's worth at
+ * a time. An element the transfer ends in the middle of is finished the way the word
+ * path finishes it: a read gets undriven words, a write drops the rest. Byte accesses
+ * and device 1 go element by element (the bus's fallback).
+ */
+static u32 block_limit(struct ata *d, u16 port, u8 size, enum ata_xfer dir)
+{
+	if ((port & 7) != REG_DATA || size == 1 || slave_selected(d) || d->xfer != dir)
+		return 0;
+	return size;
+}
+
+u32 ata_data_read_block(void *state, u16 port, u8 size, void *buf, u32 count)
+{
+	struct ata *d = state;
+	u8 *p = buf;
+	u32 bytes = count * block_limit(d, port, size, ATA_XFER_IN), done = 0;
+
+	while (done < bytes && d->xfer == ATA_XFER_IN) {
+		u32 n = ATA_SECTOR_SIZE - d->pos;
+
+		if (n > bytes - done)
+			n = bytes - done;
+		__builtin_memcpy(p + done, d->buf + d->pos, n);
+		d->pos += n;
+		done += n;
+		if (d->pos == ATA_SECTOR_SIZE)
+			block_in_done(d);
+	}
+	for (; done % size; done++)
+		p[done] = (u8)DATA_UNDRIVEN;
+	return bytes ? done / size : 0;
+}
+
+u32 ata_data_write_block(void *state, u16 port, u8 size, const void *buf, u32 count)
+{
+	struct ata *d = state;
+	const u8 *p = buf;
+	u32 bytes = count * block_limit(d, port, size, ATA_XFER_OUT), done = 0;
+
+	while (done < bytes && d->xfer == ATA_XFER_OUT) {
+		u32 n = ATA_SECTOR_SIZE - d->pos;
+
+		if (n > bytes - done)
+			n = bytes - done;
+		__builtin_memcpy(d->buf + d->pos, p + done, n);
+		d->pos += n;
+		done += n;
+		if (d->pos == ATA_SECTOR_SIZE)
+			block_out_done(d);
+	}
+	if (done % size)
+		done += size - done % size;
+	return bytes ? done / size : 0;
+}
+
+/*
  * With device 1 selected and absent, device 0 answers Status reads for it with 00h
  * (ATA-6, device 0 only configurations; we answer the other registers the same way).
  * So the 55h/AAh echo fails and SWEB gives up on the slave at once, and a driver that
@@ -495,12 +553,17 @@ void ata_ctl_write(void *state, u16 port, u8 size, u32 value)
 
 struct port_device ata_cmd_dev(struct ata *d)
 {
-	return (struct port_device){ "ata0-cmd", ATA_PRIMARY_CMD, ATA_CMD_PORTS, d,
-				     ata_cmd_read, ata_cmd_write };
+	return (struct port_device){
+		.name = "ata0-cmd", .base = ATA_PRIMARY_CMD, .count = ATA_CMD_PORTS, .state = d,
+		.read = ata_cmd_read, .write = ata_cmd_write,
+		.read_block = ata_data_read_block, .write_block = ata_data_write_block,
+	};
 }
 
 struct port_device ata_ctl_dev(struct ata *d)
 {
-	return (struct port_device){ "ata0-ctl", ATA_PRIMARY_CTL, 1, d,
-				     ata_ctl_read, ata_ctl_write };
+	return (struct port_device){
+		.name = "ata0-ctl", .base = ATA_PRIMARY_CTL, .count = 1, .state = d,
+		.read = ata_ctl_read, .write = ata_ctl_write,
+	};
 }

@@ -95,6 +95,9 @@ void ata_init(struct ata *d, const struct ata_backend *b,
 /* Port glue; the caller keeps the returned structs alive for portbus_register(). */
 u32 ata_cmd_read(void *state, u16 port, u8 size);
 void ata_cmd_write(void *state, u16 port, u8 size, u32 value);
+/* The port bus's block hooks: string I/O on the data port, a sector at a time. */
+u32 ata_data_read_block(void *state, u16 port, u8 size, void *buf, u32 count);
+u32 ata_data_write_block(void *state, u16 port, u8 size, const void *buf, u32 count);
 u32 ata_ctl_read(void *state, u16 port, u8 size);
 void ata_ctl_write(void *state, u16 port, u8 size, u32 value);
 struct port_device ata_cmd_dev(struct ata *d);

@@ -307,12 +307,16 @@ void i8042_port_write(void *state, u16 port, u8 size, u32 value)
 
 struct port_device i8042_data_dev(struct i8042 *k)
 {
-	return (struct port_device){ "i8042-data", I8042_DATA_PORT, 1, k, i8042_port_read,
-				     i8042_port_write };
+	return (struct port_device){
+		.name = "i8042-data", .base = I8042_DATA_PORT, .count = 1, .state = k,
+		.read = i8042_port_read, .write = i8042_port_write,
+	};
 }
 
 struct port_device i8042_cmd_dev(struct i8042 *k)
 {
-	return (struct port_device){ "i8042-cmd", I8042_CMD_PORT, 1, k, i8042_port_read,
-				     i8042_port_write };
+	return (struct port_device){
+		.name = "i8042-cmd", .base = I8042_CMD_PORT, .count = 1, .state = k,
+		.read = i8042_port_read, .write = i8042_port_write,
+	};
 }

@@ -318,12 +318,16 @@ void pic_port_write(void *state, u16 port, u8 size, u32 value)
 
 struct port_device pic_master_dev(struct pic_pair *p)
 {
-	return (struct port_device){ "pic-master", PIC_MASTER_BASE, 2, p,
-				     pic_port_read, pic_port_write };
+	return (struct port_device){
+		.name = "pic-master", .base = PIC_MASTER_BASE, .count = 2, .state = p,
+		.read = pic_port_read, .write = pic_port_write,
+	};
 }
 
 struct port_device pic_slave_dev(struct pic_pair *p)
 {
-	return (struct port_device){ "pic-slave", PIC_SLAVE_BASE, 2, p,
-				     pic_port_read, pic_port_write };
+	return (struct port_device){
+		.name = "pic-slave", .base = PIC_SLAVE_BASE, .count = 2, .state = p,
+		.read = pic_port_read, .write = pic_port_write,
+	};
 }

@@ -342,10 +342,16 @@ void pit_port_write(void *state, u16 port, u8 size, u32 value)
 
 struct port_device pit_dev(struct pit *t)
 {
-	return (struct port_device){ "pit", PIT_BASE, 4, t, pit_port_read, pit_port_write };
+	return (struct port_device){
+		.name = "pit", .base = PIT_BASE, .count = 4, .state = t,
+		.read = pit_port_read, .write = pit_port_write,
+	};
 }
 
 struct port_device pit_port_b_dev(struct pit *t)
 {
-	return (struct port_device){ "port-b", PIT_PORT_B, 1, t, pit_port_read, pit_port_write };
+	return (struct port_device){
+		.name = "port-b", .base = PIT_PORT_B, .count = 1, .state = t,
+		.read = pit_port_read, .write = pit_port_write,
+	};
 }

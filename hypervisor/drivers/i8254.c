@@ -70,7 +70,12 @@ void timer_init(void)
 
 u64 time_ns(void)
 {
-	u64 d = rdtsc() - tsc_start;
+	return tsc_to_ns(rdtsc());
+}
+
+u64 tsc_to_ns(u64 tsc)
+{
+	u64 d = tsc - tsc_start;
 
 	/* Split so that d * 1000000 cannot overflow. */
 	return d / tsc_khz * 1000000 + d % tsc_khz * 1000000 / tsc_khz;

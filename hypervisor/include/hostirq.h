@@ -47,6 +47,8 @@ extern volatile u64 host_ticks;
 void timer_init(void);
 /* Nanoseconds since timer_init, from the TSC. */
 u64 time_ns(void);
+/* A TSC value read since timer_init(), as time_ns() would have given it then. */
+u64 tsc_to_ns(u64 tsc);
 static inline u64 rdtsc(void)
 {
 	u32 lo, hi;

@@ -17,11 +17,22 @@ struct port_device {
 	/* size is 1, 2 or 4; port is the absolute port number */
 	u32 (*read)(void *state, u16 port, u8 size);
 	void (*write)(void *state, u16 port, u8 size, u32 value);
+	/*
+	 * Optional, for string I/O (INS/OUTS): move up to count elements of size bytes
+	 * between the port and buf, in ascending order, exactly as count read/write calls
+	 * would; return how many were moved. A device may stop early (its data ran out, or
+	 * it has no fast path for this port or size); the bus does the rest one by one.
+	 */
+	u32 (*read_block)(void *state, u16 port, u8 size, void *buf, u32 count);
+	u32 (*write_block)(void *state, u16 port, u8 size, const void *buf, u32 count);
 };
 
 /* False if the range overlaps a registered device or the bus is full. */
 bool portbus_register(struct port_device *dev);
 /* One access; false if no device claims the port (reads then give all ones). */
 bool portbus_access(u16 port, u8 size, bool in, u32 *value);
+/* count accesses of size bytes to one port, to or from buf (elements in ascending order),
+ * through the device's block hook where it has one: what count portbus_access calls do. */
+void portbus_access_block(u16 port, u8 size, bool in, void *buf, u32 count);
 
 #endif

@@ -448,6 +448,55 @@ static void test_wide_data(void)
 	CHECK(inb(0x1F7) == 0x50, "32-bit reads drain the sector exactly");
 }
 
+/* The block hooks (string I/O) move what the same number of word accesses would. */
+static void test_block_hooks(void)
+{
+	static u8 buf[3 * ATA_SECTOR_SIZE + 8];
+	u8 out_data[2 * ATA_SECTOR_SIZE];
+	bool same = true;
+	u32 n;
+
+	setup(MIB128);
+	lba_command(ATA_CMD_READ_SECTORS, 5, 2);
+	n = cmd_dev.read_block(cmd_dev.state, 0x1F0, 2, buf, 3);
+	for (unsigned i = 0; i < 6; i++)
+		same &= buf[i] == pattern(5, i);
+	CHECK(n == 3 && same && ata.pos == 6, "a block read of 3 words moves 3 words");
+	inb(0x1F7);	/* acknowledge the first sector's INTRQ */
+	irq_edges = 0;
+	n = cmd_dev.read_block(cmd_dev.state, 0x1F0, 2, buf, 2 * ATA_SECTOR_SIZE);
+	same = true;
+	for (unsigned i = 0; i < ATA_SECTOR_SIZE - 6; i++)
+		same &= buf[i] == pattern(5, i + 6);
+	for (unsigned i = 0; i < ATA_SECTOR_SIZE; i++)
+		same &= buf[ATA_SECTOR_SIZE - 6 + i] == pattern(6, i);
+	CHECK(n == ATA_SECTOR_SIZE - 3 && same && irq_edges == 1 && inb(0x1F7) == 0x50,
+	      "a block read runs across sectors and stops where the command's data ends");
+	CHECK(cmd_dev.read_block(cmd_dev.state, 0x1F0, 2, buf, 4) == 0,
+	      "a block read without DRQ moves nothing (the bus reads the undriven words)");
+
+	/* A 32-bit read ending one word into the last element: the rest is undriven. */
+	lba_command(ATA_CMD_READ_SECTORS, 7, 1);
+	inw(0x1F0);
+	n = cmd_dev.read_block(cmd_dev.state, 0x1F0, 4, buf, 200);
+	CHECK(n == 128 && buf[508] == pattern(7, 510) && buf[509] == pattern(7, 511) &&
+	      buf[510] == 0xFF && buf[511] == 0xFF,
+	      "a 32-bit block read that outlives the data ends with an undriven word");
+	CHECK(cmd_dev.read_block(cmd_dev.state, 0x1F1, 2, buf, 1) == 0 &&
+	      cmd_dev.read_block(cmd_dev.state, 0x1F0, 1, buf, 1) == 0,
+	      "registers other than data, and byte accesses, go element by element");
+
+	for (unsigned i = 0; i < sizeof(out_data); i++)
+		out_data[i] = (u8)(i * 3 + 1);
+	lba_command(ATA_CMD_WRITE_SECTORS, 9, 2);
+	irq_edges = 0;
+	n = cmd_dev.write_block(cmd_dev.state, 0x1F0, 2, out_data, ATA_SECTOR_SIZE + 10);
+	CHECK(n == ATA_SECTOR_SIZE && irq_edges == 1 && inb(0x1F7) == 0x50 &&
+	      ram.writes == 2 && !memcmp(ram.data[9], out_data, ATA_SECTOR_SIZE) &&
+	      !memcmp(ram.data[10], out_data + ATA_SECTOR_SIZE, ATA_SECTOR_SIZE),
+	      "a block write fills both sectors, raises INTRQ, and stops at the command's end");
+}
+
 int main(void)
 {
 	test_glue();
@@ -462,6 +511,7 @@ int main(void)
 	test_new_command_over_drq();
 	test_irq_gating();
 	test_wide_data();
+	test_block_hooks();
 	free(ram.data);
 	return check_done();
 }

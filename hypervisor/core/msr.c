@@ -10,18 +10,6 @@
 #include "exits.h"
 #include "x86.h"
 
-#define MSR_IA32_TSC 0x00000010
-#define MSR_IA32_SYSENTER_CS 0x00000174
-#define MSR_IA32_SYSENTER_ESP 0x00000175
-#define MSR_IA32_SYSENTER_EIP 0x00000176
-#define MSR_IA32_PAT 0x00000277
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_SFMASK 0xc0000084
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102
 
 /* EFER bits a guest may set (APM Vol 2 3.1.7): SCE, LME, LMA, NXE, FFXSR. */
 #define EFER_GUEST_BITS (BIT(0) | BIT(8) | BIT(10) | BIT(11) | BIT(14))

@@ -72,11 +72,16 @@ static void ignore_write(void *state, u16 port, u8 size, u32 value)
 }
 
 static struct port_device port_devices[] = {
-	{ "com1", GUEST_COM1, SERIAL_PORTS, &com1, serial_read, serial_write },
-	{ "debugcon", DEBUGCON_PORT, 1, &debugcon, debugcon_read, debugcon_write },
-	{ "testdev", TESTDEV_PORT, TESTDEV_PORTS, &testdev, testdev_read, testdev_write },
-	{ "vga-crtc", VGA_CRTC_PORT, VGA_CRTC_PORTS, &crtc, vga_crtc_read, vga_crtc_write },
-	{ "post", POST_CODE_PORT, 1, NULL, ignore_read, ignore_write },
+	{ .name = "com1", .base = GUEST_COM1, .count = SERIAL_PORTS, .state = &com1,
+	  .read = serial_read, .write = serial_write },
+	{ .name = "debugcon", .base = DEBUGCON_PORT, .count = 1, .state = &debugcon,
+	  .read = debugcon_read, .write = debugcon_write },
+	{ .name = "testdev", .base = TESTDEV_PORT, .count = TESTDEV_PORTS, .state = &testdev,
+	  .read = testdev_read, .write = testdev_write },
+	{ .name = "vga-crtc", .base = VGA_CRTC_PORT, .count = VGA_CRTC_PORTS, .state = &crtc,
+	  .read = vga_crtc_read, .write = vga_crtc_write },
+	{ .name = "post", .base = POST_CODE_PORT, .count = 1, .state = NULL,
+	  .read = ignore_read, .write = ignore_write },
 };
 
 /* The emulated disk's interrupt line: IRQ 14 of the guest's PIC, as on a PC. */

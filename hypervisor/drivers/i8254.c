@@ -5,6 +5,7 @@
  */
 #include "hostirq.h"
 #include "log.h"
+#include "run_end.h"
 #include "x86.h"
 
 #define PIT_CH0 0x40
@@ -65,7 +66,7 @@ void timer_init(void)
 	outb(PIT_CH0, divisor & 0xff);
 	outb(PIT_CH0, divisor >> 8);
 	hostirq_register(HOST_IRQ_TIMER, timer_irq);
-	log_printf("timer: real PIT channel 0 at %lu Hz on IRQ0\n", PIT_HZ / divisor);
+	log_printf("timer: real PIT channel 0 at %lu Hz on IRQ0\n", (u64)(PIT_HZ / divisor));
 }
 
 u64 time_ns(void)

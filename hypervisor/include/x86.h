@@ -20,6 +20,19 @@
 
 /* Architectural MSRs: SDM Vol 4 2.1, APM Vol 2 appendix A. */
 #define MSR_IA32_FEATURE_CONTROL 0x0000003a
+/* Architectural MSRs the core and the backends name (SDM Vol 4 Table 2-2). */
+#define MSR_IA32_TSC 0x00000010
+#define MSR_IA32_SYSENTER_CS 0x00000174
+#define MSR_IA32_SYSENTER_ESP 0x00000175
+#define MSR_IA32_SYSENTER_EIP 0x00000176
+#define MSR_IA32_PAT 0x00000277
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SFMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_EFER 0xc0000080
 #define EFER_LME BIT(8)
 #define EFER_SVME BIT(12)

@@ -32,17 +32,6 @@
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS 0x490
 
 /* Other MSRs the VMCS setup reads or the guest's view needs (SDM Vol 4 table 2-2). */
-#define MSR_IA32_SYSENTER_CS 0x174
-#define MSR_IA32_SYSENTER_ESP 0x175
-#define MSR_IA32_SYSENTER_EIP 0x176
-#define MSR_IA32_PAT 0x277
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_SFMASK 0xc0000084
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102
 #define EFER_LMA BIT(10)
 #define X86_CR0_ET BIT(4) /* SDM Vol 3A 2.5 */
 #define X86_CR0_TS BIT(3)

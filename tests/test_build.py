@@ -125,3 +125,15 @@ def test_tree_without_hypervisor_folder_is_build_error(tmp_path, monkeypatch):
     monkeypatch.setenv("LAB_BUILD_DIR", str(tmp_path / "out"))
     with pytest.raises(BuildError, match="has no hypervisor/ folder"):
         build(tmp_path, quiet=True)
+
+
+def test_reference_tree_builds_from_scratch_without_a_warning(tmp_path, monkeypatch, capfd):
+    from lab.build import build as run_build
+    from lab.build import project_root
+
+    monkeypatch.setenv("LAB_BUILD_DIR", str(tmp_path / "build"))
+    out = run_build(project_root())
+    assert out.hypervisor.is_file() and out.os_disk.is_file()
+    said = capfd.readouterr()
+    warnings = [ln for ln in (said.out + said.err).splitlines() if "warning:" in ln]
+    assert warnings == []

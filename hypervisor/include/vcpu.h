@@ -32,7 +32,7 @@ enum exit_reason {
 /*
  * Registers the core reads and writes through the backend (they live in its guest state).
  * VREG_CS_ATTR is in the VMX access-rights layout (SDM Vol 3C 25.4.1, Table 25-2): bits 7:0
- * type, S, DPL, P; bit 13 L; bit 14 D/B; bit 15 G. The SVM backend converts from the VMCB's
+ * type, S, DPL, P; bit 13 L; bit 14 D/B; bit 15 G. The SVM backend converts from its own
  * packed form. Backends handle the control-register exits for the bits they must own
  * (VMX fixed bits) themselves; the core's EXIT_CR_ACCESS handler sees only the rest.
  */

@@ -19,8 +19,11 @@ COMMON = ("-std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protect
           "-fno-asynchronous-unwind-tables -mgeneral-regs-only -Wall -Wextra")
 HV_CFLAGS = (f"{COMMON} -m64 -fno-omit-frame-pointer -mno-red-zone -Ihypervisor/include "
              "-Ihypervisor/devices")
-GUEST_CFLAGS = f"{COMMON} -m32 -march=i686 -Iimages/lib"
-OS_CFLAGS = f"{COMMON} -m32 -march=i686 -Iimages/os/include"
+# images/common: the freestanding C (string functions, the printf formatter) that the test
+# guests, the OS kernel and the OS user programs share, compiled once and linked into each.
+SHARED_CFLAGS = f"{COMMON} -m32 -march=i686 -Iimages/common"
+GUEST_CFLAGS = f"{COMMON} -m32 -march=i686 -Iimages/lib -Iimages/common"
+OS_CFLAGS = f"{COMMON} -m32 -march=i686 -Iimages/os/include -Iimages/common"
 OS_USER_CFLAGS = f"{OS_CFLAGS} -Iimages/os/user/lib"
 OS_DISK_MIB = 16
 HV_LDFLAGS = "-m elf_x86_64 -nostdlib -static -n -z max-page-size=0x1000"
@@ -134,6 +137,10 @@ def ninja_file(root: Path, build: Path) -> str:
                 f"  ldflags = {HV_LDFLAGS}", "  script = hypervisor/link.ld",
                 f"build {b}/hypervisor/hypervisor32.elf: elf32 {hv}",
                 f"build {b}/hypervisor/hypervisor.iso: iso {hv}"]
+    shared = []
+    for src in _sources(root / "images" / "common", root):
+        shared.append(_obj(b, src))
+        out += [f"build {shared[-1]}: cc {src}", f"  cflags = {SHARED_CFLAGS}"]
     lib_objs = []
     for src in _sources(root / "images" / "lib", root):
         lib_objs.append(_obj(b, src))
@@ -146,10 +153,10 @@ def ninja_file(root: Path, build: Path) -> str:
                 rel = src.relative_to(root).as_posix()
                 objs.append(_obj(b, rel))
                 out += [f"build {objs[-1]}: cc {rel}", f"  cflags = {GUEST_CFLAGS}"]
-        out += [f"build {b}/images/tests/{main.stem}.elf: link {' '.join(objs + lib_objs)}"
-                " | images/lib/link.ld",
+        linked = " ".join(objs + lib_objs + shared)
+        out += [f"build {b}/images/tests/{main.stem}.elf: link {linked} | images/lib/link.ld",
                 f"  ldflags = {GUEST_LDFLAGS}", "  script = images/lib/link.ld"]
-    out += _teaching_os(root, b)
+    out += _teaching_os(root, b, shared)
     devices = _sources(root / "hypervisor" / "devices", root)
     host_tests = root / "hypervisor" / "tests"
     for test in sorted(host_tests.glob("test_*.c")) if host_tests.is_dir() else []:
@@ -160,8 +167,10 @@ def ninja_file(root: Path, build: Path) -> str:
     return "\n".join(out)
 
 
-def _teaching_os(root: Path, b: str) -> list[str]:
-    """images/os: the kernel, the user programs, and a disk image holding them."""
+def _teaching_os(root: Path, b: str, shared: list[str]) -> list[str]:
+    """images/os: the kernel, the user programs, and a disk image holding them.
+
+    `shared` are the images/common objects, linked into the kernel and every program."""
     os_dir = root / "images" / "os"
     if not (os_dir / "kernel").is_dir():
         return []
@@ -171,7 +180,8 @@ def _teaching_os(root: Path, b: str) -> list[str]:
         out += [f"build {kobjs[-1]}: cc {src}", f"  cflags = {OS_CFLAGS}"]
     if not kobjs:
         return []
-    out += [f"build {b}/images/os/kernel.elf: link {' '.join(kobjs)} | images/os/kernel/link.ld",
+    out += [f"build {b}/images/os/kernel.elf: link {' '.join(kobjs + shared)}"
+            " | images/os/kernel/link.ld",
             f"  ldflags = {GUEST_LDFLAGS}", "  script = images/os/kernel/link.ld"]
     ulib = []
     for src in _sources(os_dir / "user" / "lib", root):
@@ -182,7 +192,8 @@ def _teaching_os(root: Path, b: str) -> list[str]:
         rel = prog.relative_to(root).as_posix()
         elf = f"{b}/images/os/user/{prog.stem}.elf"
         out += [f"build {_obj(b, rel)}: cc {rel}", f"  cflags = {OS_USER_CFLAGS}",
-                f"build {elf}: link {_obj(b, rel)} {' '.join(ulib)} | images/os/user/link.ld",
+                f"build {elf}: link {' '.join([_obj(b, rel)] + ulib + shared)}"
+                " | images/os/user/link.ld",
                 f"  ldflags = {GUEST_LDFLAGS}", "  script = images/os/user/link.ld"]
         files.append(f"--file /bin/{prog.stem}={elf}")
         deps.append(elf)

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "string.h"    // images/common
+
 struct multiboot_info;
 struct trapframe;
 
@@ -31,20 +33,9 @@ void uart_drain(void);
 void kbd_init(void);
 void kbd_intr(void);
 
-// printf.c
+// printf.c: format.h's conversions.
 void kprintf(const char *fmt, ...);
-void kvprintf(void (*put)(char, void *), void *arg, const char *fmt, va_list ap);
 __attribute__((noreturn)) void panic(const char *fmt, ...);
-
-// string.c
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-size_t strlcpy(char *d, const char *s, size_t size);
-bool parse_uint(const char *s, uint32_t *out);
 
 // gdt.c, trap.c, pic.c, timer.c
 void gdt_init(void);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "string.h"    // images/common
 #include "syscall.h"
 
 // usys.S
@@ -17,14 +18,10 @@ int unlink(const char *path);
 unsigned ticks(void);
 unsigned tick_hz(void);
 
-// printf.c: %d %u %x %s %c with an optional '0' flag and width.
+// printf.c: images/common/format.h's conversions.
 int printf(const char *fmt, ...);
 
-// string.c
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
+// atoi.c
 int atoi(const char *s);
 
 #endif

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from conftest import target_id
-from guests import GUEST_TARGETS
+from guests import GUEST_TARGETS, assert_clean_pass, run_guest
 from lab.grading import scenario
 from lab.teachos import Shell, bigfile_crc, screen_tail_matches_console
 
@@ -82,7 +82,7 @@ def test_baseline_os_booted_directly_passes_the_shell_checks(boot, lab_outputs, 
     check(boot, lab_outputs, target, tmp_path)
 
 
-@scenario("m4", 8)
+@scenario("m4", 6)
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_os_boots_to_its_shell_on_serial_and_on_the_screen(boot, lab_outputs, target, tmp_path):
     check_boot_to_shell(boot, lab_outputs, target, tmp_path)
@@ -110,3 +110,10 @@ def test_file_written_in_the_guest_survives_power_off(boot, lab_outputs, target,
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_large_file_checksum_matches_the_host(boot, lab_outputs, target, tmp_path):
     check_bigfile_checksum(boot, lab_outputs, target, tmp_path)
+
+
+@scenario("m4", 2)
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_guest_gets_the_cpu_sweb_needs_long_mode_nx_smep_sse_x87(boot, target):
+    """SWEB's own entry path: long mode with EFER.NXE, CR0.WP, 2 MiB pages, SMEP, SSE, x87."""
+    assert_clean_pass(*run_guest(boot, target, "longmode", BOOT)[1:])

@@ -1,0 +1,31 @@
+"""Reading TeachOS's figures off its console: boot TSC, bigfile rates, CRC."""
+import zlib
+
+from lab.screen import Screen
+from lab.teachos import bigfile_crc, bigfile_rates, boot_tsc, screen_tail_matches_console
+
+
+def test_boot_tsc_is_read_as_one_64_bit_number():
+    assert boot_tsc("x\nboot: tsc 0x00000001054c96ff\nTeachOS shell ready\n") == 0x1054C96FF
+    assert boot_tsc("TeachOS shell ready\n") is None
+
+
+def test_bigfile_rates_are_kib_per_second_from_ticks_and_hz():
+    out = "bigfile: wrote 4194304 bytes in 40 ticks, read them back in 20 ticks (100 Hz)\n"
+    assert bigfile_rates(out) == (4096 * 100 / 40, 4096 * 100 / 20)
+    assert bigfile_rates("bigfile: disk full?\n") is None
+
+
+def test_bigfile_crc_is_zlib_crc32_of_the_programs_pattern():
+    data = bytes((i ^ (i >> 8) ^ (i >> 16)) & 0xFF for i in range(70000))
+    assert bigfile_crc(70000) == f"{zlib.crc32(data):08x}"
+    assert bigfile_crc(1 << 20) == "0354c631"  # what TeachOS printed for 1 MiB
+
+
+def test_screen_tail_must_equal_the_console_tail_exactly():
+    raw = bytearray(b" \x02" * 2000)
+    for i, ch in enumerate(b"lab$ ls"):
+        raw[(3 * 80 + i) * 2] = ch
+    screen = Screen.from_bytes(bytes(raw))
+    assert screen_tail_matches_console(screen, "boot\r\nlab$ ls\r\n", rows=1) == []
+    assert screen_tail_matches_console(screen, "lab$ cat\n", rows=1) != []

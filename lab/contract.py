@@ -90,18 +90,6 @@ def summarize_log(text: str) -> LogSummary:
     return s
 
 
-def describe_code(code: int) -> str:
-    try:
-        return f"{code} ({EndCode(code).word})"
-    except ValueError:
-        return f"{code} (not a contract code)"
-
-
-# QEMU's isa-debug-exit turns a write of N into the exit status (N << 1) | 1.
-def debug_exit_status(code: int) -> int:
-    return (code << 1) | 1
-
-
 def hypervisor_cmdline(backend: str = "auto", extra: dict[str, str] | None = None) -> str:
     words = [f"backend={backend}"]
     for key, value in (extra or {}).items():

@@ -2,7 +2,7 @@
 import re
 from pathlib import Path
 
-from lab.contract import EndCode, Marker, debug_exit_status, parse_marker, summarize_log
+from lab.contract import EndCode, Marker, parse_marker, summarize_log
 
 CONTRACT = Path(__file__).parents[1] / "docs" / "CONTRACT.md"
 
@@ -53,10 +53,6 @@ def test_summarize_log_novirt_and_no_end():
 def test_end_code_words():
     assert [c.word for c in EndCode] == [
         "pass", "fail", "panic", "novirt", "guest-crash", "watchdog", "config"]
-
-
-def test_debug_exit_status():
-    assert [debug_exit_status(c) for c in (0, 1, 6)] == [1, 3, 13]
 
 
 def test_contract_code_table_matches_end_codes():

@@ -180,6 +180,26 @@ static bool (*const exit_handlers[EXIT_COUNT])(struct vcpu *v, struct vm_exit *e
 	[EXIT_UNHANDLED] = handle_unhandled,
 };
 
+static const char *const exit_names[EXIT_COUNT] = {
+	[EXIT_NONE] = "none", [EXIT_CPUID] = "cpuid", [EXIT_IO] = "io",
+	[EXIT_MSR_READ] = "rdmsr", [EXIT_MSR_WRITE] = "wrmsr", [EXIT_CR_ACCESS] = "cr",
+	[EXIT_HLT] = "hlt", [EXIT_HYPERCALL] = "hypercall", [EXIT_NPF] = "npf",
+	[EXIT_EXCEPTION] = "exception", [EXIT_EXTINT] = "extint",
+	[EXIT_INTR_WINDOW] = "intr-window", [EXIT_SHUTDOWN] = "shutdown",
+	[EXIT_PREEMPT] = "preempt", [EXIT_ENTRY_FAIL] = "entry-fail",
+	[EXIT_UNHANDLED] = "unhandled",
+};
+
+/* One line of exit counts by reason: where a guest's time under the hypervisor went. */
+static void log_exit_counts(const struct vcpu *v)
+{
+	log_printf("guest: exits by reason:");
+	for (int r = 0; r < EXIT_COUNT; r++)
+		if (v->exits_by_reason[r])
+			log_printf(" %s=%lu", exit_names[r], v->exits_by_reason[r]);
+	log_printf("\n");
+}
+
 void vm_run(struct vm *vm)
 {
 	struct vcpu *v = &vm->vcpu;
@@ -199,6 +219,8 @@ void vm_run(struct vm *vm)
 		irq_before_entry(v);
 		vm->ops->run(v, &exit);
 		v->exits++;
+		if (exit.reason < EXIT_COUNT)
+			v->exits_by_reason[exit.reason]++;
 		/* Exits the hypervisor causes itself do not count for the watchdog. */
 		if (exit.reason != EXIT_EXTINT && exit.reason != EXIT_PREEMPT &&
 		    exit.reason != EXIT_INTR_WINDOW)
@@ -210,5 +232,6 @@ void vm_run(struct vm *vm)
 			break;
 	}
 	log_printf("guest: stopped after %lu exits\n", v->exits);
+	log_exit_counts(v);
 	run_end(end_code);
 }

@@ -98,6 +98,7 @@ struct vcpu {
 	struct vm *vm;
 	void *arch;             /* the backend's own state (its control structure) */
 	u64 exits;              /* count, for reports */
+	u64 exits_by_reason[EXIT_COUNT];
 };
 
 /* How the loader wants the guest to start: 32-bit flat protected mode, paging off. */

@@ -180,20 +180,33 @@ class Machine:
         self.log.listen()
         self.command = self._build_command()
         (self.workdir / "command.txt").write_text(shlex.join(self.command) + "\n")
-        try:
-            self.proc = self._spawn()
-        except OSError as e:
-            raise InfraError(f"cannot start {self.command[0]}: {e.strerror}") from None
-        _LIVE.add(self)
-        self._started_at = time.monotonic()
         deadline = time.monotonic() + timeout
+        for attempt in (1, 2):
+            try:
+                self.proc = self._spawn()
+            except OSError as e:
+                raise InfraError(f"cannot start {self.command[0]}: {e.strerror}") from None
+            _LIVE.add(self)
+            self._started_at = time.monotonic()
+            try:
+                self._after_spawn(deadline)
+                break
+            except InfraError as e:
+                if attempt == 1 and self._transient_start_failure():
+                    self.proc.kill()
+                    self.proc.wait()
+                    continue
+                self._fail_start(str(e))
         try:
-            self._after_spawn(deadline)
             self.console.accept(deadline_left(deadline))
             self.log.accept(deadline_left(deadline))
         except InfraError as e:
             self._fail_start(str(e))
         return self
+
+    def _transient_start_failure(self) -> bool:
+        """Did the emulator fail to start for a passing reason, worth one more try?"""
+        return False
 
     def _popen_extra(self) -> dict:
         return {"preexec_fn": _die_with_parent, "start_new_session": True}

@@ -26,6 +26,7 @@ from .channel import deadline_left
 
 PROMPT = r"<bochs:\d+> "
 IPS = 50_000_000  # with sync=none the TSC counts instructions; this sets emulated time
+XP_LINE = re.compile(r"^0x[0-9a-f]+ <[^>]*>:\s+((?:0x[0-9a-f]{2}\s*)+)$", re.M)
 KEY_CHUNK = 4  # characters: with shift, make and break codes, at most 12 of Bochs' 16 slots
 
 
@@ -89,7 +90,6 @@ class BochsMachine(Machine):
         self.dbg: pexpect.fdpexpect.fdspawn | None = None
         self._out = None
         self._at_prompt = False
-        self._screens = 0
 
     @property
     def cpu_model(self) -> str:
@@ -109,11 +109,18 @@ class BochsMachine(Machine):
                                 **self._popen_extra())
 
     def _after_spawn(self, deadline: float) -> None:
+        if self._out is not None:  # a second start after a transient failure
+            self._out.close()
         self._out = open(self.workdir / "emulator.out", "a")
         self.dbg = pexpect.fdpexpect.fdspawn(self.proc.stdout.fileno(), encoding="utf-8",
                                              codec_errors="replace", logfile=self._out)
         self._wait_prompt(deadline_left(deadline), "start")
         self._command("c")  # the debugger stops before the first instruction
+
+    def _transient_start_failure(self) -> bool:
+        # Seen once in ~50 parallel starts: Bochs' VNC display found none of ports 5900-5949
+        # free and exited. Another start a moment later binds as usual.
+        return "RFB could not bind" in self.emulator_output()
 
     def _wait_prompt(self, timeout: float, why: str) -> None:
         try:
@@ -177,15 +184,15 @@ class BochsMachine(Machine):
         return "debugger-stop"
 
     def _save_screen(self) -> Screen:
-        self._screens += 1
-        path = self.workdir / f"vga-{self._screens}.bin"
-        self._command(f'writemem "{path}" {VGA_TEXT_BASE:#x} {VGA_TEXT_BYTES}')
+        # `xp` reads physical memory. `writemem` takes a linear address in the CPU's current
+        # context, and fails when Bochs stopped inside a guest whose page tables do not map
+        # 0xB8000 (measured: "physical address not available for linear 0xb8000").
+        out = self._command(f"xp /{VGA_TEXT_BYTES}bx {VGA_TEXT_BASE:#x}")
+        data = bytes(int(b, 16) for line in XP_LINE.findall(out) for b in line.split())
         try:
-            return Screen.from_bytes(path.read_bytes())
-        except (OSError, ValueError) as e:
-            raise LabError(f"Bochs did not save the screen: {e}") from None
-        finally:
-            path.unlink(missing_ok=True)
+            return Screen.from_bytes(data)
+        except ValueError as e:
+            raise LabError(f"Bochs did not show the screen: {e}") from None
 
     def screen(self) -> Screen:
         was_running = not self._at_prompt

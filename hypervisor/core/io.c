@@ -15,6 +15,14 @@
 
 enum { GPR_RAX = 0, GPR_RCX = 1, GPR_RSI = 6, GPR_RDI = 7 };
 
+/*
+ * Port 0x80, the POST code port: guests write it after slow port accesses as a delay
+ * (SWEB after every one, SWEB.md). On the real machine it only shows a POST code, so it
+ * need not cost an exit.
+ */
+const u16 io_passthrough_ports[] = { 0x80 };
+const unsigned int io_passthrough_count = ARRAY_SIZE(io_passthrough_ports);
+
 static const enum vreg seg_base[6] = {
 	VREG_ES_BASE, VREG_CS_BASE, VREG_SS_BASE, VREG_DS_BASE, VREG_FS_BASE, VREG_GS_BASE,
 };

@@ -107,6 +107,13 @@ struct vcpu_boot {
 	u64 nested_root;        /* host-physical address of the EPT PML4 / NPT PML4 */
 };
 
+/*
+ * Ports the guest reaches directly (core/io.c): each backend clears their bits in its
+ * I/O permission bitmap, so accesses to them never exit.
+ */
+extern const u16 io_passthrough_ports[];
+extern const unsigned int io_passthrough_count;
+
 /* A nested-page-table entry's permissions, as the core asks for them. */
 #define NPT_READ  BIT(0)
 #define NPT_WRITE BIT(1)

@@ -73,7 +73,9 @@ static bool alloc_maps(const char **why)
 		*why = "no memory for the I/O and MSR permission maps";
 		return false;
 	}
-	memset((void *)iopm_pa, 0xff, IOPM_PAGES * PAGE_SIZE);  /* every port exits */
+	memset((void *)iopm_pa, 0xff, IOPM_PAGES * PAGE_SIZE);  /* every port exits... */
+	for (unsigned i = 0; i < io_passthrough_count; i++)      /* ...but these (15.10.1) */
+		((u8 *)iopm_pa)[io_passthrough_ports[i] / 8] &= ~(1u << (io_passthrough_ports[i] % 8));
 	memset((void *)msrpm_pa, 0xff, MSRPM_PAGES * PAGE_SIZE);
 	for (unsigned i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
 		msrpm_allow((u8 *)msrpm_pa, passthrough_msrs[i]);

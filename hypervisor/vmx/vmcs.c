@@ -20,6 +20,18 @@
  * an MSR through.
  */
 static u8 msr_bitmap[PAGE_SIZE] __aligned(PAGE_SIZE) = { [0 ... PAGE_SIZE - 1] = 0xff };
+/* 25.6.4: bitmap A covers ports 0000-7FFF, B 8000-FFFF; a set bit makes the port exit. */
+static u8 io_bitmap[2][PAGE_SIZE] __aligned(PAGE_SIZE) = {
+	[0 ... 1] = { [0 ... PAGE_SIZE - 1] = 0xff } };
+
+static void io_bitmaps_init(void)
+{
+	for (unsigned i = 0; i < io_passthrough_count; i++) {
+		u16 port = io_passthrough_ports[i];
+
+		io_bitmap[port >> 15][(port & 0x7fff) / 8] &= ~(1u << (port % 8));
+	}
+}
 
 void vmx_msr_passthrough(u32 msr)
 {
@@ -87,7 +99,7 @@ static bool setup_controls(struct vmx_vcpu *vv, const char **why)
 	if (!adjust_controls("pin-based", PIN_BASED_EXT_INTR_MASK | timer, pin_msr, &pin, why) ||
 	    /* Interrupt-window exiting (25.6.2) is only checked for here; intr.c sets it. */
 	    !adjust_controls("primary processor-based",
-			     CPU_BASED_HLT_EXITING | CPU_BASED_UNCOND_IO_EXITING |
+			     CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS |
 				     CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_INTR_WINDOW_EXITING |
 				     CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
 			     true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
@@ -130,6 +142,9 @@ static bool setup_controls(struct vmx_vcpu *vv, const char **why)
 	vmcs_write(EXCEPTION_BITMAP, 0);       /* 25.6.3: the guest handles its own faults */
 	vmcs_write(CR3_TARGET_COUNT, 0);       /* 27.2.1.1: at most 4 */
 	vmcs_write(MSR_BITMAP, (u64)msr_bitmap); /* 27.2.1.1: 4 KiB aligned */
+	io_bitmaps_init();
+	vmcs_write(IO_BITMAP_A, (u64)io_bitmap[0]); /* 27.2.1.1: 4 KiB aligned */
+	vmcs_write(IO_BITMAP_B, (u64)io_bitmap[1]);
 	vmcs_write(VM_EXIT_MSR_STORE_COUNT, 0);
 	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 0);

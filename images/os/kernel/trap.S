@@ -40,6 +40,7 @@ trap_common:
     mov %ax, %es
     mov %ax, %fs
     mov %ax, %gs
+    cld                         // the C ABI wants DF=0; ring 3 may have left it set
     push %esp                   // struct trapframe *
     call trap
     add $4, %esp

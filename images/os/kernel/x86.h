@@ -4,46 +4,12 @@
 
 #include <stdint.h>
 
+#include "io.h" // port I/O of every width and the REP string forms (images/common)
+
 // Port 0x80 (the POST code port) is unused; writing it costs about a
 // microsecond, the pause slow ISA devices need between accesses. SWEB writes
 // it after every such access, so we do too (outb_p / inb_p).
 #define PORT_DELAY 0x80
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-    asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static inline uint16_t inw(uint16_t port)
-{
-    uint16_t v;
-    asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-    asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outw(uint16_t port, uint16_t v)
-{
-    asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-// One sector in one instruction: a hypervisor emulates a `rep insw` in one exit, where a
-// loop of `inw` costs one exit per word.
-static inline void insw(uint16_t port, void *buf, uint32_t words)
-{
-    asm volatile("cld; rep insw" : "+D"(buf), "+c"(words) : "d"(port) : "memory");
-}
-
-static inline void outsw(uint16_t port, const void *buf, uint32_t words)
-{
-    asm volatile("cld; rep outsw" : "+S"(buf), "+c"(words) : "d"(port) : "memory");
-}
 
 static inline uint64_t rdtsc(void)
 {

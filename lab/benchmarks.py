@@ -44,8 +44,9 @@ def _os_run(out: Outputs, platform: str, backend: str, direct: bool, scale: floa
             ) -> tuple[int, tuple[float, float]]:
     cfg = RunConfig(platform=platform, backend=backend, guest_kernel=out.os_kernel,
                     guest_disk=out.os_disk, direct=direct, timeout_scale=scale)
-    with prepare(cfg, outputs=out).machine() as m:
-        m.start(timeout=cfg.timeout_scale * 40)
+    prep = prepare(cfg, outputs=out)
+    with prep.machine() as m:
+        m.start(timeout=prep.spec.scaled(10))
         shell = Shell(m, 120)
         shell.wait_ready()
         tsc = boot_tsc(m.console_text())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -101,12 +102,7 @@ class QemuMachine(Machine):
 
     def hmp(self, command: str) -> str:
         """A human monitor command (`info registers`, ...)."""
-        if self.qmp is None or not self.running:
-            raise LabError("QEMU is not running")
-        try:
-            return self.qmp.cmd("human-monitor-command", **{"command-line": command})
-        except (QMPError, OSError) as e:
-            raise LabError(f"QMP {command!r} failed: {e}") from None
+        return self.qmp_cmd("human-monitor-command", **{"command-line": command})
 
     def qmp_cmd(self, name: str, **args):
         if self.qmp is None or not self.running:
@@ -161,8 +157,8 @@ class QemuMachine(Machine):
                 pass
             try:
                 self.proc.wait(timeout=5)
-            except Exception:
-                pass
+            except subprocess.TimeoutExpired:
+                pass  # close() kills it
 
     def close(self) -> None:
         super().close()

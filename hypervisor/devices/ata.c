@@ -1,8 +1,11 @@
 /*
  * Virtual ATA disk, primary channel master, PIO. Quotations are from ATA/ATAPI-6 (T13/1410D),
- * by clause title. The PIO protocols are ATA-6 "PIO data-in" (READ SECTORS, IDENTIFY: INTRQ
- * with each block's DRQ) and "PIO data-out" (WRITE SECTORS: DRQ for the first block without
- * INTRQ, INTRQ after each block). Commands finish inside the guest's port access.
+ * by clause title. The PIO protocols are ATA-6 "PIO data-in" (READ SECTORS, READ MULTIPLE,
+ * IDENTIFY: INTRQ with each block's DRQ) and "PIO data-out" (WRITE SECTORS, WRITE MULTIPLE:
+ * DRQ for the first block without INTRQ, INTRQ after each block). A block is one sector,
+ * or for the MULTIPLE forms the SET MULTIPLE MODE size: a driver that uses them takes one
+ * interrupt and one string instruction (so one exit each) per block instead of per sector.
+ * Commands finish inside the guest's port access.
  */
 #include "types.h"
 #include "portbus.h"
@@ -157,64 +160,109 @@ static void fail(struct ata *d, u8 error)
 	set_pending(d, true);
 }
 
-/* Offers the next block to the host: DRQ, and for data-in INTRQ with it. */
-static void offer_block(struct ata *d, enum ata_xfer dir, bool irq)
+/* Offers the block buf[pos, pos + sectors * 512) to the host: DRQ, INTRQ if asked. */
+static void offer_block(struct ata *d, enum ata_xfer dir, u32 sectors, bool irq)
 {
 	d->xfer = dir;
-	d->pos = 0;
+	d->block_end = d->pos + sectors * ATA_SECTOR_SIZE;
 	d->status = STATUS_READY | ATA_SR_DRQ;	/* 0x58, what SWEB's polled path waits for */
 	if (irq)
 		set_pending(d, true);
 }
 
-static void read_block(struct ata *d)
+static u32 min_u32(u32 a, u32 b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * Reads ahead from d->lba: up to ATA_MAX_MULTIPLE of the command's sectors in one backend
+ * call, at least `need` (the next DRQ block). A failed call is retried sector by sector,
+ * so the error names the first sector that cannot be read, as the hardware would.
+ */
+static bool stage_in(struct ata *d, u32 need)
 {
 	const struct ata_backend *b = d->backend;
+	u64 end = limit(d);
+	u32 want = min_u32(d->left, ATA_MAX_MULTIPLE);
+	u32 got = 0;
 
-	if (d->lba >= limit(d)) {
-		report_address(d, d->lba);
-		fail(d, ATA_ER_IDNF);
-	} else if (!b->read(b->ctx, d->lba, 1, d->buf)) {
-		report_address(d, d->lba);
-		fail(d, ATA_ER_UNC);
-	} else {
-		offer_block(d, ATA_XFER_IN, true);
+	if (d->lba >= end)
+		want = 0;
+	else if (want > end - d->lba)
+		want = (u32)(end - d->lba);
+	if (want >= need && b->read(b->ctx, d->lba, want, d->buf))
+		got = want;
+	else
+		while (got < want && b->read(b->ctx, d->lba + got, 1, d->buf + got * ATA_SECTOR_SIZE))
+			got++;
+	d->staged = got;
+	d->pos = 0;
+	if (got >= need)
+		return true;
+	report_address(d, d->lba + got);
+	fail(d, got == want ? ATA_ER_IDNF : ATA_ER_UNC);
+	return false;
+}
+
+/* The next data-in block, with INTRQ ("PIO data-in": an interrupt with each block). */
+static void next_block_in(struct ata *d)
+{
+	u32 n = min_u32(d->left, d->block);
+
+	if (d->pos + n * ATA_SECTOR_SIZE > d->staged * ATA_SECTOR_SIZE) {
+		d->lba += d->pos / ATA_SECTOR_SIZE;
+		if (!stage_in(d, n))
+			return;
 	}
+	d->left -= n;
+	offer_block(d, ATA_XFER_IN, n, true);
 }
 
 /* The host has taken the whole block: the next one, or the end of the command. */
 static void block_in_done(struct ata *d)
 {
-	if (--d->remaining == 0) {
+	if (d->left == 0) {
 		/* Data-in ends without an interrupt: the last one came with the last DRQ. */
 		d->xfer = ATA_XFER_NONE;
 		d->status = STATUS_READY;
 		return;
 	}
-	d->lba++;
-	read_block(d);
+	next_block_in(d);
+}
+
+/* The next data-out block into buf[0...]; a block that would run past the end fails. */
+static void next_block_out(struct ata *d, bool irq)
+{
+	u32 n = min_u32(d->left, d->block);
+	u64 end = limit(d);
+
+	if (d->lba + n > end) {
+		report_address(d, d->lba > end ? d->lba : end);
+		fail(d, ATA_ER_IDNF);
+		return;
+	}
+	d->left -= n;
+	d->pos = 0;
+	offer_block(d, ATA_XFER_OUT, n, irq);
 }
 
 /* The host has filled the block: to the backend, then INTRQ with the next DRQ or the end. */
 static void block_out_done(struct ata *d)
 {
 	const struct ata_backend *b = d->backend;
+	u32 n = d->block_end / ATA_SECTOR_SIZE;
 
-	if (!b->write(b->ctx, d->lba, 1, d->buf)) {
+	if (!b->write(b->ctx, d->lba, n, d->buf)) {
 		report_address(d, d->lba);
-		fail(d, ATA_ER_ABRT);	/* WRITE SECTORS has no UNC among its error outputs */
+		fail(d, ATA_ER_ABRT);	/* the write commands have no UNC among their error outputs */
 		return;
 	}
-	if (--d->remaining == 0) {
+	d->lba += n;
+	if (d->left == 0)
 		complete(d);
-		return;
-	}
-	if (++d->lba >= limit(d)) {
-		report_address(d, d->lba);
-		fail(d, ATA_ER_IDNF);
-		return;
-	}
-	offer_block(d, ATA_XFER_OUT, true);
+	else
+		next_block_out(d, true);
 }
 
 /* ATA strings: two characters a word, the first in the high byte, padded with spaces. */
@@ -242,7 +290,7 @@ static void build_identify(struct ata *d)
 	put_string(id, 10, 10, SERIAL);
 	put_string(id, 23, 4, FIRMWARE);
 	put_string(id, 27, 20, MODEL);
-	id[47] = 0x8000;		/* bits 15-8 80h; 0 sectors: no READ/WRITE MULTIPLE */
+	id[47] = 0x8000 | ATA_MAX_MULTIPLE;	/* bits 15-8 80h; READ/WRITE MULTIPLE block */
 	id[49] = BIT(9);		/* LBA supported; no DMA */
 	id[50] = BIT(14);
 	id[51] = 0x0200;		/* PIO mode 2 timing (obsolete word, as QEMU sets) */
@@ -252,7 +300,7 @@ static void build_identify(struct ata *d)
 	id[56] = d->spt;
 	id[57] = (u16)chs;
 	id[58] = (u16)(chs >> 16);
-	id[59] = 0;			/* no multiple sector setting */
+	id[59] = d->multiple ? BIT(8) | d->multiple : 0;	/* the current setting, if valid */
 	id[60] = (u16)d->sectors;
 	id[61] = (u16)(d->sectors >> 16);
 	id[64] = BIT(0) | BIT(1);	/* PIO modes 3 and 4 */
@@ -273,20 +321,39 @@ static void build_identify(struct ata *d)
 	}
 }
 
-static void start_rw(struct ata *d, bool write)
+/* READ/WRITE SECTORS move one sector a DRQ block, the MULTIPLE forms `multiple`. */
+static void start_rw(struct ata *d, bool write, bool multiple)
 {
 	u64 lba;
 
-	d->remaining = d->count ? d->count : 256;	/* a count of 00h means 256 sectors */
+	if (multiple && !d->multiple) {	/* ATA-6 READ MULTIPLE: aborted while disabled */
+		fail(d, ATA_ER_ABRT);
+		return;
+	}
+	d->left = d->count ? d->count : 256;	/* a count of 00h means 256 sectors */
+	d->block = multiple ? d->multiple : 1;
 	if (!start_lba(d, &lba) || lba >= limit(d)) {
 		fail(d, ATA_ER_IDNF);
 		return;
 	}
 	d->lba = lba;
+	d->pos = d->staged = 0;
 	if (write)
-		offer_block(d, ATA_XFER_OUT, false);
+		next_block_out(d, false);
 	else
-		read_block(d);
+		next_block_in(d);
+}
+
+/* ATA-6 SET MULTIPLE MODE: a power of two up to our maximum; 0 disables (as QEMU and
+ * Bochs take it). */
+static void set_multiple(struct ata *d)
+{
+	if (d->count > ATA_MAX_MULTIPLE || (d->count & (d->count - 1))) {
+		fail(d, ATA_ER_ABRT);
+		return;
+	}
+	d->multiple = d->count;
+	complete(d);
 }
 
 static void command(struct ata *d, u8 cmd)
@@ -303,16 +370,23 @@ static void command(struct ata *d, u8 cmd)
 	switch (cmd) {
 	case ATA_CMD_READ_SECTORS:
 	case ATA_CMD_READ_SECTORS_NORETRY:
-		start_rw(d, false);
+	case ATA_CMD_READ_MULTIPLE:
+		start_rw(d, false, cmd == ATA_CMD_READ_MULTIPLE);
 		break;
 	case ATA_CMD_WRITE_SECTORS:
 	case ATA_CMD_WRITE_SECTORS_NORETRY:
-		start_rw(d, true);
+	case ATA_CMD_WRITE_MULTIPLE:
+		start_rw(d, true, cmd == ATA_CMD_WRITE_MULTIPLE);
+		break;
+	case ATA_CMD_SET_MULTIPLE_MODE:
+		set_multiple(d);
 		break;
 	case ATA_CMD_IDENTIFY:
 		build_identify(d);
-		d->remaining = 1;
-		offer_block(d, ATA_XFER_IN, true);
+		d->left = 0;
+		d->staged = 1;
+		d->pos = 0;
+		offer_block(d, ATA_XFER_IN, 1, true);
 		break;
 	case ATA_CMD_FLUSH_CACHE:
 		/* BSY until the backend has the data on its medium, then INTRQ. */
@@ -346,7 +420,7 @@ static u16 data_read(struct ata *d)
 		return DATA_UNDRIVEN;
 	w = (u16)(d->buf[d->pos] | d->buf[d->pos + 1] << 8);
 	d->pos += 2;
-	if (d->pos == ATA_SECTOR_SIZE)
+	if (d->pos == d->block_end)
 		block_in_done(d);
 	return w;
 }
@@ -358,14 +432,14 @@ static void data_write(struct ata *d, u16 w)
 	d->buf[d->pos] = (u8)w;
 	d->buf[d->pos + 1] = (u8)(w >> 8);
 	d->pos += 2;
-	if (d->pos == ATA_SECTOR_SIZE)
+	if (d->pos == d->block_end)
 		block_out_done(d);
 }
 
 /*
  * String I/O on the data port, the block hooks of the port bus: whole elements of size
- * 2 or 4 as data_read()/data_write() would move them word by word, a sector's worth at
- * a time. An element the transfer ends in the middle of is finished the way the word
+ * 2 or 4 as data_read()/data_write() would move them word by word, a DRQ block's worth
+ * at a time. An element the transfer ends in the middle of is finished the way the word
  * path finishes it: a read gets undriven words, a write drops the rest. Byte accesses
  * and device 1 go element by element (the bus's fallback).
  */
@@ -383,14 +457,14 @@ u32 ata_data_read_block(void *state, u16 port, u8 size, void *buf, u32 count)
 	u32 bytes = count * block_limit(d, port, size, ATA_XFER_IN), done = 0;
 
 	while (done < bytes && d->xfer == ATA_XFER_IN) {
-		u32 n = ATA_SECTOR_SIZE - d->pos;
+		u32 n = d->block_end - d->pos;
 
 		if (n > bytes - done)
 			n = bytes - done;
 		__builtin_memcpy(p + done, d->buf + d->pos, n);
 		d->pos += n;
 		done += n;
-		if (d->pos == ATA_SECTOR_SIZE)
+		if (d->pos == d->block_end)
 			block_in_done(d);
 	}
 	for (; done % size; done++)
@@ -405,14 +479,14 @@ u32 ata_data_write_block(void *state, u16 port, u8 size, const void *buf, u32 co
 	u32 bytes = count * block_limit(d, port, size, ATA_XFER_OUT), done = 0;
 
 	while (done < bytes && d->xfer == ATA_XFER_OUT) {
-		u32 n = ATA_SECTOR_SIZE - d->pos;
+		u32 n = d->block_end - d->pos;
 
 		if (n > bytes - done)
 			n = bytes - done;
 		__builtin_memcpy(d->buf + d->pos, p + done, n);
 		d->pos += n;
 		done += n;
-		if (d->pos == ATA_SECTOR_SIZE)
+		if (d->pos == d->block_end)
 			block_out_done(d);
 	}
 	if (done % size)

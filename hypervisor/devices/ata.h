@@ -47,11 +47,17 @@
 #define ATA_CMD_WRITE_SECTORS_NORETRY 0x31
 #define ATA_CMD_EXECUTE_DIAGNOSTIC 0x90
 #define ATA_CMD_INIT_DEV_PARAMS 0x91
+#define ATA_CMD_READ_MULTIPLE 0xC4
+#define ATA_CMD_WRITE_MULTIPLE 0xC5
+#define ATA_CMD_SET_MULTIPLE_MODE 0xC6
 #define ATA_CMD_IDENTIFY 0xEC
 #define ATA_CMD_FLUSH_CACHE 0xE7
 #define ATA_CMD_SET_FEATURES 0xEF
 
 #define ATA_LBA28_MAX 0x0FFFFFFFULL
+/* The largest READ/WRITE MULTIPLE block we offer (IDENTIFY word 47), as QEMU and Bochs do.
+ * It is also how far a read runs ahead: one backend call for up to this many sectors. */
+#define ATA_MAX_MULTIPLE 16
 
 /* Where the sectors live. Each call moves whole sectors; false means an I/O error. */
 struct ata_backend {
@@ -77,13 +83,20 @@ struct ata {
 	bool irq_pending;		/* INTRQ wanted; cleared by a status read or a command */
 	bool irq_line;			/* what set_irq was last told */
 
-	/* The PIO transfer in progress (DRQ set). */
+	u8 multiple;			/* SET MULTIPLE MODE's block size; 0: disabled */
+
+	/* The PIO transfer in progress (DRQ set). Data-in reads ahead: buf holds `staged`
+	 * sectors from `lba` on, and the DRQ blocks are windows of it. Data-out fills buf
+	 * with one block, written to the backend when it is full. */
 	enum ata_xfer xfer;
 	bool xfer_lba;			/* the command used LBA, so report addresses as LBA */
-	u64 lba;			/* the sector in buf */
-	u32 remaining;			/* sectors left, the one in buf included */
-	u16 pos;			/* next byte of buf */
-	u8 buf[ATA_SECTOR_SIZE];
+	u8 block;			/* sectors per DRQ block: 1, or `multiple` */
+	u64 lba;			/* the sector at buf[0] */
+	u32 left;			/* sectors not yet offered in a DRQ block */
+	u32 staged;			/* data-in: sectors read into buf */
+	u32 pos;			/* next byte of buf */
+	u32 block_end;			/* where the current DRQ block ends in buf */
+	u8 buf[ATA_MAX_MULTIPLE * ATA_SECTOR_SIZE];
 };
 
 /* QEMU's guess for a disk without a partition table hint: 16 heads, 63 sectors per track. */
@@ -95,7 +108,7 @@ void ata_init(struct ata *d, const struct ata_backend *b,
 /* Port glue; the caller keeps the returned structs alive for portbus_register(). */
 u32 ata_cmd_read(void *state, u16 port, u8 size);
 void ata_cmd_write(void *state, u16 port, u8 size, u32 value);
-/* The port bus's block hooks: string I/O on the data port, a sector at a time. */
+/* The port bus's block hooks: string I/O on the data port, a DRQ block at a time. */
 u32 ata_data_read_block(void *state, u16 port, u8 size, void *buf, u32 count);
 u32 ata_data_write_block(void *state, u16 port, u8 size, const void *buf, u32 count);
 u32 ata_ctl_read(void *state, u16 port, u8 size);

@@ -13,9 +13,12 @@
 /* A RAM backend. Sectors past RAM_SECTORS read as pattern() and drop writes. */
 static struct ram {
 	u8 (*data)[ATA_SECTOR_SIZE];
-	int reads, writes, flushes;
-	u64 last_read, last_write;
+	int reads, writes, flushes;	/* calls */
+	u64 read_sectors, written_sectors;
+	u64 last_read, last_read_end, last_write;	/* first and last sector of the call */
+	u32 last_write_count;
 	bool fail_read, fail_write, fail_flush;
+	u64 bad_sector;			/* a read that includes it fails; 0 (never read here): none */
 	bool flush_saw_busy;	/* the model was BSY, INTRQ low, while flush ran */
 } ram;
 
@@ -31,13 +34,19 @@ static u8 pattern(u64 lba, unsigned i)
 
 static bool ram_read(void *ctx, u64 lba, u32 count, void *buf)
 {
+	u8 *p = buf;
+
 	(void)ctx;
 	ram.reads++;
 	ram.last_read = lba;
-	if (ram.fail_read || count != 1)
+	ram.last_read_end = lba + count - 1;
+	if (ram.fail_read || count == 0 || count > ATA_MAX_MULTIPLE || lba + count > backend.sectors ||
+	    (ram.bad_sector && ram.bad_sector >= lba && ram.bad_sector < lba + count))
 		return false;
-	for (unsigned i = 0; i < ATA_SECTOR_SIZE; i++)
-		((u8 *)buf)[i] = lba < RAM_SECTORS ? ram.data[lba][i] : pattern(lba, i);
+	ram.read_sectors += count;
+	for (u32 s = 0; s < count; s++, lba++)
+		for (unsigned i = 0; i < ATA_SECTOR_SIZE; i++)
+			*p++ = lba < RAM_SECTORS ? ram.data[lba][i] : pattern(lba, i);
 	return true;
 }
 
@@ -46,10 +55,13 @@ static bool ram_write(void *ctx, u64 lba, u32 count, const void *buf)
 	(void)ctx;
 	ram.writes++;
 	ram.last_write = lba;
-	if (ram.fail_write || count != 1)
+	ram.last_write_count = count;
+	if (ram.fail_write || count == 0 || count > ATA_MAX_MULTIPLE || lba + count > backend.sectors)
 		return false;
-	if (lba < RAM_SECTORS)
-		memcpy(ram.data[lba], buf, ATA_SECTOR_SIZE);
+	ram.written_sectors += count;
+	for (u32 s = 0; s < count; s++, lba++)
+		if (lba < RAM_SECTORS)
+			memcpy(ram.data[lba], (const u8 *)buf + s * ATA_SECTOR_SIZE, ATA_SECTOR_SIZE);
 	return true;
 }
 
@@ -228,8 +240,8 @@ static void test_identify(void)
 	      (id[57] | (u32)id[58] << 16) == 260 * 16 * 63 && (id[53] & 1),
 	      "IDENTIFY words 53-58: current CHS valid and equal to the default");
 	CHECK((id[60] | (u32)id[61] << 16) == MIB128, "IDENTIFY words 60-61: 262144 sectors");
-	CHECK((id[49] & BIT(9)) && !(id[47] & 0xFF) && id[59] == 0,
-	      "IDENTIFY: LBA supported, no READ/WRITE MULTIPLE");
+	CHECK((id[49] & BIT(9)) && id[47] == 0x8010 && id[59] == 0,
+	      "IDENTIFY: LBA supported, READ/WRITE MULTIPLE up to 16 sectors, none set yet");
 	CHECK((id[83] & 0xC000) == 0x4000 && (id[83] & BIT(12)) && (id[86] & BIT(12)),
 	      "IDENTIFY words 83/86: valid, FLUSH CACHE supported and enabled");
 	for (int i = 0; i < 20; i++) {
@@ -281,8 +293,8 @@ static void test_chs(void)
 	chs_command(ATA_CMD_READ_SECTORS, 0, 0, 63, 2);
 	inb(0x1F7);
 	drain_matches(62);
-	CHECK(ram.last_read == 63 && drain_matches(63) && inb(0x1F7) == 0x50,
-	      "CHS: a transfer crosses from sector 63 to the next head");
+	CHECK(ram.last_read == 62 && ram.last_read_end == 63 && drain_matches(63) &&
+	      inb(0x1F7) == 0x50, "CHS: a transfer crosses from sector 63 to the next head");
 	chs_command(ATA_CMD_READ_SECTORS, 259, 15, 63, 2);
 	inb(0x1F7);
 	drain_matches(262079);
@@ -337,8 +349,9 @@ static void test_count_zero(void)
 		inb(0x1F7);	/* SWEB's handler: status first, acknowledging the IRQ */
 		ok &= drain_matches(1000 + s);
 	}
-	CHECK(ok && ram.reads == 256 && irq_edges == 256 && inb(0x1F7) == 0x50,
+	CHECK(ok && ram.read_sectors == 256 && irq_edges == 256 && inb(0x1F7) == 0x50,
 	      "sector count 0 transfers 256 sectors, with 256 IRQs");
+	CHECK(ram.reads == 16, "READ SECTORS reads ahead: 256 sectors in 16 backend calls");
 }
 
 static void test_flush(void)
@@ -497,6 +510,113 @@ static void test_block_hooks(void)
 	      "a block write fills both sectors, raises INTRQ, and stops at the command's end");
 }
 
+static void set_multiple(u8 count)
+{
+	outb(0x1F6, 0xA0);
+	outb(0x1F2, count);
+	outb(0x1F7, ATA_CMD_SET_MULTIPLE_MODE);
+}
+
+/* A string read of `sectors` sectors at once; true if they are the pattern from `lba`. */
+static bool block_matches(u64 lba, u32 sectors)
+{
+	static u8 buf[ATA_MAX_MULTIPLE * ATA_SECTOR_SIZE];
+	bool ok = cmd_dev.read_block(cmd_dev.state, 0x1F0, 2, buf, sectors * 256) == sectors * 256;
+
+	for (u32 s = 0; s < sectors; s++)
+		for (unsigned i = 0; i < ATA_SECTOR_SIZE; i++)
+			ok &= buf[s * ATA_SECTOR_SIZE + i] == pattern(lba + s, i);
+	return ok;
+}
+
+static void test_multiple(void)
+{
+	static const u8 sizes[] = { 8, 8, 4 };
+	static u8 out_data[10 * ATA_SECTOR_SIZE];
+	u64 lba = 100;
+	bool ok = true;
+	u16 id[256];
+
+	setup(MIB128);
+	lba_command(ATA_CMD_READ_MULTIPLE, 0, 1);
+	CHECK(inb(0x1F7) == 0x51 && inb(0x1F1) == ATA_ER_ABRT && !ram.reads,
+	      "READ MULTIPLE before SET MULTIPLE MODE: aborted, nothing read");
+	set_multiple(3);
+	CHECK(inb(0x1F7) == 0x51 && inb(0x1F1) == ATA_ER_ABRT, "SET MULTIPLE MODE 3: aborted");
+	set_multiple(32);
+	CHECK(inb(0x1F7) == 0x51 && inb(0x1F1) == ATA_ER_ABRT, "SET MULTIPLE MODE 32: aborted");
+	set_multiple(8);
+	CHECK(irq_level && inb(0x1F7) == 0x50, "SET MULTIPLE MODE 8: completes with IRQ14");
+	read_identify(id);
+	CHECK(id[59] == 0x108, "IDENTIFY word 59: multiple setting valid, 8 sectors");
+
+	irq_edges = 0;
+	lba_command(ATA_CMD_READ_MULTIPLE, 100, 20);
+	for (unsigned b = 0; b < ARRAY_SIZE(sizes); b++) {
+		ok &= irq_edges == (int)b + 1 && inb(0x1F7) == 0x58 && block_matches(lba, sizes[b]);
+		lba += sizes[b];
+	}
+	CHECK(ok && inb(0x1F7) == 0x50 && irq_edges == 3,
+	      "READ MULTIPLE of 20 sectors in blocks of 8: blocks 8, 8, 4, one IRQ14 each");
+	CHECK(ram.reads == 2 && ram.read_sectors == 20,
+	      "READ MULTIPLE: the backend reads 16 sectors, then the last 4");
+
+	for (unsigned i = 0; i < sizeof(out_data); i++)
+		out_data[i] = (u8)(i * 7 + 3);
+	irq_edges = 0;
+	lba_command(ATA_CMD_WRITE_MULTIPLE, 200, 10);
+	CHECK(inb(0x3F6) == 0x58 && !irq_edges, "WRITE MULTIPLE: DRQ for the first block, no IRQ");
+	ok = cmd_dev.write_block(cmd_dev.state, 0x1F0, 2, out_data, 8 * 256) == 8 * 256 &&
+	     irq_edges == 1 && ram.writes == 1 && ram.last_write == 200 &&
+	     ram.last_write_count == 8 && inb(0x1F7) == 0x58;
+	CHECK(ok, "WRITE MULTIPLE: a full block of 8 is one backend write, then IRQ14 and DRQ");
+	ok = cmd_dev.write_block(cmd_dev.state, 0x1F0, 2, out_data + 8 * ATA_SECTOR_SIZE,
+				 2 * 256) == 2 * 256 &&
+	     irq_edges == 2 && ram.last_write == 208 && ram.last_write_count == 2;
+	CHECK(ok && inb(0x1F7) == 0x50 && !memcmp(ram.data[200], out_data, sizeof(out_data)),
+	      "WRITE MULTIPLE: the short last block completes the command; the data is stored");
+
+	setup(1000);
+	set_multiple(8);
+	inb(0x1F7);
+	lba_command(ATA_CMD_WRITE_MULTIPLE, 996, 8);
+	CHECK(inb(0x1F7) == 0x51 && inb(0x1F1) == ATA_ER_IDNF && inb(0x1F3) == (1000 & 0xFF) &&
+	      inb(0x1F4) == 1000 >> 8 && !ram.writes,
+	      "a WRITE MULTIPLE block running past the end: IDNF at LBA 1000, nothing written");
+	lba_command(ATA_CMD_READ_MULTIPLE, 996, 8);
+	CHECK(inb(0x1F7) == 0x51 && inb(0x1F1) == ATA_ER_IDNF && inb(0x1F3) == (1000 & 0xFF),
+	      "a READ MULTIPLE block running past the end: IDNF at LBA 1000, no DRQ");
+	set_multiple(0);
+	lba_command(ATA_CMD_READ_MULTIPLE, 0, 1);
+	CHECK(inb(0x1F7) == 0x51 && inb(0x1F1) == ATA_ER_ABRT,
+	      "SET MULTIPLE MODE 0 disables READ MULTIPLE again");
+}
+
+/* Read-ahead must not blur which sector failed: the error names the bad one exactly. */
+static void test_read_ahead_errors(void)
+{
+	bool ok = true;
+
+	setup(MIB128);
+	ram.bad_sector = 105;
+	lba_command(ATA_CMD_READ_SECTORS, 100, 10);
+	for (u64 lba = 100; lba < 105; lba++)
+		ok &= inb(0x1F7) == 0x58 && drain_matches(lba);
+	CHECK(ok, "READ SECTORS over a bad sector: the sectors before it arrive");
+	CHECK(inb(0x1F7) == 0x51 && inb(0x1F1) == ATA_ER_UNC && inb(0x1F3) == 105,
+	      "then UNC, with the bad sector's address 105 in the registers");
+
+	set_multiple(4);
+	inb(0x1F7);
+	lba_command(ATA_CMD_READ_MULTIPLE, 102, 8);
+	CHECK(inb(0x1F7) == 0x51 && inb(0x1F1) == ATA_ER_UNC && inb(0x1F3) == 105,
+	      "READ MULTIPLE: a block holding a bad sector fails whole, at address 105");
+	lba_command(ATA_CMD_READ_MULTIPLE, 98, 8);
+	CHECK(inb(0x1F7) == 0x58 && block_matches(98, 4) && inb(0x1F7) == 0x51 &&
+	      inb(0x1F1) == ATA_ER_UNC && inb(0x1F3) == 105,
+	      "READ MULTIPLE: the good block 98-101 arrives, the next fails at 105");
+}
+
 int main(void)
 {
 	test_glue();
@@ -512,6 +632,8 @@ int main(void)
 	test_irq_gating();
 	test_wide_data();
 	test_block_hooks();
+	test_multiple();
+	test_read_ahead_errors();
 	free(ram.data);
 	return check_done();
 }

@@ -31,11 +31,15 @@
 
 #define CMD_READ_SECTORS 0x20
 #define CMD_WRITE_SECTORS 0x30
+#define CMD_READ_MULTIPLE 0xC4
+#define CMD_WRITE_MULTIPLE 0xC5
+#define CMD_SET_MULTIPLE_MODE 0xC6
 #define CMD_FLUSH_CACHE 0xE7
 #define CMD_IDENTIFY 0xEC
 
 #define SECTOR_WORDS 256
 #define MAX_SECTORS_PER_CMD 256	/* a count of 0 means 256 */
+#define MAX_MULTIPLE 16		/* the largest READ/WRITE MULTIPLE block we ask for */
 
 /*
  * Bounds on status polls. A real disk may take seconds to spin up or flush; at about
@@ -166,6 +170,22 @@ static void copy_string(char *dst, const u16 *words, int n)
 	dst[len] = '\0';
 }
 
+/* SET MULTIPLE MODE to the largest power of two the disk takes (IDENTIFY word 47 bits
+ * 7-0, ATA-6), at most MAX_MULTIPLE; the block size in use: 1 if it has none or refuses. */
+static u8 multiple_mode(struct ata_host_disk *d, u8 max)
+{
+	u8 size = MAX_MULTIPLE;
+
+	while (size > max)
+		size >>= 1;
+	if (size < 2)
+		return 1;
+	if (!issue(d, "set multiple", CMD_SET_MULTIPLE_MODE, 0, size) ||
+	    !wait_done(d, "set multiple", 0))
+		return 1;
+	return size;
+}
+
 bool ata_host_probe(struct ata_host_disk *d)
 {
 	u16 id[SECTOR_WORDS];
@@ -174,6 +194,7 @@ bool ata_host_probe(struct ata_host_disk *d)
 	d->io = PRIMARY_IO;
 	d->ctl = PRIMARY_CTL;
 	d->sectors = 0;
+	d->block = 1;
 	d->model[0] = '\0';
 	if (inb(d->io + REG_STATUS) == 0xFF) {
 		log_printf("ata_host: no primary ATA channel (floating bus)\n");
@@ -208,7 +229,9 @@ bool ata_host_probe(struct ata_host_disk *d)
 		return false;
 	}
 	d->sectors = id[60] | (u32)id[61] << 16;
-	log_printf("ata_host: primary master '%s', %lu sectors\n", d->model, d->sectors);
+	d->block = multiple_mode(d, id[47] & 0xFF);
+	log_printf("ata_host: primary master '%s', %lu sectors, %u-sector PIO blocks\n", d->model,
+		   d->sectors, d->block);
 	return d->sectors != 0;
 }
 
@@ -221,54 +244,54 @@ static bool in_range(const struct ata_host_disk *d, const char *what, u64 lba, u
 	return false;
 }
 
-/* READ SECTORS: "PIO data-in", one DRQ block a sector. */
-bool ata_host_read(struct ata_host_disk *d, u64 lba, u32 count, void *buf)
+/*
+ * READ/WRITE SECTORS, or with multiple mode on the MULTIPLE forms: "PIO data-in" and
+ * "PIO data-out" in DRQ blocks of d->block sectors (the last may be shorter). Emulators
+ * service a PIO block with one request to their disk image, so larger blocks cost less.
+ * For writes each block is on the device before BSY clears for the next.
+ */
+static bool transfer(struct ata_host_disk *d, bool write, u64 lba, u32 count, u8 *p)
 {
-	u8 *p = buf;
+	const char *what = write ? "write" : "read";
+	u8 cmd = d->block > 1 ? (write ? CMD_WRITE_MULTIPLE : CMD_READ_MULTIPLE)
+			      : (write ? CMD_WRITE_SECTORS : CMD_READ_SECTORS);
 
-	if (!in_range(d, "read", lba, count))
+	if (!in_range(d, what, lba, count))
 		return false;
 	while (count) {
 		u32 n = count < MAX_SECTORS_PER_CMD ? count : MAX_SECTORS_PER_CMD;
+		u64 first = lba;
 
-		if (!issue(d, "read", CMD_READ_SECTORS, lba, n))
+		if (!issue(d, what, cmd, lba, n))
 			return false;
-		for (u32 i = 0; i < n; i++, p += 2 * SECTOR_WORDS) {
-			if (!wait_drq(d, "read", lba + i))
+		for (u32 left = n; left;) {
+			u32 b = left < d->block ? left : d->block;
+
+			if (!wait_drq(d, what, lba))
 				return false;
-			pio_insw(d->io + REG_DATA, p, SECTOR_WORDS);
+			if (write)
+				pio_outsw(d->io + REG_DATA, p, b * SECTOR_WORDS);
+			else
+				pio_insw(d->io + REG_DATA, p, b * SECTOR_WORDS);
+			p += b * 2 * SECTOR_WORDS;
+			lba += b;
+			left -= b;
 		}
-		if (!wait_done(d, "read", lba))
+		if (!wait_done(d, what, first))
 			return false;
-		lba += n;
 		count -= n;
 	}
 	return true;
 }
 
-/* WRITE SECTORS: "PIO data-out"; each block is written before BSY clears for the next. */
+bool ata_host_read(struct ata_host_disk *d, u64 lba, u32 count, void *buf)
+{
+	return transfer(d, false, lba, count, buf);
+}
+
 bool ata_host_write(struct ata_host_disk *d, u64 lba, u32 count, const void *buf)
 {
-	const u8 *p = buf;
-
-	if (!in_range(d, "write", lba, count))
-		return false;
-	while (count) {
-		u32 n = count < MAX_SECTORS_PER_CMD ? count : MAX_SECTORS_PER_CMD;
-
-		if (!issue(d, "write", CMD_WRITE_SECTORS, lba, n))
-			return false;
-		for (u32 i = 0; i < n; i++, p += 2 * SECTOR_WORDS) {
-			if (!wait_drq(d, "write", lba + i))
-				return false;
-			pio_outsw(d->io + REG_DATA, p, SECTOR_WORDS);
-		}
-		if (!wait_done(d, "write", lba))
-			return false;
-		lba += n;
-		count -= n;
-	}
-	return true;
+	return transfer(d, true, lba, count, (u8 *)buf);
 }
 
 /* FLUSH CACHE: "Non-data"; BSY stays set until the write cache is on the medium. */

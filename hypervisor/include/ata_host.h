@@ -10,6 +10,7 @@
 struct ata_host_disk {
 	u16 io, ctl;		/* command and control block bases */
 	u64 sectors;		/* what LBA28 reaches */
+	u8 block;		/* sectors per PIO data block: 1, or the multiple-mode size */
 	char model[41];
 };
 

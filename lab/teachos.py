@@ -6,6 +6,7 @@ import zlib
 
 READY = r"TeachOS shell ready\r?\n"
 BOOT_TSC = re.compile(r"boot: tsc 0x([0-9a-f]{16})")
+BIGFILE_TSC = re.compile(r"bigfile: tsc write 0x([0-9a-f]{16}) read 0x([0-9a-f]{16})")
 BIGFILE = re.compile(r"bigfile: wrote (\d+) bytes in (\d+) ticks, read them back in (\d+) ticks "
                      r"\((\d+) Hz\)")
 PROMPT = r"lab\$ "
@@ -69,3 +70,9 @@ def bigfile_rates(output: str) -> tuple[float, float] | None:
     size, wticks, rticks, hz = (int(g) for g in m.groups())
     kib = size / 1024
     return kib * hz / max(wticks, 1), kib * hz / max(rticks, 1)
+
+
+def bigfile_tsc(output: str) -> tuple[int, int] | None:
+    """TSC cycles the write and the read-back took (instructions on Bochs): exact ratios."""
+    m = BIGFILE_TSC.search(output)
+    return (int(m.group(1), 16), int(m.group(2), 16)) if m else None

@@ -2,7 +2,8 @@
 import zlib
 
 from lab.screen import Screen
-from lab.teachos import bigfile_crc, bigfile_rates, boot_tsc, screen_tail_matches_console
+from lab.teachos import (bigfile_crc, bigfile_rates, bigfile_tsc, boot_tsc,
+                         screen_tail_matches_console)
 
 
 def test_boot_tsc_is_read_as_one_64_bit_number():
@@ -29,3 +30,10 @@ def test_screen_tail_must_equal_the_console_tail_exactly():
     screen = Screen.from_bytes(bytes(raw))
     assert screen_tail_matches_console(screen, "boot\r\nlab$ ls\r\n", rows=1) == []
     assert screen_tail_matches_console(screen, "lab$ cat\n", rows=1) != []
+
+
+def test_bigfile_tsc_reads_both_64_bit_cycle_counts():
+    out = ("bigfile: wrote 4194304 bytes in 40 ticks, read them back in 20 ticks (100 Hz)\n"
+           "bigfile: tsc write 0x0000000100000000 read 0x00000000000f4240\n")
+    assert bigfile_tsc(out) == (1 << 32, 1000000)
+    assert bigfile_tsc("bigfile: tsc write 0x1 read 0x2\n") is None

@@ -189,12 +189,14 @@ static uint32_t set_multiple(struct ata_disk *d)
     uint32_t seen = d->ch->irqs;
     select_drive(d, 0);
     if (!poll_status(d->ch, ST_BSY | ST_DRDY, ST_DRDY, &status))
-        return 1;
+        goto fail;
     outb_p(d->ch->base + REG_COUNT, (uint8_t)block);
     outb_p(d->ch->base + REG_COMMAND, CMD_SET_MULTIPLE);
-    if (!wait_irq(d->ch, seen, &status) || (status & (ST_ERR | ST_DF)))
-        return 1;
-    return block;
+    if (wait_irq(d->ch, seen, &status) && !(status & (ST_ERR | ST_DF)))
+        return block;
+fail:
+    kprintf("ata: SET MULTIPLE MODE %u failed, status %02x: one sector per IRQ\n", block, status);
+    return 1;
 }
 
 void ata_init(void)

@@ -205,8 +205,22 @@ static uint32_t block_at(int slot, uint32_t index, bool grow)
     return b;
 }
 
-// Whole sectors move straight between the disk and BUF; a partial sector
-// goes through sector_buf.
+// How many of SECTORS whole sectors from POS (in BLOCK) on lie in a row on
+// disk: the rest of this block, then the file's next blocks for as long as
+// each is the next one on disk. One ata call moves them all, so a run costs
+// one command, not one per block (and under a hypervisor every command
+// costs exits). Writes allocate the blocks they are about to fill.
+static uint32_t run_sectors(int slot, uint32_t pos, uint32_t block, uint32_t sectors, bool write)
+{
+    uint32_t index = pos / TEACHFS_BLOCK_SIZE;
+    uint32_t count = SECTORS_PER_BLOCK - pos % TEACHFS_BLOCK_SIZE / SECTOR_SIZE;
+    while (count < sectors && block_at(slot, ++index, write) == ++block)
+        count += SECTORS_PER_BLOCK;
+    return count < sectors ? count : sectors;
+}
+
+// Whole sectors move straight between the disk and BUF, a run of contiguous
+// blocks at a time; a partial sector goes through sector_buf.
 static int rw(int slot, uint32_t offset, uint8_t *buf, uint32_t len, bool write)
 {
     uint32_t done = 0;
@@ -221,9 +235,7 @@ static int rw(int slot, uint32_t offset, uint8_t *buf, uint32_t len, bool write)
         uint32_t n;
         int r;
         if (in_sector == 0 && len - done >= SECTOR_SIZE) {
-            uint32_t count = (len - done) / SECTOR_SIZE;
-            if (count > SECTORS_PER_BLOCK - sector)
-                count = SECTORS_PER_BLOCK - sector;
+            uint32_t count = run_sectors(slot, pos, block, (len - done) / SECTOR_SIZE, write);
             n = count * SECTOR_SIZE;
             r = write ? ata_write(disk, lba, count, buf + done) : ata_read(disk, lba, count, buf + done);
         } else {

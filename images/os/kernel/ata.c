@@ -113,9 +113,21 @@ static bool wait_irq(struct channel *ch, uint32_t seen, uint8_t *status)
     return ok;
 }
 
+// QEMU ignores register writes while the selected device is busy, and the
+// software reset that probes an absent slave (it echoes there) completes a
+// little later: a master select written meanwhile is lost, and the next command
+// would poll the empty slot until its deadline. So a master select is read back
+// and written again until it holds. (Not a slave's: an absent one reads 00h;
+// nor on a channel that floats, FFh: nothing is there to select.)
 static void select_drive(struct ata_disk *d, uint8_t head)
 {
-    outb_p(d->ch->base + REG_DRIVE_HEAD, DRIVE_HEAD_BASE | (d->slave ? DRIVE_SLAVE : 0) | (head & 0xF));
+    uint16_t reg = d->ch->base + REG_DRIVE_HEAD;
+    uint8_t value = DRIVE_HEAD_BASE | (d->slave ? DRIVE_SLAVE : 0) | (head & 0xF), now;
+    uint32_t deadline = ticks + WAIT_TICKS;
+    outb_p(reg, value);
+    while (!d->slave && ((now = inb_p(reg)) & DRIVE_SLAVE) && now != 0xFF &&
+           (int32_t)(deadline - ticks) > 0)
+        outb_p(reg, value);
 }
 
 // SWEB's probe: a present drive latches what we write to its registers;
@@ -282,8 +294,10 @@ static int transfer(struct ata_disk *d, uint32_t lba, uint32_t count, uint16_t *
     for (uint32_t n; done < count; done += n, buf += n * 256) {
         n = count - done < d->multiple ? count - done : d->multiple;
         if (write) {
-            // The drive asks for each block with DRQ; the first without an IRQ.
-            if (!poll_status(ch, ST_BSY | ST_DRQ, ST_DRQ, &status))
+            // The drive asks for each block with DRQ: the first without an IRQ,
+            // the others in the status the IRQ handler read (ATA-6 "PIO data-out").
+            if (done == 0 ? !poll_status(ch, ST_BSY | ST_DRQ, ST_DRQ, &status)
+                          : (status & (ST_BSY | ST_DRQ)) != ST_DRQ)
                 goto fail;
             outsw(ch->base + REG_DATA, buf, n * 256);
             if (!wait_irq(ch, seen++, &status) || (status & (ST_ERR | ST_DF)))

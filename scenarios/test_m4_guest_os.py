@@ -18,9 +18,9 @@ BIGFILE = 300
 DIRECT = [("qemu-tcg", "direct"), ("bochs", "direct")]
 
 
-def boot_os(boot, lab_outputs, target, disk=None, persistent=False):
+def boot_os(boot, lab_outputs, target, disk=None, persistent=False, args=""):
     platform, backend = target
-    settings = dict(guest_kernel=lab_outputs.os_kernel,
+    settings = dict(guest_kernel=lab_outputs.os_kernel, guest_args=args,
                     guest_disk=disk or lab_outputs.os_disk, persistent_disk=persistent)
     if backend == "direct":
         m = boot(platform, "svm" if platform == "qemu-tcg" else "vmx", direct=True, **settings)
@@ -56,12 +56,14 @@ def check_keyboard_commands(boot, lab_outputs, target, tmp_path):
 
 
 def check_file_survives_power_off(boot, lab_outputs, target, tmp_path):
+    """Booted with `ata=single`: one IRQ per sector, SWEB's disk path (bigfile takes the other)."""
     disk = tmp_path / "own-copy.img"  # persistence writes the image: never the base one
     shutil.copyfile(lab_outputs.os_disk, disk)
-    m, shell = boot_os(boot, lab_outputs, target, disk, persistent=True)
+    m, shell = boot_os(boot, lab_outputs, target, disk, persistent=True, args="ata=single")
+    assert "one sector per IRQ" in m.console_text()
     shell.run("echo kept across boots > keep.txt")
     m.power_off()  # QMP quit / kill: no shutdown command, so FLUSH CACHE must have done it
-    m2, shell2 = boot_os(boot, lab_outputs, target, disk, persistent=True)
+    m2, shell2 = boot_os(boot, lab_outputs, target, disk, persistent=True, args="ata=single")
     assert shell2.run("cat keep.txt") == "kept across boots"
 
 

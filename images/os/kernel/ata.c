@@ -211,7 +211,7 @@ fail:
     return 1;
 }
 
-void ata_init(void)
+void ata_init(bool allow_multiple)
 {
     static const char *names[2][2] = { { "primary master", "primary slave" },
                                        { "secondary master", "secondary slave" } };
@@ -231,12 +231,13 @@ void ata_init(void)
     // slave resets its master too, which may drop the master's block size.
     for (int i = 0; i < ndisks; i++) {
         struct ata_disk *d = &disks[i];
-        d->multiple = set_multiple(d);
+        d->multiple = allow_multiple ? set_multiple(d) : 1;
         kprintf("ata: %s: %s, CHS %u/%u/%u, %u KiB", where[i], d->model,
                 d->cylinders, d->heads, d->sectors, ata_capacity(d) / 2);
         if (d->multiple > 1)
-            kprintf(", multiple %u", d->multiple);
-        kprintf("\n");
+            kprintf(", multiple %u\n", d->multiple);
+        else
+            kprintf(", one sector per IRQ\n");
     }
     if (ndisks == 0)
         kprintf("ata: no disks\n");

@@ -64,7 +64,7 @@ bool vm_user_range_ok(uint32_t *pd, uint32_t va, uint32_t len);
 
 // ata.c
 struct ata_disk;
-void ata_init(void);
+void ata_init(bool allow_multiple);
 void ata_intr(int channel);
 struct ata_disk *ata_disk(int index);       // NULL past the last one found
 uint32_t ata_capacity(struct ata_disk *d);  // sectors reachable by CHS

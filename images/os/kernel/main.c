@@ -62,7 +62,10 @@ void kmain(uint32_t magic, const struct multiboot_info *info)
     sti();
     kprintf("memory: %u KiB free, paging on\n", mem_free_pages() * 4);
 
-    ata_init();
+    // `ata=single`: READ/WRITE SECTORS with one IRQ per sector, SWEB's way,
+    // even where the disk offers READ/WRITE MULTIPLE.
+    const char *ata = cmdline_value("ata");
+    ata_init(!(ata && strncmp(ata, "single", 6) == 0));
     if (fs_mount())
         kprintf("fs: TeachFS mounted\n");
     else

@@ -31,6 +31,7 @@
 #define ST_DF           0x20
 #define ST_DRDY         0x40
 #define ST_BSY          0x80
+#define ER_ABRT         0x04    // error register: command aborted
 #define ST_DATA_READY   (ST_DRDY | ST_DSC | ST_DRQ)     // 0x58, what SWEB insists on
 
 #define CMD_READ_SECTORS  0x20
@@ -80,7 +81,9 @@ void ata_intr(int channel)
     channels[channel].irqs++;
 }
 
-// Poll the status until (status & mask) == want, or the deadline passes.
+// Poll the status until (status & mask) == want, or the deadline passes, or
+// the drive reports an error (BSY clear, ERR set): a refused command fails at
+// once instead of after the deadline.
 static bool poll_status(struct channel *ch, uint8_t mask, uint8_t want, uint8_t *status)
 {
     uint32_t deadline = ticks + WAIT_TICKS;
@@ -92,6 +95,8 @@ static bool poll_status(struct channel *ch, uint8_t mask, uint8_t want, uint8_t 
                 *status = s;
             return true;
         }
+        if ((s & (ST_BSY | ST_ERR)) == ST_ERR)
+            break;
     } while ((int32_t)(deadline - ticks) > 0);
     if (status)
         *status = s;
@@ -288,8 +293,9 @@ static uint8_t command_for(struct ata_disk *d, bool write)
 static int transfer(struct ata_disk *d, uint32_t lba, uint32_t count, uint16_t *buf, bool write)
 {
     struct channel *ch = d->ch;
-    uint8_t status;
+    uint8_t status, error;
     uint32_t seen = ch->irqs, done = 0;
+    bool moved = false;
     if (!start_command(d, lba, count, command_for(d, write)))
         return -1;
     for (uint32_t n; done < count; done += n, buf += n * 256) {
@@ -301,18 +307,29 @@ static int transfer(struct ata_disk *d, uint32_t lba, uint32_t count, uint16_t *
                           : (status & (ST_BSY | ST_DRQ)) != ST_DRQ)
                 goto fail;
             outsw(ch->base + REG_DATA, buf, n * 256);
+            moved = true;
             if (!wait_irq(ch, seen++, &status) || (status & (ST_ERR | ST_DF)))
                 goto fail;
         } else {
             if (!wait_irq(ch, seen++, &status) || (status & ~ST_OBSOLETE) != ST_DATA_READY)
                 goto fail;
             insw(ch->base + REG_DATA, buf, n * 256);
+            moved = true;
         }
     }
     return 0;
 fail:
+    error = inb(ch->base + REG_ERROR);
+    if (!moved && d->multiple > 1 && (status & ST_ERR) && (error & ER_ABRT)) {
+        // IDENTIFY offered READ/WRITE MULTIPLE and SET MULTIPLE MODE went
+        // through, yet the command is aborted (an IDENTIFY copied from another
+        // disk, say): single sectors from now on, starting with this transfer.
+        kprintf("ata: READ/WRITE MULTIPLE aborted: one sector per IRQ from now on\n");
+        d->multiple = 1;
+        return transfer(d, lba, count, buf, write);
+    }
     kprintf("ata: %s of sector %u failed, status %02x, error %02x\n",
-            write ? "write" : "read", lba + done, status, inb(ch->base + REG_ERROR));
+            write ? "write" : "read", lba + done, status, error);
     return -1;
 }
 

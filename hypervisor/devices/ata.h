@@ -101,6 +101,13 @@ struct ata {
 
 /* QEMU's guess for a disk without a partition table hint: 16 heads, 63 sectors per track. */
 void ata_geometry(u64 sectors, u16 *cyls, u16 *heads, u16 *spt);
+/* Sectors the CHS geometry reaches. */
+static inline u64 ata_chs_capacity(const struct ata *d)
+{
+	return (u64)d->cyls * d->heads * d->spt;
+}
+/* IDENTIFY DEVICE data into d->buf (ata_identify.c, for ata.c). */
+void ata_build_identify(struct ata *d);
 /* Power-on: the master presents the reset signature with the backend's disk behind it. */
 void ata_init(struct ata *d, const struct ata_backend *b,
 	      void (*set_irq)(void *opaque, int level), void *opaque);

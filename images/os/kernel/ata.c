@@ -118,21 +118,25 @@ static bool wait_irq(struct channel *ch, uint32_t seen, uint8_t *status)
     return ok;
 }
 
-// QEMU ignores register writes while the selected device is busy, and the
-// software reset that probes an absent slave (it echoes there) completes a
-// little later: a master select written meanwhile is lost, and the next command
-// would poll the empty slot until its deadline. So a master select is read back
-// and written again until it holds. (Not a slave's: an absent one reads 00h;
-// nor on a channel that floats, FFh: nothing is there to select.)
 static void select_drive(struct ata_disk *d, uint8_t head)
 {
-    uint16_t reg = d->ch->base + REG_DRIVE_HEAD;
-    uint8_t value = DRIVE_HEAD_BASE | (d->slave ? DRIVE_SLAVE : 0) | (head & 0xF), now;
+    outb_p(d->ch->base + REG_DRIVE_HEAD, DRIVE_HEAD_BASE | (d->slave ? DRIVE_SLAVE : 0) | (head & 0xF));
+}
+
+// After a software reset: select the master until the select holds. QEMU
+// ignores register writes while the selected device is busy, and its reset
+// completes a little later; a select lost that way (after the reset that
+// probes the absent slave, which echoes there) left the next command polling
+// the empty slot until its deadline. A floating channel (FFh) has nothing to
+// select. Only here: every later select is a single write.
+static void settle_after_reset(struct channel *ch)
+{
+    uint16_t reg = ch->base + REG_DRIVE_HEAD;
     uint32_t deadline = ticks + WAIT_TICKS;
-    outb_p(reg, value);
-    while (!d->slave && ((now = inb_p(reg)) & DRIVE_SLAVE) && now != 0xFF &&
-           (int32_t)(deadline - ticks) > 0)
-        outb_p(reg, value);
+    uint8_t now;
+    outb_p(reg, DRIVE_HEAD_BASE);
+    while (((now = inb_p(reg)) & DRIVE_SLAVE) && now != 0xFF && (int32_t)(deadline - ticks) > 0)
+        outb_p(reg, DRIVE_HEAD_BASE);
 }
 
 // SWEB's probe: a present drive latches what we write to its registers;
@@ -152,6 +156,7 @@ static bool probe(struct ata_disk *d)
     io_delay();
     io_delay();
     outb_p(d->ch->ctrl, 0);
+    settle_after_reset(d->ch);
     select_drive(d, 0);
     // An empty slave slot next to a master may read status 0: wait only for
     // BSY to clear, then ask for DRDY, so that it costs no timeout.

@@ -115,6 +115,23 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def emulator_env(workdir: Path) -> dict[str, str]:
+    """The environment an emulator runs in: the same on every host, whatever it has.
+
+    A developer's machine has things a fresh one lacks (a sound card or an ALSA/Pulse setup,
+    an X display, a home folder with dot files); an emulator that found them once behaved
+    differently on a student's machine. So none reach it: ALSA reads an empty configuration
+    (no card, as on a fresh machine), there is no DISPLAY, and HOME is the run's folder.
+    """
+    empty = workdir / "alsa-none.conf"
+    empty.touch()
+    env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
+           "LANG": "C.UTF-8", "HOME": str(workdir), "ALSA_CONFIG_PATH": str(empty)}
+    if "TMPDIR" in os.environ:
+        env["TMPDIR"] = os.environ["TMPDIR"]
+    return env
+
+
 def reap_all() -> None:
     """Stop every machine still alive in this process (signal handlers and atexit)."""
     for m in list(_LIVE):
@@ -209,7 +226,8 @@ class Machine:
         return False
 
     def _popen_extra(self) -> dict:
-        return {"preexec_fn": _die_with_parent, "start_new_session": True}
+        return {"preexec_fn": _die_with_parent, "start_new_session": True,
+                "env": emulator_env(self.workdir)}
 
     def _spawn(self) -> subprocess.Popen:
         with open(self.workdir / "emulator.out", "wb") as out:

@@ -30,6 +30,19 @@ XP_LINE = re.compile(r"^0x[0-9a-f]+ <[^>]*>:\s+((?:0x[0-9a-f]{2}\s*)+)$", re.M)
 KEY_CHUNK = 4  # characters: with shift, make and break codes, at most 12 of Bochs' 16 slots
 
 
+# Every choice Bochs would otherwise make from the host, named: Debian's Bochs loads its ALSA
+# sound driver by default, and its mixer thread aborts ("buffer overflow detected") on a
+# machine with no sound card (measured on a fresh Debian 12 machine). The display is the rfb
+# (VNC) server on loopback, which needs no X; no NIC, parallel port or mouse.
+HOST_INDEPENDENT = [
+    'display_library: rfb, options="timeout=0"',
+    "sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy",
+    "speaker: enabled=0",
+    "parport1: enabled=0",
+    "mouse: enabled=0",
+]
+
+
 def bochsrc(spec: MachineSpec, iso: Path, console_port: int, log_port: int) -> str:
     cpu = spec.cpu or CPU_MODELS[("bochs", spec.backend)]
     # reset_on_triple_fault=0: a triple fault stops the run instead of rebooting in a loop;
@@ -46,11 +59,10 @@ def bochsrc(spec: MachineSpec, iso: Path, console_port: int, log_port: int) -> s
         f"com1: enabled=1, mode=socket-client, dev=127.0.0.1:{console_port}",
         f"com2: enabled=1, mode=socket-client, dev=127.0.0.1:{log_port}",
         "magic_break: enabled=1",
-        'display_library: rfb, options="timeout=0"',
+        *HOST_INDEPENDENT,
         "log: bochs.log",
         "panic: action=fatal",
         "error: action=report",
-        "speaker: enabled=0",
         "",
     ])
 

@@ -26,7 +26,9 @@ def qemu_command(spec: MachineSpec, kernel32: Path, console_port: int, log_port:
     accel = "kvm" if spec.platform == "qemu-kvm" else "tcg"
     cpu = spec.cpu or CPU_MODELS[(spec.platform, spec.backend)]
     cmd = [QEMU, "-machine", "pc", "-accel", accel, "-cpu", cpu, "-m", str(spec.memory_mib),
-           "-nodefaults", "-vga", "std", "-display", "none", "-no-reboot", "-no-shutdown",
+           # Nothing taken from the host: no display, no sound backend, no network.
+           "-nodefaults", "-vga", "std", "-display", "none", "-audiodev", "none,id=nosound",
+           "-nic", "none", "-no-reboot", "-no-shutdown",
            "-chardev", f"socket,id=com1,host=127.0.0.1,port={console_port}",
            "-serial", "chardev:com1",
            "-chardev", f"socket,id=com2,host=127.0.0.1,port={log_port}",

@@ -1,0 +1,51 @@
+"""Emulators take nothing from the host: a fresh machine and a developer's behave the same.
+
+A developer's machine once had what a fresh one lacked (a working ALSA setup), and Bochs'
+default sound driver aborted on every fresh machine while every run here was green.
+"""
+import os
+from pathlib import Path
+
+from lab.disks import Disk
+from lab.machine.base import MachineSpec, emulator_env
+from lab.machine.bochs import bochsrc
+from lab.machine.qemu import qemu_command
+
+
+def _spec(platform: str, **kw) -> MachineSpec:
+    return MachineSpec(platform=platform, backend="svm", hypervisor=Path("/hv.elf"), **kw)
+
+
+def test_bochsrc_names_sound_display_and_devices_explicitly():
+    rc = bochsrc(_spec("bochs"), Path("/x.iso"), 1000, 1001).splitlines()
+    assert "sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy" in rc
+    assert 'display_library: rfb, options="timeout=0"' in rc
+    assert "speaker: enabled=0" in rc
+    assert "parport1: enabled=0" in rc
+    assert not any(line.startswith(("ne2k", "e1000", "usb_", "sb16", "es1370")) for line in rc)
+
+
+def test_qemu_command_has_no_display_sound_or_network_from_the_host():
+    cmd = qemu_command(_spec("qemu-tcg"), Path("/hv32.elf"), 1000, 1001, Path("/q.sock"))
+    pairs = list(zip(cmd, cmd[1:]))
+    assert ("-display", "none") in pairs
+    assert ("-audiodev", "none,id=nosound") in pairs
+    assert ("-nic", "none") in pairs
+    assert "-nodefaults" in cmd
+
+
+def test_emulator_environment_hides_sound_display_and_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setenv("PULSE_SERVER", "unix:/run/pulse")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", "/run/user/0")
+    env = emulator_env(tmp_path)
+    assert set(env) <= {"PATH", "LANG", "HOME", "ALSA_CONFIG_PATH", "TMPDIR"}
+    assert env["HOME"] == str(tmp_path)
+    assert Path(env["ALSA_CONFIG_PATH"]).read_text() == ""  # ALSA sees no card at all
+    assert env["PATH"] == os.environ["PATH"]
+
+
+def test_disk_line_is_in_the_bochsrc_when_a_disk_is_given(tmp_path):
+    disk = Disk(path=tmp_path / "d.img", fmt="raw", guest_sectors=100)
+    rc = bochsrc(_spec("bochs", disk=disk), Path("/x.iso"), 1, 2)
+    assert f"ata0-master: type=disk, path={disk.path}, mode=flat" in rc

@@ -12,7 +12,7 @@ from .build import build, project_root
 from .config import RunConfig, apply, load_profile
 from .errors import LabError
 from .interactive import attach_console, free_port, gdb_script
-from .machine import RunResult, reap_all
+from .machine import RunResult, Watch, Watcher, reap_all
 from .platforms import BACKENDS, detect
 from .runner import Prepared, prepare
 from .teachos import Shell
@@ -49,7 +49,8 @@ def _config(a: argparse.Namespace) -> RunConfig:
     cfg = load_profile(a.profile) if a.profile else RunConfig()
     given = {k: getattr(a, k) for k in ("platform", "backend", "guest", "guest_args", "cpu",
                                         "memory", "guest_memory", "append", "timeout",
-                                        "timeout_scale", "persistent_disk", "direct")
+                                        "timeout_scale", "persistent_disk", "direct",
+                                        "expect", "fail")
              if getattr(a, k, None) is not None}
     for key in ("hypervisor", "guest_kernel", "guest_disk"):
         if getattr(a, key) is not None:
@@ -64,8 +65,13 @@ def _prepare(a: argparse.Namespace) -> tuple[RunConfig, Prepared]:
     return cfg, prepare(cfg)
 
 
+def _watches(cfg: RunConfig) -> tuple[list[Watch], list[Watch]]:
+    return [Watch.parse(w) for w in cfg.expect], [Watch.parse(w) for w in cfg.fail]
+
+
 def cmd_run(a: argparse.Namespace) -> int:
     cfg, prep = _prepare(a)
+    expect, fail = _watches(cfg)
     timeout = cfg.timeout
     if a.gdb:
         if prep.spec.platform == "bochs":
@@ -75,21 +81,24 @@ def cmd_run(a: argparse.Namespace) -> int:
         print(f"waiting for gdb: gdb -x {script}  (the run has no deadline now)", flush=True)
         timeout = 24 * 3600.0
     with prep.machine(None if a.quiet else _echo) as m:
-        m.start(timeout=prep.spec.scaled(10))
-        r = m.wait_end(timeout)
+        m.start(timeout=min(prep.spec.scaled(10), timeout))
+        r = m.wait_end(timeout, expect, fail, wall=True)
     print(describe_run(r))
     return 0 if r.passed else 1
 
 
 def cmd_console(a: argparse.Namespace) -> int:
-    _, prep = _prepare(a)
+    cfg, prep = _prepare(a)
+    expect, fail = _watches(cfg)
     with prep.machine() as m:
         m.start(timeout=prep.spec.scaled(10))
+        watcher = Watcher(m, expect, fail)
         attach_console(m, "guest console; Ctrl-] q leaves, Ctrl-] l shows the hypervisor log "
-                          f"(all of it: {prep.workdir}/hypervisor.log)\n", keyboard=a.keyboard)
-        r = m.wait_end(0.01) if m.running else m.wait_end(5)
+                          f"(all of it: {prep.workdir}/hypervisor.log)\n", keyboard=a.keyboard,
+                       until=watcher.check if expect or fail else None)
+        r = m.wait_end(0.01, expect, fail) if m.running else m.wait_end(5, expect, fail)
     print(describe_run(r))
-    return 0
+    return 0 if r.passed or not (expect or fail) else 1
 
 
 def cmd_grade(a: argparse.Namespace) -> int:
@@ -161,8 +170,15 @@ def add_run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--memory", type=int, help="MiB of the emulated machine")
     r.add_argument("--guest-memory", type=int, help="MiB of guest RAM")
     r.add_argument("--append", help="extra hypervisor command-line words")
-    r.add_argument("--timeout", type=float, help="seconds for the run (scaled by platform)")
-    r.add_argument("--timeout-scale", type=float, help="multiply every deadline")
+    r.add_argument("--timeout", type=float,
+                   help="wall-clock seconds for the whole run (default 300; never scaled)")
+    r.add_argument("--expect", action="append", metavar="TEXT",
+                   help="end the run as passed when TEXT appears on the guest console "
+                        "(screen:TEXT: on the VGA screen); repeatable")
+    r.add_argument("--fail", action="append", metavar="TEXT",
+                   help="end the run as failed when TEXT appears (screen:TEXT as above)")
+    r.add_argument("--timeout-scale", type=float,
+                   help="multiply the step deadlines of scripted jobs (demo, bench)")
     r.add_argument("--no-build", action="store_true", help="do not rebuild first")
 
 

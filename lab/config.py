@@ -1,7 +1,7 @@
 """Run settings: defaults, a YAML machine profile, then command-line options, in that order."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import yaml
@@ -25,8 +25,10 @@ class RunConfig:
     guest_memory: int | None = None  # MiB of guest RAM (hypervisor's guest_mem=)
     cpu: str | None = None  # override the emulated CPU model
     append: str = ""  # extra hypervisor command-line words
-    timeout: float = 60.0  # seconds for the whole run, before platform scaling
-    timeout_scale: float = 1.0
+    timeout: float = 300.0  # wall-clock seconds for the whole run (`lab run`), never scaled
+    timeout_scale: float = 1.0  # multiplies the grader's step deadlines
+    expect: list[str] = field(default_factory=list)  # texts that end the run as passed
+    fail: list[str] = field(default_factory=list)  # texts that end it as failed
 
     def validate(self) -> RunConfig:
         if self.platform not in ("auto", *PLATFORMS):
@@ -53,6 +55,7 @@ class RunConfig:
 _TYPES = {f.name: f.type for f in fields(RunConfig)}
 _PATHS = {"hypervisor", "guest_kernel", "guest_disk"}
 _FLAGS = {"persistent_disk", "direct"}
+_TEXTS = {"expect", "fail"}
 _NUMBERS = {"memory": int, "guest_memory": int, "timeout": float, "timeout_scale": float}
 
 
@@ -64,6 +67,12 @@ def _coerce(key: str, value, base: Path) -> object:
             raise ConfigError(f"'{key}' must be a path, got {value!r}")
         p = Path(value).expanduser()
         return p if p.is_absolute() else (base / p)
+    if key in _TEXTS:
+        if isinstance(value, str):
+            value = [value]
+        if not (isinstance(value, list) and all(isinstance(v, str) and v for v in value)):
+            raise ConfigError(f"'{key}' must be a text or a list of texts, got {value!r}")
+        return list(value)
     if key in _FLAGS:
         if not isinstance(value, bool):
             raise ConfigError(f"'{key}' must be true or false, got {value!r}")

@@ -7,6 +7,7 @@ import socket
 import sys
 import termios
 import tty
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import LabError
@@ -15,12 +16,13 @@ from .machine import Machine
 ESCAPE = b"\x1d"  # Ctrl-], as telnet and QEMU's monitor mux use
 
 
-def attach_console(m: Machine, banner: str = "", keyboard: bool = False) -> None:
+def attach_console(m: Machine, banner: str = "", keyboard: bool = False,
+                   until: Callable[[], object] | None = None) -> None:
     """Raw terminal on the guest console until the run ends or Ctrl-] q is typed.
 
     Ctrl-] l shows the last lines of the hypervisor log; Ctrl-] Ctrl-] sends a Ctrl-].
     With `keyboard`, typed keys go to the PS/2 keyboard instead of COM1 (SWEB reads only
-    the keyboard).
+    the keyboard). `until()` returning something true ends it too (an --expect text seen).
     """
     if not sys.stdin.isatty():
         raise LabError("lab console needs a terminal on standard input")
@@ -35,7 +37,7 @@ def attach_console(m: Machine, banner: str = "", keyboard: bool = False) -> None
         m.console.tee = lambda data: (out.write(data.replace(b"\n", b"\r\n")), out.flush())
         out.write(m.console_text().replace("\n", "\r\n").encode())
         out.flush()
-        while m.running and not m.console.eof and not m.ended:
+        while m.running and not m.console.eof and not m.ended and not (until and until()):
             ready, _, _ = select.select([fd], [], [], 0.2)
             if not ready:
                 continue

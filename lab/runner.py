@@ -14,7 +14,7 @@ from .disks import check_image, prepare_disk
 from .errors import LabError
 from .iso import Module
 from .machine import Machine, MachineSpec, RunResult, make_machine
-from .multiboot import check_multiboot, qemu_kernel
+from .multiboot import check_multiboot, qemu_kernel, without_video_request
 from .platforms import Platform, choose, detect
 
 
@@ -26,9 +26,14 @@ class Prepared:
     outputs: Outputs
 
     def machine(self, echo: Callable[[str, str], None] | None = None) -> Machine:
-        kernel32 = (qemu_kernel(self.spec.hypervisor, self.workdir,
-                                what="guest kernel" if self.spec.direct else "hypervisor")
-                    if self.spec.platform != "bochs" else self.spec.hypervisor)
+        if self.spec.platform != "bochs":
+            kernel32 = qemu_kernel(self.spec.hypervisor, self.workdir,
+                                   what="guest kernel" if self.spec.direct else "hypervisor")
+        elif self.spec.direct:  # GRUB loads it: the same header view as QEMU's loader
+            self.spec.hypervisor = without_video_request(self.spec.hypervisor, self.workdir)
+            kernel32 = self.spec.hypervisor
+        else:
+            kernel32 = self.spec.hypervisor
         return make_machine(self.spec, self.workdir, kernel32, self.outputs.iso_cache, echo)
 
 
@@ -81,7 +86,10 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
             if cfg.guest_disk is not None else None)
     if cfg.direct:
         spec = MachineSpec(platform=platform.name, backend=backend, hypervisor=guest,
-                           cmdline=cfg.guest_args, memory_mib=cfg.memory, cpu=cfg.cpu,
+                           # the machine's RAM is the guest's: the same memory as under a
+                           # hypervisor that gives the guest guest_memory MiB
+                           cmdline=cfg.guest_args, memory_mib=cfg.guest_memory or cfg.memory,
+                           cpu=cfg.cpu,
                            timeout_scale=cfg.timeout_scale, disk=disk, direct=True)
         return Prepared(spec, platform, workdir, outputs)
     modules = [Module(guest, f"guest {cfg.guest_args}".strip())] if guest else []
@@ -110,7 +118,10 @@ def _direct_platform(platforms: list[Platform], name: str) -> tuple[Platform, st
 def run(cfg: RunConfig, echo: Callable[[str, str], None] | None = None,
         **kwargs) -> RunResult:
     """Boot, wait for the end, collect, reap."""
+    from .machine import Watch
+
     prep = prepare(cfg, **kwargs)
     with prep.machine(echo) as m:
-        m.start(timeout=prep.spec.scaled(10))
-        return m.wait_end(cfg.timeout)
+        m.start(timeout=min(prep.spec.scaled(10), cfg.timeout))
+        return m.wait_end(cfg.timeout, [Watch.parse(w) for w in cfg.expect],
+                          [Watch.parse(w) for w in cfg.fail], wall=True)

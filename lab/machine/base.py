@@ -15,7 +15,7 @@ import subprocess
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +53,62 @@ class MachineSpec:
         return seconds * SLOWNESS.get(self.platform, 4.0) * self.timeout_scale
 
 
+@dataclass(frozen=True)
+class Watch:
+    """A text that ends a run when it appears: on the guest console, or on the VGA screen."""
+
+    text: str
+    where: str = "console"  # console, screen or log
+
+    @classmethod
+    def parse(cls, word: str) -> Watch:
+        """`TEXT` watches the guest console; `screen:TEXT` the VGA text screen; `log:TEXT` the
+        hypervisor log. Plain text, not a regular expression."""
+        where, colon, rest = word.partition(":")
+        if colon and where in ("screen", "log"):
+            word = rest
+        else:
+            where = "console"
+        if not word:
+            raise LabError("an --expect or --fail text is empty")
+        return cls(word, where)
+
+    def describe(self) -> str:
+        return f"{self.text!r} on the {self.where}"
+
+
+class Watcher:
+    """Looks for watched texts; the screen is read at most every SCREEN_POLL seconds."""
+
+    SCREEN_POLL = 1.0
+
+    def __init__(self, m: Machine, expect: Sequence[Watch], fail: Sequence[Watch]) -> None:
+        self.m, self.expect, self.fail = m, list(expect), list(fail)
+        self.seen: Watch | None = None
+        self._next_screen = 0.0
+
+    def check(self, force: bool = False) -> str | None:
+        """'expected' or 'failure-pattern' when a watched text is there; `force` reads the
+        screen now whatever the poll interval (the last look before a run's verdict)."""
+        if not (self.expect or self.fail):
+            return None
+        texts = {"console": self.m.console_text(), "log": self.m.log_text(), "screen": None}
+        if any(w.where == "screen" for w in self.expect + self.fail) and self.m.running and \
+                (force or time.monotonic() >= self._next_screen):
+            self._next_screen = time.monotonic() + self.SCREEN_POLL
+            try:
+                texts["screen"] = "\n".join(self.m.screen().lines())
+            except LabError:
+                pass
+        for stop, watches in (("failure-pattern", self.fail), ("expected", self.expect)):
+            for w in watches:
+                text = texts[w.where]
+                if text is not None and w.text in text:
+                    self.seen = w
+                    return stop
+        return None
+
+
 class ConsoleMismatch(AssertionError):
     """A wait saw its failure pattern, or the run ended before the pattern came."""
 
@@ -77,10 +133,14 @@ class RunResult:
     registers: str = ""
     events: list[dict] = field(default_factory=list)
     note: str = ""  # what the emulator itself said about the stop (a Bochs panic)
+    expected: list[str] = field(default_factory=list)  # texts that were to end the run passed
+    matched: str | None = None  # the expect or fail text that ended it
 
     @property
     def passed(self) -> bool:
-        return self.end_code == EndCode.PASS
+        if self.expected:  # the run was to show a text: only that passes it
+            return self.stop == "expected"
+        return self.stop != "failure-pattern" and self.end_code == EndCode.PASS
 
     def record(self) -> dict:
         """What a run used and how it ended, as written to its folder's run.json."""
@@ -88,13 +148,23 @@ class RunResult:
                 "backend": self.backend, "stop": self.stop, "end_code": self.end_code,
                 "end_reason": self.end_reason, "verdict": self.describe(),
                 "features": self.summary.features, "seconds": round(self.seconds, 3),
-                "emulator_status": self.emulator_status, "command": self.command}
+                "emulator_status": self.emulator_status, "command": self.command,
+                "expected": self.expected, "matched": self.matched}
 
     def describe(self) -> str:
         text = self._describe()
         return f"{text} ({self.note})" if self.note else text
 
     def _describe(self) -> str:
+        if self.stop == "expected":
+            return f"saw {self.matched}"
+        if self.stop == "failure-pattern":
+            return f"saw the failure text {self.matched}"
+        missing = (f" before {' or '.join(self.expected)} appeared"
+                   if self.expected else "")
+        return self._describe_end() + missing
+
+    def _describe_end(self) -> str:
         if self.end_code is not None:
             try:
                 word = EndCode(self.end_code).word
@@ -105,7 +175,8 @@ class RunResult:
                                "end line",
                 "emulator-exit": f"the emulator exited (status {self.emulator_status}) "
                                  "without an end line",
-                "timeout": "no end line before the deadline",
+                "timeout": "no end line before the deadline" if not self.expected
+                           else "the deadline passed",
                 }.get(self.stop, self.stop)
 
 
@@ -313,15 +384,26 @@ class Machine:
     def log_text(self) -> str:
         return self.log.text()
 
-    def wait_end(self, timeout: float) -> RunResult:
-        """Wait for the run's end (end line, reset, exit or deadline) and collect its state."""
+    def wait_end(self, timeout: float, expect: Sequence[Watch] = (),
+                 fail: Sequence[Watch] = (), wall: bool = False) -> RunResult:
+        """Wait for the run's end (end line, reset, exit or deadline) and collect its state.
+
+        `expect` and `fail` end the run early, as passed or failed, when one of their texts
+        appears (for a guest that never ends, such as an OS at its prompt). The deadline is
+        `timeout` seconds scaled by the platform, or exactly `timeout` wall-clock seconds from
+        the machine's start when `wall` is set (what a user gave on the command line).
+        """
         if self._result is not None:
             return self._result
-        deadline = time.monotonic() + self.spec.scaled(timeout)
+        started = self._started_at or time.monotonic()
+        deadline = (started + timeout) if wall else time.monotonic() + self.spec.scaled(timeout)
+        watcher = Watcher(self, expect, fail)
         stop = self._stop_event
         while stop is None:
             if self._ended.wait(0):
                 stop = "end-line"
+            elif (hit := watcher.check()) is not None:
+                stop = hit
             elif not self.running:
                 stop = "emulator-exit"
             elif deadline_left(deadline) <= 0:
@@ -330,10 +412,13 @@ class Machine:
                 stop = self._poll_events(min(0.25, deadline_left(deadline)))
         if stop == "end-line":
             self._await_own_stop()
-        elif stop != "timeout" and self._ended.wait(2.0):
+        elif stop not in ("timeout", "expected", "failure-pattern") and self._ended.wait(2.0):
             stop = "end-line"  # the machine stopped a moment before the log pump read the line
+        if stop not in ("expected", "failure-pattern") and (late := watcher.check(force=True)):
+            stop = late  # the text came just before the machine stopped
         self.log.wait_closed(0.5 if self.running else 2.0)
-        return self._finish(stop)
+        result = self._finish(stop, watcher)
+        return result
 
     def _machine_stopped(self) -> bool:
         """Poll the emulator's events without waiting; remember a stop for wait_end."""
@@ -352,7 +437,7 @@ class Machine:
     def timeout_factor(self) -> float:
         return self.spec.scaled(1.0)
 
-    def _finish(self, stop: str) -> RunResult:
+    def _finish(self, stop: str, watcher: Watcher | None = None) -> RunResult:
         summary = summarize_log(self.log_text())
         result = RunResult(
             platform=self.spec.platform, accel=self.accel, cpu=self.cpu_model,
@@ -361,6 +446,10 @@ class Machine:
             emulator_status=self.proc.poll() if self.proc else None,
             seconds=time.monotonic() - self._started_at, workdir=self.workdir,
             command=self.command, summary=summary, events=self.events)
+        if watcher is not None and watcher.expect:
+            result.expected = [w.describe() for w in watcher.expect]
+        if watcher is not None and watcher.seen is not None:
+            result.matched = watcher.seen.describe()
         try:
             self._collect(result)
         except LabError as e:  # the verdict stands without the screen; say why it is missing

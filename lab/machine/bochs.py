@@ -266,14 +266,20 @@ class BochsMachine(Machine):
     def _stop_emulator(self) -> None:
         if not self.running:
             return
-        if self._at_prompt:
-            # Let the end sequence finish (Shutdown port), else quit the debugger.
+        if self._at_prompt and self.ended:
+            # Let the end sequence finish (Shutdown port), else quit the debugger. With no
+            # end line (a timeout, an --expect text seen) there is no sequence to finish.
             self._command("c")
             try:
                 self.proc.wait(timeout=5 * self.timeout_factor)
                 return
             except subprocess.TimeoutExpired:
                 self._break()
+        else:
+            try:
+                self._break()
+            except LabError:
+                return  # close() kills it
         if self._at_prompt:
             self._command("quit")
             try:

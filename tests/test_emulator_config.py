@@ -49,3 +49,38 @@ def test_disk_line_is_in_the_bochsrc_when_a_disk_is_given(tmp_path):
     disk = Disk(path=tmp_path / "d.img", fmt="raw", guest_sectors=100)
     rc = bochsrc(_spec("bochs", disk=disk), Path("/x.iso"), 1, 2)
     assert f"ata0-master: type=disk, path={disk.path}, mode=flat" in rc
+
+
+def test_direct_qemu_boot_sends_port_e9_to_the_console_source():
+    spec = _spec("qemu-tcg", direct=True)
+    cmd = qemu_command(spec, Path("/k.elf"), 1000, 1001, Path("/q.sock"), debugcon_port=1002)
+    pairs = list(zip(cmd, cmd[1:]))
+    assert ("-chardev", "socket,id=e9,host=127.0.0.1,port=1002") in pairs
+    assert ("-device", "isa-debugcon,iobase=0xe9,chardev=e9") in pairs
+
+
+def test_direct_bochs_boot_enables_the_e9_hack_and_only_then():
+    assert "port_e9_hack: enabled=1" in bochsrc(_spec("bochs", direct=True), Path("/x"), 1, 2)
+    assert "port_e9_hack" not in bochsrc(_spec("bochs"), Path("/x"), 1, 2)
+
+
+def test_e9_bytes_are_split_from_the_debugger_at_its_stop_mark():
+    import os
+    import socket
+
+    from lab.machine.bochs_e9 import E9Demux, _held_back
+
+    assert _held_back(b"SWEB: /> ") == 0
+    assert _held_back(b"hello\nNext a") == len("Next a")
+    assert _held_back(b"N") == 1
+    server = socket.create_server(("127.0.0.1", 0))
+    r, w = os.pipe()
+    demux = E9Demux(r, server.getsockname()[1])
+    conn, _ = server.accept()
+    demux.running()
+    assert demux.split(b"guest text Next a") == (b"guest text ", b"", b"Next a")
+    assert demux.split(b"Next at t=5\n<bochs:2> ") == (b"", b"Next at t=5\n<bochs:2> ", b"")
+    os.close(w)
+    demux.close()
+    conn.close()
+    server.close()

@@ -265,6 +265,8 @@ class Machine:
             raise LabError(f"hypervisor {self.spec.hypervisor} does not exist: run `lab build` "
                            "or pass an existing file")
         self.console.listen()
+        if self.spec.direct:  # no hypervisor to forward port 0xE9: the emulator's own hack
+            self.console.listen_extra()
         self.log.listen()
         self.command = self._build_command()
         (self.workdir / "command.txt").write_text(shlex.join(self.command) + "\n")

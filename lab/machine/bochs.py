@@ -22,6 +22,7 @@ from ..platforms import BOCHS, BOCHS_BIOS, BOCHS_VGABIOS, CPU_MODELS
 from ..render import render_png
 from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
 from .base import Machine, MachineSpec, RunResult
+from .bochs_e9 import E9Demux
 from .channel import deadline_left
 
 PROMPT = r"<bochs:\d+> "
@@ -59,6 +60,8 @@ def bochsrc(spec: MachineSpec, iso: Path, console_port: int, log_port: int) -> s
         f"com1: enabled=1, mode=socket-client, dev=127.0.0.1:{console_port}",
         f"com2: enabled=1, mode=socket-client, dev=127.0.0.1:{log_port}",
         "magic_break: enabled=1",
+        # a direct boot has no hypervisor to forward port 0xE9: Bochs' hack prints it
+        *(["port_e9_hack: enabled=1"] if spec.direct else []),
         *HOST_INDEPENDENT,
         "log: bochs.log",
         "panic: action=fatal",
@@ -101,6 +104,7 @@ class BochsMachine(Machine):
         self.iso_cache = iso_cache
         self.dbg: pexpect.fdpexpect.fdspawn | None = None
         self._out = None
+        self._e9: E9Demux | None = None  # direct boots: port 0xE9 out of the debugger's stdout
         self._at_prompt = False
 
     @property
@@ -115,7 +119,14 @@ class BochsMachine(Machine):
         return [BOCHS, "-q", "-f", str(rc)]
 
     def _spawn(self) -> subprocess.Popen:
-        # The debugger talks on stdout: keep it as a pipe and copy it to emulator.out.
+        # The debugger talks on stdout: keep it as a pipe and copy it to emulator.out. With
+        # port 0xE9's output on stdout too (direct boots), Bochs' own complaints go straight
+        # to emulator.out, so that they never land on the guest console.
+        if self.spec.direct:
+            with open(self.workdir / "emulator.out", "ab") as err:
+                return subprocess.Popen(self.command, cwd=self.workdir, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=err,
+                                        **self._popen_extra())
         return subprocess.Popen(self.command, cwd=self.workdir, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 **self._popen_extra())
@@ -123,8 +134,14 @@ class BochsMachine(Machine):
     def _after_spawn(self, deadline: float) -> None:
         if self._out is not None:  # a second start after a transient failure
             self._out.close()
+        if self._e9 is not None:
+            self._e9.close()
         self._out = open(self.workdir / "emulator.out", "a")
-        self.dbg = pexpect.fdpexpect.fdspawn(self.proc.stdout.fileno(), encoding="utf-8",
+        fd = self.proc.stdout.fileno()
+        if self.spec.direct:
+            self._e9 = E9Demux(fd, self.console.extra_port)
+            fd = self._e9.fd
+        self.dbg = pexpect.fdpexpect.fdspawn(fd, encoding="utf-8",
                                              codec_errors="replace", logfile=self._out)
         self._wait_prompt(deadline_left(deadline), "start")
         self._command("c")  # the debugger stops before the first instruction
@@ -146,6 +163,8 @@ class BochsMachine(Machine):
 
     def _command(self, line: str) -> str:
         """Run one debugger command at the prompt; return what it printed."""
+        if line == "c" and self._e9 is not None:
+            self._e9.running()
         self.proc.stdin.write(f"{line}\n".encode())
         self.proc.stdin.flush()
         self._at_prompt = False
@@ -296,6 +315,9 @@ class BochsMachine(Machine):
         if self._out is not None:
             self._out.close()
             self._out = None
+        if self._e9 is not None:
+            self._e9.close()
+            self._e9 = None
         if self.proc is not None:
             for f in (self.proc.stdin, self.proc.stdout):
                 try:

@@ -23,7 +23,11 @@ F_SETPIPE_SZ = 1031  # Linux: grow the pipe so a chatty guest is not throttled b
 
 
 class Channel:
-    """One serial port: `listen()` before the emulator starts, `accept()` after."""
+    """One serial port: `listen()` before the emulator starts, `accept()` after.
+
+    A channel may have a second, output-only source (`listen_extra()`): a guest console is
+    its COM1 and its port 0xE9, merged as the contract says; input goes to COM1 only.
+    """
 
     def __init__(self, name: str, log_path: Path,
                  on_line: Callable[[str], None] | None = None) -> None:
@@ -33,7 +37,11 @@ class Channel:
         self.tee: Callable[[bytes], None] | None = None  # raw bytes as they come (lab console)
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._conn: socket.socket | None = None
-        self._pump: threading.Thread | None = None
+        self._extra_server: socket.socket | None = None
+        self._extra_conn: socket.socket | None = None
+        self._pumps: list[threading.Thread] = []
+        self._live_pumps = 0
+        self._pump_lock = threading.Lock()
         self._rfd, self._wfd = os.pipe()
         try:
             fcntl.fcntl(self._wfd, F_SETPIPE_SZ, 1 << 20)
@@ -55,36 +63,59 @@ class Channel:
     def port(self) -> int:
         return self._server.getsockname()[1]
 
+    def listen_extra(self) -> int:
+        """A second source for this channel's output (a debug port); returns its port."""
+        self._extra_server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._extra_server.bind(("127.0.0.1", 0))
+        self._extra_server.listen(1)
+        return self._extra_server.getsockname()[1]
+
+    @property
+    def extra_port(self) -> int | None:
+        return self._extra_server.getsockname()[1] if self._extra_server else None
+
     def accept(self, timeout: float) -> None:
-        self._server.settimeout(timeout)
+        deadline = time.monotonic() + timeout
+        self._conn = self._accept(self._server, timeout)
+        if self._extra_server is not None:
+            self._extra_conn = self._accept(self._extra_server, deadline_left(deadline))
+        self._live_pumps = 1 + (self._extra_conn is not None)
+        for conn in (self._conn, self._extra_conn):
+            if conn is not None:
+                pump = threading.Thread(target=self._run, args=(conn,), daemon=True,
+                                        name=f"pump-{self.name}")
+                self._pumps.append(pump)
+                pump.start()
+        self.connected.set()
+
+    def _accept(self, server: socket.socket, timeout: float) -> socket.socket:
+        server.settimeout(timeout)
         try:
-            self._conn, _ = self._server.accept()
+            return server.accept()[0]
         except (TimeoutError, OSError):
             raise InfraError(f"the emulator did not connect its {self.name} serial port "
                              f"within {timeout:.0f} s") from None
-        self._pump = threading.Thread(target=self._run, name=f"pump-{self.name}", daemon=True)
-        self._pump.start()
-        self.connected.set()
 
-    def _run(self) -> None:
+    def _run(self, conn: socket.socket) -> None:
         line = b""
         with open(self.log_path, "ab", buffering=0) as log:
             while True:
                 try:
-                    data = self._conn.recv(65536) if self._conn else b""
+                    data = conn.recv(65536)
                 except OSError:
                     data = b""
                 if not data:
                     break
-                log.write(data)
-                if self.tee is not None:
-                    self.tee(data)
-                try:
-                    os.write(self._wfd, data)
-                except BlockingIOError:  # no one reads: the log file still has it all
-                    pass
-                except OSError:
-                    break
+                with self._pump_lock:  # two sources: each chunk lands whole, in one order
+                    log.write(data)
+                    if self.tee is not None:
+                        self.tee(data)
+                    try:
+                        os.write(self._wfd, data)
+                    except BlockingIOError:  # no one reads: the log file still has it all
+                        pass
+                    except OSError:
+                        break
                 if self._on_line:
                     line += data
                     *whole, line = line.split(b"\n")
@@ -92,8 +123,12 @@ class Channel:
                         self._on_line(w.decode("utf-8", "replace").rstrip("\r"))
         if self._on_line and line:
             self._on_line(line.decode("utf-8", "replace").rstrip("\r"))
-        self._closed.set()
-        self._close_fd("_wfd")  # pexpect sees EOF
+        with self._pump_lock:
+            self._live_pumps -= 1
+            last = self._live_pumps <= 0
+        if last:
+            self._closed.set()
+            self._close_fd("_wfd")  # pexpect sees EOF
 
     def _close_fd(self, attr: str) -> None:
         # Each fd is closed once: a second close could hit a number another thread reused.
@@ -138,14 +173,14 @@ class Channel:
             return ""
 
     def close(self) -> None:
-        for s in (self._conn, self._server):
+        for s in (self._conn, self._server, self._extra_conn, self._extra_server):
             if s is not None:
                 try:
                     s.close()
                 except OSError:
                     pass
-        if self._pump is not None:
-            self._pump.join(timeout=2)
+        for pump in self._pumps:
+            pump.join(timeout=2)
         self._close_fd("_wfd")
         self._close_fd("_rfd")
 

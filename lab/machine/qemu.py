@@ -21,8 +21,11 @@ from .channel import deadline_left
 
 
 def qemu_command(spec: MachineSpec, kernel32: Path, console_port: int, log_port: int,
-                 qmp_path: Path) -> list[str]:
-    """The QEMU command line for a spec (CONTRACT.md section 1)."""
+                 qmp_path: Path, debugcon_port: int | None = None) -> list[str]:
+    """The QEMU command line for a spec (CONTRACT.md section 1).
+
+    `debugcon_port`: port 0xE9's output goes there (a direct boot's second console source).
+    """
     accel = "kvm" if spec.platform == "qemu-kvm" else "tcg"
     cpu = spec.cpu or CPU_MODELS[(spec.platform, spec.backend)]
     cmd = [QEMU, "-machine", "pc", "-accel", accel, "-cpu", cpu, "-m", str(spec.memory_mib),
@@ -39,6 +42,9 @@ def qemu_command(spec: MachineSpec, kernel32: Path, console_port: int, log_port:
     if spec.disk is not None:
         cmd += ["-drive", f"file={spec.disk.path},format={spec.disk.fmt},if=ide,index=0,"
                 "media=disk"]
+    if debugcon_port is not None:
+        cmd += ["-chardev", f"socket,id=e9,host=127.0.0.1,port={debugcon_port}",
+                "-device", "isa-debugcon,iobase=0xe9,chardev=e9"]
     if spec.gdb_port is not None:
         cmd += ["-gdb", f"tcp:127.0.0.1:{spec.gdb_port}", "-S"]
     if spec.modules:
@@ -72,7 +78,7 @@ class QemuMachine(Machine):
         except (QMPError, OSError) as e:
             raise InfraError(f"cannot open the QMP socket {self.qmp_path}: {e}") from None
         return qemu_command(self.spec, self.kernel32, self.console.port, self.log.port,
-                            self.qmp_path)
+                            self.qmp_path, self.console.extra_port)
 
     def _after_spawn(self, deadline: float) -> None:
         try:

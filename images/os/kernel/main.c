@@ -24,13 +24,13 @@ static const char *cmdline_value(const char *key)
     return NULL;
 }
 
-// Under the lab hypervisor COM1 and port 0xE9 end up on the same real COM1
-// (CONTRACT.md, section 3), so writing both would print every byte twice.
-// There we use port 0xE9 alone, as SWEB does; `console=serial|e9|all` overrides.
+// The lab merges COM1 and port 0xE9 into one guest console, under a hypervisor
+// (CONTRACT.md, section 3) and booted directly alike, so writing both would print
+// every byte twice. We use port 0xE9 alone, as SWEB does, so a direct boot takes the
+// same path as one under a hypervisor; `console=serial|e9|all` overrides.
 static unsigned choose_console_outputs(void)
 {
-    unsigned outputs = hv_present() ? CONSOLE_VGA | CONSOLE_E9
-                                    : CONSOLE_VGA | CONSOLE_SERIAL | CONSOLE_E9;
+    unsigned outputs = CONSOLE_VGA | CONSOLE_E9;
     const char *v = cmdline_value("console");
     if (v && strncmp(v, "serial", 6) == 0)
         outputs = CONSOLE_VGA | CONSOLE_SERIAL;

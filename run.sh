@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 DEBS=(qemu-system-x86 qemu-utils bochs bochsbios vgabios grub-pc-bin grub-common xorriso
-      mtools gcc binutils gdb python3 python3-venv python3-pip)
+      mtools gcc g++ make cmake binutils gdb python3 python3-venv python3-pip)
 
 missing=()
 for pkg in "${DEBS[@]}"; do

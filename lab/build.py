@@ -24,6 +24,8 @@ HV_CFLAGS = (f"{COMMON} -m64 -fno-omit-frame-pointer -mno-red-zone -Ihypervisor/
 SHARED_CFLAGS = f"{COMMON} -m32 -march=i686 -Iimages/common"
 GUEST_CFLAGS = f"{COMMON} -m32 -march=i686 -Iimages/lib -Iimages/common"
 OS_CFLAGS = f"{COMMON} -m32 -march=i686 -Iimages/os/include -Iimages/common"
+# images/mbload: the Multiboot loader GRUB boots for direct boots on Bochs; images/common only.
+MBLOAD_CFLAGS = f"{COMMON} -m32 -march=i686 -Iimages/common"
 OS_USER_CFLAGS = f"{OS_CFLAGS} -Iimages/os/user/lib"
 OS_DISK_MIB = 16
 HV_LDFLAGS = "-m elf_x86_64 -nostdlib -static -n -z max-page-size=0x1000"
@@ -61,6 +63,10 @@ class Outputs:
     @property
     def os_disk(self) -> Path:
         return self.build / "images" / "os" / "disk.img"
+
+    @property
+    def mbload(self) -> Path:  # Bochs' stand-in for QEMU's -kernel loader (direct boots)
+        return self.build / "images" / "mbload" / "mbload.elf"
 
     def test_guest(self, name: str) -> Path:
         return self.build / "images" / "tests" / f"{name}.elf"
@@ -156,6 +162,7 @@ def ninja_file(root: Path, build: Path) -> str:
         linked = " ".join(objs + lib_objs + shared)
         out += [f"build {b}/images/tests/{main.stem}.elf: link {linked} | images/lib/link.ld",
                 f"  ldflags = {GUEST_LDFLAGS}", "  script = images/lib/link.ld"]
+    out += _mbload(root, b, shared)
     out += _teaching_os(root, b, shared)
     devices = _sources(root / "hypervisor" / "devices", root)
     host_tests = root / "hypervisor" / "tests"
@@ -165,6 +172,19 @@ def ninja_file(root: Path, build: Path) -> str:
                 f"  cflags = {HOST_TEST_CFLAGS}"]
     out.append("")
     return "\n".join(out)
+
+
+def _mbload(root: Path, b: str, shared: list[str]) -> list[str]:
+    """images/mbload: its entry and C, linked with the images/common objects `shared`."""
+    objs, out = [], []
+    for src in _sources(root / "images" / "mbload", root):
+        objs.append(_obj(b, src))
+        out += [f"build {objs[-1]}: cc {src}", f"  cflags = {MBLOAD_CFLAGS}"]
+    if objs:
+        out += [f"build {b}/images/mbload/mbload.elf: link {' '.join(objs + shared)}"
+                " | images/mbload/link.ld",
+                f"  ldflags = {GUEST_LDFLAGS}", "  script = images/mbload/link.ld"]
+    return out
 
 
 def _teaching_os(root: Path, b: str, shared: list[str]) -> list[str]:

@@ -56,26 +56,3 @@ def qemu_kernel(path: Path, workdir: Path, what: str = "hypervisor") -> Path:
         raise LabError(f"objcopy could not make a 32-bit copy of {path}: {said}")
     return out
 
-
-def without_video_request(path: Path, workdir: Path) -> Path:
-    """A copy of a Multiboot kernel with the video-mode request (flags bit 2) cleared.
-
-    SWEB sets bit 2 without the mode fields (Multiboot 0.6.96, 3.1.1: mode_type at header
-    offset 32), so GRUB 2 reads code bytes as a mode and refuses it. QEMU's loader ignores the
-    bit; giving GRUB the same view makes a direct boot on Bochs the same boot as on QEMU.
-    Returns `path` itself when the bit is clear.
-    """
-    data = bytearray(path.read_bytes())
-    for off in range(0, min(len(data), MB1_SEARCH) - 11, 4):
-        magic, flags, checksum = struct.unpack_from("<III", data, off)
-        if magic == MB1_MAGIC and (magic + flags + checksum) & 0xFFFFFFFF == 0:
-            break
-    else:
-        raise LabError(f"{path} is not a Multiboot kernel (no valid header in its first 8 KiB)")
-    if not flags & (1 << 2):
-        return path
-    flags &= ~(1 << 2)
-    struct.pack_into("<II", data, off + 4, flags, (-(MB1_MAGIC + flags)) & 0xFFFFFFFF)
-    out = workdir / f"{path.stem}-novideo{path.suffix}"
-    out.write_bytes(data)
-    return out

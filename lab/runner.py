@@ -14,7 +14,7 @@ from .disks import check_image, prepare_disk
 from .errors import LabError
 from .iso import Module
 from .machine import Machine, MachineSpec, RunResult, make_machine
-from .multiboot import check_multiboot, qemu_kernel, without_video_request
+from .multiboot import check_multiboot, qemu_kernel
 from .platforms import Platform, choose, detect
 
 
@@ -29,8 +29,17 @@ class Prepared:
         if self.spec.platform != "bochs":
             kernel32 = qemu_kernel(self.spec.hypervisor, self.workdir,
                                    what="guest kernel" if self.spec.direct else "hypervisor")
-        elif self.spec.direct:  # GRUB loads it: the same header view as QEMU's loader
-            self.spec.hypervisor = without_video_request(self.spec.hypervisor, self.workdir)
+        elif self.spec.direct:
+            # Bochs has no -kernel: GRUB boots mbload, and mbload loads the guest (module 0)
+            # as QEMU's loader does, with no VBE or framebuffer information (GRUB 2's would
+            # put SWEB on a VESA console) and no refusal of the video bit (flags bit 2).
+            mbload = self.outputs.mbload
+            if self.spec.hypervisor != mbload:  # not done yet (machine() may come twice)
+                if not mbload.is_file():
+                    raise LabError(f"mbload is not built ({mbload}): run `lab build`")
+                guest, args = self.spec.hypervisor, self.spec.cmdline or ""
+                self.spec.hypervisor, self.spec.cmdline = mbload, ""
+                self.spec.modules = [Module(guest, f"guest {args}".strip())]
             kernel32 = self.spec.hypervisor
         else:
             kernel32 = self.spec.hypervisor

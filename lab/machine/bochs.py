@@ -164,7 +164,7 @@ class BochsMachine(Machine):
     def _command(self, line: str) -> str:
         """Run one debugger command at the prompt; return what it printed."""
         if line == "c" and self._e9 is not None:
-            self._e9.running()
+            self._e9.running(echo=b"c\n")  # readline echoes the command (stdin is a pipe)
         self.proc.stdin.write(f"{line}\n".encode())
         self.proc.stdin.flush()
         self._at_prompt = False

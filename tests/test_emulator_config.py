@@ -103,7 +103,12 @@ def test_e9_split_drops_the_echo_of_continue_and_keeps_the_guests_own_c():
     demux, close = _demux()
     demux.running(echo=b"c\n")
     assert demux.split(b"c") == (b"", b"", b"c")
+    assert not demux.echoed.is_set()
     assert demux.split(b"c\nlab$ ") == (b"lab$ ", b"", b"")
+    assert demux.echoed.is_set()
+    demux.running(echo=b"c\n")
+    assert demux.split(b"c\n") == (b"", b"", b"")  # the echo alone, in one read
+    assert demux.echoed.is_set()
     assert demux.split(b"c\n") == (b"c\n", b"", b"")  # the echo went already
     demux.running(echo=b"c\n")
     assert demux.split(b"lab$ ") == (b"lab$ ", b"", b"")  # no echo came: all the guest's

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pexpect
 import pexpect.fdpexpect
+import psutil
 
 from ..errors import InfraError, LabError
 from ..iso import cached_iso
@@ -28,6 +29,9 @@ from .channel import deadline_left
 PROMPT = r"<bochs:\d+> "
 IPS = 50_000_000  # with sync=none the TSC counts instructions; this sets emulated time
 XP_LINE = re.compile(r"^0x[0-9a-f]+ <[^>]*>:\s+((?:0x[0-9a-f]{2}\s*)+)$", re.M)
+ECHO_WAIT = 5.0  # seconds for the debugger to read a `c`
+BREAK_WAIT = 10.0  # seconds for a prompt after one SIGINT
+BREAK_TRIES = 3
 KEY_CHUNK = 4  # characters: with shift, make and break codes, at most 12 of Bochs' 16 slots
 
 
@@ -66,6 +70,11 @@ def bochsrc(spec: MachineSpec, iso: Path, console_port: int, log_port: int) -> s
         "log: bochs.log",
         "panic: action=fatal",
         "error: action=report",
+        # Bochs' SIGINT handler logs "Ctrl-C detected" under the log's lock: a break that
+        # lands while the simulation writes the log deadlocks Bochs (seen once in ~50-160
+        # screen reads under the hypervisor, whose SVM exits Bochs logs). Info lines off,
+        # but the CPU's, which hold a panic's registers.
+        "info: action=ignore, cpu0=report",
         "",
     ])
 
@@ -168,10 +177,25 @@ class BochsMachine(Machine):
         self.proc.stdin.write(f"{line}\n".encode())
         self.proc.stdin.flush()
         self._at_prompt = False
+        if line == "c":
+            self._wait_echo()
         if line in ("c", "quit"):
             return ""
         self._wait_prompt(30, line)
         return self.dbg.before
+
+    def _wait_echo(self) -> None:
+        """Wait until the debugger has read `c`: a SIGINT that arrives before would be lost
+        (continuing clears Bochs' interrupt request), and the next break would wait in vain.
+        readline echoes the line it read (measured: `c\n`); a Bochs without readline does
+        not, hence the short limit."""
+        if self._e9 is not None:
+            self._e9.echoed.wait(ECHO_WAIT)
+            return
+        try:
+            self.dbg.expect_exact("c\n", timeout=ECHO_WAIT)
+        except (pexpect.TIMEOUT, pexpect.EOF):
+            pass
 
     def _break(self) -> None:
         """Stop the simulation at a prompt (SIGINT), unless it is already stopped."""
@@ -184,8 +208,16 @@ class BochsMachine(Machine):
             return
         except InfraError:
             pass
-        self.proc.send_signal(signal.SIGINT)
-        self._wait_prompt(30, "break")
+        # Once more if the first SIGINT went astray (a second one at the prompt only sets
+        # a flag that the next `c` clears).
+        for attempt in range(BREAK_TRIES):
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self._wait_prompt(BREAK_WAIT, "break")
+                return
+            except InfraError:
+                if attempt == BREAK_TRIES - 1 or not self.running:
+                    raise
 
     def instructions(self) -> int:
         """Instructions executed since power-on: Bochs' exact, deterministic clock."""
@@ -234,6 +266,19 @@ class BochsMachine(Machine):
             if was_running:
                 self._command("c")
 
+    def _vnc_port(self) -> int:
+        """The port Bochs' rfb display listens on: the first free one of 5900-5949, read off
+        the process's own listening socket (its log line is off, see bochsrc's info line)."""
+        try:
+            conns = psutil.Process(self.proc.pid).net_connections(kind="tcp")
+        except psutil.Error as e:
+            raise InfraError(f"cannot read Bochs' sockets: {e}") from None
+        ports = sorted(c.laddr.port for c in conns
+                       if c.status == psutil.CONN_LISTEN and 5900 <= c.laddr.port < 5950)
+        if not ports:
+            raise LabError("Bochs' rfb display is not listening (ports 5900-5949)")
+        return ports[0]
+
     def type_text(self, text: str, echo: Callable[[str], None] | None = None) -> None:
         """Type on the PS/2 keyboard through Bochs' rfb display (a VNC server on loopback).
 
@@ -244,12 +289,9 @@ class BochsMachine(Machine):
         """
         from vncdotool import api  # imported here: it starts a Twisted reactor thread
 
-        found = re.findall(r"listening for connections on port (\d+)",
-                           (self.workdir / "bochs.log").read_text(errors="replace"))
-        if not found:
-            raise LabError("Bochs' rfb display is not listening; see bochs.log")
+        port = self._vnc_port()
         try:
-            client = api.connect(f"127.0.0.1::{found[-1]}", timeout=10)
+            client = api.connect(f"127.0.0.1::{port}", timeout=10)
         except Exception as e:  # vncdotool raises Twisted's own errors
             raise InfraError(f"cannot connect to Bochs' VNC display: {e}") from None
         try:

@@ -51,12 +51,16 @@ class E9Demux:
         self._console = socket.create_connection(("127.0.0.1", console_port))
         self._running = threading.Event()
         self._echo = b""
+        self.echoed = threading.Event()  # the last `c` was read by the debugger
         self._thread = threading.Thread(target=self._pump, name="bochs-e9", daemon=True)
         self._thread.start()
 
     def running(self, echo: bytes = b"") -> None:
         """The simulation is about to run; `echo` is the command readline will echo first."""
         self._echo = echo
+        self.echoed.clear()
+        if not echo:
+            self.echoed.set()
         self._running.set()
 
     def _drop_echo(self, pending: bytes) -> tuple[bytes, bool]:
@@ -64,11 +68,12 @@ class E9Demux:
         if not self._echo:
             return pending, False
         if pending.startswith(self._echo):
-            pending, self._echo = pending[len(self._echo):], b""
-            return pending, False
-        if self._echo.startswith(pending):
+            pending = pending[len(self._echo):]
+        elif self._echo.startswith(pending):
             return pending, True
-        self._echo = b""  # no echo this time: everything is the guest's
+        # else no echo this time: everything is the guest's
+        self._echo = b""
+        self.echoed.set()
         return pending, False
 
     def split(self, pending: bytes) -> tuple[bytes, bytes, bytes]:

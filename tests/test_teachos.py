@@ -2,8 +2,13 @@
 import zlib
 
 from lab.screen import Screen
-from lab.teachos import (bigfile_crc, bigfile_rates, bigfile_tsc, boot_tsc,
-                         screen_tail_matches_console)
+from lab.teachos import (
+    bigfile_crc,
+    bigfile_rates,
+    bigfile_tsc,
+    boot_tsc,
+    screen_tail_matches_console,
+)
 
 
 def test_boot_tsc_is_read_as_one_64_bit_number():

@@ -139,8 +139,9 @@ class Image:
         if magic != MAGIC or block != BLOCK:
             sys.exit(f"mkdisk: {path} holds no TeachFS")
         self.layout = Layout(*rest)
-        l = self.layout
-        self.fat = struct.unpack_from(f"<{l.total_blocks}I", self.raw, self.part + l.fat_start * BLOCK)
+        lay = self.layout
+        self.fat = struct.unpack_from(f"<{lay.total_blocks}I", self.raw,
+                                      self.part + lay.fat_start * BLOCK)
 
     def entries(self):
         base = self.part + self.layout.dir_start * BLOCK

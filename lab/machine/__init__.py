@@ -4,13 +4,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .base import (ConsoleMismatch, Machine, MachineSpec, RunResult, Watch, Watcher,
-                   reap_all)
+from .base import ConsoleMismatch, Machine, MachineSpec, RunResult, Watch, Watcher, reap_all
 from .bochs import BochsMachine
 from .qemu import QemuMachine
 
-__all__ = ["ConsoleMismatch", "Machine", "MachineSpec", "RunResult", "Watch", "Watcher", "make_machine",
-           "reap_all"]
+__all__ = ["ConsoleMismatch", "Machine", "MachineSpec", "RunResult", "Watch", "Watcher",
+           "make_machine", "reap_all"]
 
 
 def make_machine(spec: MachineSpec, workdir: Path, kernel32: Path, iso_cache: Path,

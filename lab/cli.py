@@ -16,7 +16,7 @@ from .machine import RunResult, Watch, Watcher, reap_all
 from .platforms import BACKENDS, detect
 from .runner import Prepared, prepare
 from .teachos import Shell
-from .team import team_hypervisor
+from .team import team
 
 
 def _echo(channel: str, line: str) -> None:
@@ -52,7 +52,7 @@ def _config(a: argparse.Namespace) -> RunConfig:
                                         "timeout_scale", "persistent_disk", "direct",
                                         "expect", "fail")
              if getattr(a, k, None) is not None}
-    for key in ("hypervisor", "guest_kernel", "guest_disk"):
+    for key in ("hypervisor", "guest_kernel", "guest_disk", "sweb"):
         if getattr(a, key) is not None:
             given[key] = str(getattr(a, key))
     return apply(cfg, given, Path.cwd(), "option").validate()
@@ -62,7 +62,11 @@ def _prepare(a: argparse.Namespace) -> tuple[RunConfig, Prepared]:
     cfg = _config(a)
     if not a.no_build:
         build(quiet=True)
-    return cfg, prepare(cfg)
+    return cfg, prepare(cfg, progress=_sweb_progress)
+
+
+def _sweb_progress(line: str) -> None:
+    print(f"sweb| {line}", flush=True)
 
 
 def _watches(cfg: RunConfig) -> tuple[list[Watch], list[Watch]]:
@@ -105,8 +109,13 @@ def cmd_grade(a: argparse.Namespace) -> int:
     """pytest scenarios/ with the grader's options; the table comes from the plugin."""
     args = [sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider",
             "--timeout-scale", str(a.timeout_scale), "--report-dir", str(a.report_dir.resolve())]
+    sweb = a.sweb
     if a.hypervisor is not None:
-        args += ["--hypervisor", str(team_hypervisor(a.hypervisor))]
+        t = team(a.hypervisor)
+        args += ["--hypervisor", str(t.hypervisor)]
+        sweb = sweb or t.sweb  # --sweb wins over the team file's
+    if sweb is not None:
+        args += ["--sweb", str(Path(sweb).resolve())]
     if a.milestone:
         args += ["-m", a.milestone]
     if a.jobs != "1":
@@ -160,6 +169,9 @@ def add_run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--guest", help="a test guest by name (images/tests/NAME.c)")
     r.add_argument("--guest-kernel", type=Path, help="any Multiboot guest kernel")
     r.add_argument("--guest-args", help="the guest's command line")
+    r.add_argument("--sweb", type=Path,
+                   help="boot SWEB as the guest: a SWEB source tree (built first, with its own "
+                        "CMake) or a build folder holding kernel.x and SWEB.qcow2")
     r.add_argument("--guest-disk", type=Path,
                    help="a raw disk image for the guest (runs use a copy-on-write overlay)")
     r.add_argument("--persistent-disk", action="store_true", default=None,
@@ -230,6 +242,9 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("grade", help="run the graded scenarios and print the grade table")
     g.add_argument("--hypervisor", type=Path,
                    help="a team's hypervisor ELF, or a team folder with lab-team.yaml")
+    g.add_argument("--sweb", type=Path,
+                   help="the SWEB for m4-m6: a source tree or a build folder (default: the "
+                        "team file's sweb:; with none, the SWEB scenarios are skipped)")
     g.add_argument("-m", "--milestone", help="only this milestone (m1 ... m6)")
     g.add_argument("--timeout-scale", type=float, default=1.0)
     g.add_argument("--report-dir", type=Path, default=Path("reports"))

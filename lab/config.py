@@ -19,6 +19,7 @@ class RunConfig:
     guest_kernel: Path | None = None  # any Multiboot guest kernel
     guest_args: str = ""
     guest_disk: Path | None = None  # a raw disk image for the guest (never written by a run)
+    sweb: Path | None = None  # SWEB as the guest: a source tree (built) or a build folder
     persistent_disk: bool = False  # write guest_disk itself (a scenario's own copy)
     direct: bool = False  # boot the guest kernel with no hypervisor: the baseline
     memory: int = 128  # MiB of the emulated machine
@@ -38,13 +39,16 @@ class RunConfig:
             raise ConfigError(f"unknown backend '{self.backend}': use auto, vmx or svm")
         if self.guest and self.guest_kernel:
             raise ConfigError("give either guest (a test guest) or guest_kernel, not both")
+        if self.sweb and (self.guest or self.guest_kernel or self.guest_disk):
+            raise ConfigError("sweb gives the guest kernel and disk: leave out guest, "
+                              "guest_kernel and guest_disk")
         if not 16 <= self.memory <= 4096:
             raise ConfigError(f"memory {self.memory} MiB is out of range (16 to 4096)")
         if self.guest_memory is not None and not 1 <= self.guest_memory < self.memory:
             raise ConfigError(f"guest_memory {self.guest_memory} MiB must be at least 1 and "
                               f"less than the machine's {self.memory} MiB")
-        if self.direct and not (self.guest or self.guest_kernel):
-            raise ConfigError("direct boots a guest kernel: give guest or guest_kernel")
+        if self.direct and not (self.guest or self.guest_kernel or self.sweb):
+            raise ConfigError("direct boots a guest kernel: give guest, guest_kernel or sweb")
         if self.persistent_disk and not self.guest_disk:
             raise ConfigError("persistent_disk needs a guest_disk")
         if not (self.timeout > 0 and self.timeout_scale > 0):  # also refuses NaN
@@ -53,7 +57,7 @@ class RunConfig:
 
 
 _TYPES = {f.name: f.type for f in fields(RunConfig)}
-_PATHS = {"hypervisor", "guest_kernel", "guest_disk"}
+_PATHS = {"hypervisor", "guest_kernel", "guest_disk", "sweb"}
 _FLAGS = {"persistent_disk", "direct"}
 _TEXTS = {"expect", "fail"}
 _NUMBERS = {"memory": int, "guest_memory": int, "timeout": float, "timeout_scale": float}

@@ -16,6 +16,9 @@ from .iso import Module
 from .machine import Machine, MachineSpec, RunResult, make_machine
 from .multiboot import check_multiboot, qemu_kernel
 from .platforms import Platform, choose, detect
+from .sweb import resolve_sweb
+
+SWEB_MEMORY = 8  # MiB of guest RAM for SWEB unless told: upstream SWEB's own QEMU setting
 
 
 @dataclass
@@ -59,12 +62,16 @@ def new_workdir(outputs: Outputs, label: str) -> Path:
 
 def prepare(cfg: RunConfig, outputs: Outputs | None = None,
             platforms: list[Platform] | None = None, workdir: Path | None = None,
-            label: str = "run") -> Prepared:
+            label: str = "run", progress: Callable[[str], None] | None = None) -> Prepared:
     """Check every input and choose the platform; raises LabError with one line on bad input."""
     cfg.validate()
     root = project_root()
     outputs = outputs or Outputs(build_dir(root))
     platforms = platforms if platforms is not None else detect()
+    if cfg.sweb is not None:
+        sweb = resolve_sweb(cfg.sweb, outputs.build, progress)
+        cfg.guest_kernel, cfg.guest_disk = sweb.kernel, sweb.disk
+        cfg.guest_memory = cfg.guest_memory or SWEB_MEMORY
     if cfg.direct:
         platform, backend = _direct_platform(platforms, cfg.platform)
     elif cfg.hypervisor is not None:
@@ -89,7 +96,8 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
         guest = cfg.guest_kernel.resolve()
     if cfg.guest_disk is not None:
         check_image(cfg.guest_disk)
-    label = f"{platform.name}-{'direct' if cfg.direct else backend}-{cfg.guest or label}"
+    label = cfg.guest or ("sweb" if cfg.sweb and label == "run" else label)
+    label = f"{platform.name}-{'direct' if cfg.direct else backend}-{label}"
     workdir = workdir or new_workdir(outputs, label)
     disk = (prepare_disk(cfg.guest_disk, workdir, platform.name, cfg.persistent_disk)
             if cfg.guest_disk is not None else None)

@@ -3,10 +3,13 @@
 A team folder holds `lab-team.yaml`:
     build: make            # a shell command run in the folder
     hypervisor: build/hv.elf
+    sweb: sweb             # optional: the team's SWEB (source tree or build folder)
+Paths are relative to the folder.
 """
 from __future__ import annotations
 
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -15,25 +18,44 @@ from .errors import ConfigError, LabError
 from .multiboot import check_multiboot
 
 BUILD_TIMEOUT = 600
+KEYS = ("build", "hypervisor", "sweb")
 
 
-def team_hypervisor(path: Path) -> Path:
+@dataclass
+class Team:
+    hypervisor: Path
+    sweb: Path | None = None  # the SWEB its lab-team.yaml names, if any
+
+
+def _spec(path: Path) -> dict:
+    spec_file = path / "lab-team.yaml"
+    try:
+        spec = yaml.safe_load(spec_file.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path} is a folder without lab-team.yaml "
+                          "(keys: build, hypervisor, sweb)") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{spec_file}: invalid YAML ({getattr(e, 'problem', e)})") from None
+    if not isinstance(spec, dict) or not isinstance(spec.get("hypervisor"), str):
+        raise ConfigError(f"{spec_file}: needs a 'hypervisor' path (and usually 'build')")
+    unknown = [k for k in spec if k not in KEYS]
+    if unknown:
+        raise ConfigError(f"{spec_file}: unknown key '{unknown[0]}' (known: {', '.join(KEYS)})")
+    for key in ("build", "sweb"):
+        if key in spec and not isinstance(spec[key], str):
+            what = "a shell command" if key == "build" else "a path"
+            raise ConfigError(f"{spec_file}: '{key}' must be {what}")
+    return spec
+
+
+def team(path: Path) -> Team:
+    """The team's hypervisor (built first when it is a team folder) and SWEB, if it names one."""
     path = path.expanduser().resolve()
+    sweb = None
     if path.is_dir():
-        spec_file = path / "lab-team.yaml"
-        try:
-            spec = yaml.safe_load(spec_file.read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"{path} is a folder without lab-team.yaml "
-                              "(keys: build, hypervisor)") from None
-        except yaml.YAMLError as e:
-            raise ConfigError(f"{spec_file}: invalid YAML ({getattr(e, 'problem', e)})") from None
-        if not isinstance(spec, dict) or not isinstance(spec.get("hypervisor"), str):
-            raise ConfigError(f"{spec_file}: needs a 'hypervisor' path (and usually 'build')")
+        spec = _spec(path)
         command = spec.get("build")
         if command is not None:
-            if not isinstance(command, str):
-                raise ConfigError(f"{spec_file}: 'build' must be a shell command")
             try:
                 done = subprocess.run(command, shell=True, cwd=path, timeout=BUILD_TIMEOUT,
                                       stdin=subprocess.DEVNULL, check=False)
@@ -42,6 +64,14 @@ def team_hypervisor(path: Path) -> Path:
             if done.returncode != 0:
                 raise LabError(f"the team build `{command}` failed with status "
                                f"{done.returncode}; its output is above")
+        if "sweb" in spec:
+            sweb = path / spec["sweb"]
+            if not sweb.exists():
+                raise ConfigError(f"{path / 'lab-team.yaml'}: sweb {sweb} does not exist")
         path = path / spec["hypervisor"]
     check_multiboot(path, "hypervisor", need_mmap=True)
-    return path
+    return Team(hypervisor=path, sweb=sweb)
+
+
+def team_hypervisor(path: Path) -> Path:
+    return team(path).hypervisor

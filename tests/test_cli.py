@@ -18,7 +18,11 @@ def lab(tmp_path, *args):
     (["--hypervisor", "/nonexistent"], "does not exist"),
     (["--hypervisor", "notes.txt"], "not a Multiboot kernel"),
     (["--profile", "bad.yaml"], "profile bad.yaml: expected"),
-], ids=["platform", "backend", "missing-hypervisor", "text-hypervisor", "malformed-profile"])
+    (["--sweb", "/nonexistent"], "SWEB path /nonexistent does not exist"),
+    (["--sweb", "notes.txt"], "is not a folder: give a SWEB source tree"),
+    (["--sweb", ".", "--guest", "hello"], "sweb gives the guest kernel and disk"),
+], ids=["platform", "backend", "missing-hypervisor", "text-hypervisor", "malformed-profile",
+        "missing-sweb", "file-as-sweb", "sweb-and-guest"])
 def test_run_bad_input_is_one_line_error(tmp_path, args, words):
     (tmp_path / "notes.txt").write_text("not a kernel\n")
     (tmp_path / "bad.yaml").write_text("memory: [128\n")

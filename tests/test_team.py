@@ -3,7 +3,7 @@ import pytest
 
 from kernels import HANG, assemble
 from lab.errors import LabError
-from lab.team import team_hypervisor
+from lab.team import Team, team, team_hypervisor
 
 
 def test_team_folder_is_built_with_its_command_then_checked(tmp_path):
@@ -39,3 +39,22 @@ def test_team_elf_that_is_not_multiboot_is_refused(tmp_path):
     f.write_bytes(b"\x7fELF" + bytes(100))
     with pytest.raises(LabError, match="not a Multiboot kernel"):
         team_hypervisor(f)
+
+
+def test_team_file_names_its_sweb_relative_to_the_folder(tmp_path):
+    assemble(HANG, tmp_path / "hv.elf")
+    (tmp_path / "sweb-build").mkdir()
+    (tmp_path / "lab-team.yaml").write_text("hypervisor: hv.elf\nsweb: sweb-build\n")
+    assert team(tmp_path) == Team(hypervisor=tmp_path / "hv.elf", sweb=tmp_path / "sweb-build")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("hypervisor: hv.elf\nsweb: nowhere\n", r"sweb .*/nowhere does not exist"),
+    ("hypervisor: hv.elf\nsweb: [1, 2]\n", "'sweb' must be a path"),
+    ("hypervisor: hv.elf\nsweeb: x\n", "unknown key 'sweeb' \\(known: build, hypervisor, sweb\\)"),
+])
+def test_bad_sweb_entry_is_one_line(tmp_path, text, message):
+    assemble(HANG, tmp_path / "hv.elf")
+    (tmp_path / "lab-team.yaml").write_text(text)
+    with pytest.raises(LabError, match=message):
+        team(tmp_path)

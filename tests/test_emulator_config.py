@@ -121,3 +121,37 @@ def test_e9_split_gives_the_exit_instruction_line_to_the_debugger():
     exit_line = b"(0).[8324514] [0x000000100400] 0008:0000000000100400 (unk. ctxt): out dx, al\n"
     assert demux.split(b"EXIT: code=0\n" + exit_line) == (b"EXIT: code=0\n", exit_line, b"")
     close()
+
+
+def test_the_scrubbed_environment_shows_a_fresh_machines_bochs_abort_on_any_host(tmp_path):
+    """The check that would have caught the abort here: under emulator_env, Bochs with its
+    default sound driver fails at start on this machine too, whatever sound this host has.
+    With the lab's bochsrc (dummy drivers) the same start reaches the debugger."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from lab.platforms import BOCHS
+    if shutil.which(BOCHS) is None:
+        pytest.skip("Bochs is not installed (run.sh installs it)")
+    lab_rc = bochsrc(_spec("bochs"), Path("/nonexistent.iso"), 1, 2)
+    assert "sound: waveoutdrv=dummy" in lab_rc
+    host_default = "\n".join(line for line in lab_rc.splitlines()
+                             if not line.startswith(("sound:", "com1:", "com2:")))
+    lab_rc = "\n".join(line for line in lab_rc.splitlines()
+                       if not line.startswith(("com1:", "com2:")))
+
+    def start(rc_text: str) -> subprocess.CompletedProcess:
+        rc = tmp_path / "bochsrc"
+        rc.write_text(rc_text)
+        return subprocess.run([BOCHS, "-q", "-f", str(rc)], cwd=tmp_path, input="quit\n",
+                              capture_output=True, text=True, errors="replace", timeout=60,
+                              env=emulator_env(tmp_path))
+
+    aborted = start(host_default)
+    said = aborted.stdout + aborted.stderr
+    assert aborted.returncode != 0 and "<bochs:1>" not in said, said[-2000:]
+    assert "ALSA" in said or "buffer overflow" in said, said[-2000:]
+    fine = start(lab_rc)
+    assert "<bochs:1>" in fine.stdout, (fine.stdout + fine.stderr)[-2000:]

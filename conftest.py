@@ -43,6 +43,22 @@ def lab_outputs() -> Outputs:
 
 
 @pytest.fixture(scope="session")
+def sweb(request, lab_outputs):
+    """The SWEB given with --sweb, built first when it is a source tree."""
+    from lab.sweb import resolve_sweb
+
+    path = request.config.getoption("--sweb")
+    if path is None:
+        pytest.skip("no SWEB given: pass --sweb PATH (a SWEB source tree, or a build folder "
+                    "with kernel.x and SWEB.qcow2), or sweb: in lab-team.yaml; "
+                    "./run.sh test uses ../shared/sweb")
+    try:
+        return resolve_sweb(path, lab_outputs.build)
+    except LabError as e:
+        pytest.fail(f"--sweb {path}: {e}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
 def host_platforms() -> list[Platform]:
     return detect()
 

@@ -15,6 +15,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("lab", "nested-virtualization lab")
     g.addoption("--hypervisor", type=Path, default=None,
                 help="grade this hypervisor ELF instead of the reference one")
+    g.addoption("--sweb", type=Path, default=None,
+                help="the SWEB to boot in the m4-m6 scenarios: a SWEB source tree (built "
+                     "with its own CMake) or a build folder with kernel.x and SWEB.qcow2")
     g.addoption("--timeout-scale", type=float, default=1.0,
                 help="multiply every step deadline (a slow runner)")
     g.addoption("--keep-runs", action="store_true",

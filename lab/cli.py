@@ -26,8 +26,11 @@ def _echo(channel: str, line: str) -> None:
 
 def describe_run(r: RunResult) -> str:
     feats = ",".join(r.summary.features) or "-"
+    exits = ""
+    if r.summary.exits:
+        exits = "; exits " + " ".join(f"{k}={v}" for k, v in r.summary.exits.items())
     return (f"{r.platform} ({r.accel}, cpu {r.cpu}) backend {r.backend}: {r.describe()}; "
-            f"features {feats}; {r.seconds:.1f} s; files in {r.workdir}")
+            f"features {feats}{exits}; {r.seconds:.1f} s; files in {r.workdir}")
 
 
 def cmd_build(a: argparse.Namespace) -> int:

@@ -61,6 +61,7 @@ class LogSummary:
     end_code: int | None = None
     end_reason: str | None = None
     ended_seen: bool = False
+    exits: dict[str, int] = field(default_factory=dict)  # the last `@lab exits` line
 
     @property
     def ended(self) -> bool:
@@ -82,6 +83,8 @@ def summarize_log(text: str) -> LogSummary:
                 s.asids = int(mk.args["asids"])
         elif mk.verb == "novirt":
             s.novirt = mk.args.get("msg", "")
+        elif mk.verb == "exits":
+            s.exits = {k: int(v) for k, v in mk.args.items() if v.isdigit()}
         elif mk.verb == "end" and not s.ended_seen:
             s.ended_seen = True
             code = mk.args.get("code", "")

@@ -96,3 +96,19 @@ def test_lab_run_exit_status_follows_the_expected_text(lab_outputs):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "saw 'PASS: ' on the console" in done.stdout
+
+
+@pytest.mark.parametrize("platform, backend", [("qemu-tcg", "svm"), ("bochs", "vmx")])
+def test_a_run_ended_on_a_text_still_reports_its_exit_counts(lab_outputs, host_platforms,
+                                                             platform, backend):
+    """TeachOS idles at its prompt (HLT) and never ends: the lab asks for the counts on the
+    log channel before it stops the machine, and they are in the result and run.json."""
+    cfg = RunConfig(platform=platform, backend=backend, guest_kernel=lab_outputs.os_kernel,
+                    guest_disk=lab_outputs.os_disk, expect=["lab$ "], timeout=120)
+    r = run(cfg, outputs=lab_outputs, platforms=host_platforms)
+    assert r.passed, r.describe()
+    exits = r.summary.exits
+    assert exits["io"] > 100 and exits["hlt"] >= 1, exits  # its disk and console, its idle
+    assert exits["total"] == sum(v for k, v in exits.items() if k != "total")
+    assert json.loads((r.workdir / "run.json").read_text())["exits"] == exits
+    assert r.summary.end_code is None  # asked, not ended

@@ -197,11 +197,11 @@ void irq_before_entry(struct vcpu *v)
 
 void irq_wait_for_interrupt(struct vcpu *v)
 {
-	(void)v;
 	for (;;) {
 		pit_sync();
 		if (intr_requested())
 			return;
 		host_wait_irq();
+		run_answer_requests(v); /* a guest that halts for good still answers */
 	}
 }

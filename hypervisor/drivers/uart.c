@@ -70,22 +70,52 @@ void uart_wait_idle(u16 base)
 	uart_wait_lsr(base, LSR_TEMT);
 }
 
-static void (*com1_sink)(u8);
+/* Receivers with an interrupt: COM1 (the guest console's input) and COM2 (the lab's
+ * requests on the log channel). */
+struct uart_rx {
+	u16 base;
+	int irq;
+	void (*sink)(u8 byte);
+};
 
-/* IRQ4: everything the receiver holds goes to the sink (reading RBR clears the request). */
+static struct uart_rx rx_com1 = {COM1_PORT, HOST_IRQ_COM1, NULL};
+static struct uart_rx rx_com2 = {COM2_PORT, HOST_IRQ_COM2, NULL};
+
+/* Everything the receiver holds goes to the sink (reading RBR clears the request). */
+static void uart_rx_drain(struct uart_rx *rx)
+{
+	for (int i = 0; i < 64 && (inb(rx->base + UART_LSR) & LSR_DATA_READY); i++)
+		rx->sink(inb(rx->base + UART_RBR));
+}
+
 static void com1_irq(void)
 {
-	for (int i = 0; i < 64 && (inb(COM1_PORT + UART_LSR) & LSR_DATA_READY); i++)
-		com1_sink(inb(COM1_PORT + UART_RBR));
+	uart_rx_drain(&rx_com1);
+}
+
+static void com2_irq(void)
+{
+	uart_rx_drain(&rx_com2);
+}
+
+static void uart_rx_init(struct uart_rx *rx, void (*sink)(u8 byte), void (*irq)(void))
+{
+	rx->sink = sink;
+	while (inb(rx->base + UART_LSR) & LSR_DATA_READY)
+		(void)inb(rx->base + UART_RBR);
+	outb(rx->base + UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
+	outb(rx->base + UART_IER, IER_RX_DATA);
+	hostirq_register(rx->irq, irq);
 }
 
 void uart_com1_rx_init(void (*sink)(u8 byte))
 {
-	com1_sink = sink;
-	while (inb(COM1_PORT + UART_LSR) & LSR_DATA_READY)
-		(void)inb(COM1_PORT + UART_RBR);
-	outb(COM1_PORT + UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
-	outb(COM1_PORT + UART_IER, IER_RX_DATA);
-	hostirq_register(HOST_IRQ_COM1, com1_irq);
+	uart_rx_init(&rx_com1, sink, com1_irq);
 	log_printf("uart: COM1 receive interrupt on IRQ4\n");
+}
+
+void uart_com2_rx_init(void (*sink)(u8 byte))
+{
+	uart_rx_init(&rx_com2, sink, com2_irq);
+	log_printf("uart: COM2 receive interrupt on IRQ3\n");
 }

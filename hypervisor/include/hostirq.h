@@ -18,6 +18,7 @@
 #define HOST_IRQS 16
 #define HOST_IRQ_TIMER 0
 #define HOST_IRQ_KBD 1
+#define HOST_IRQ_COM2 3
 #define HOST_IRQ_COM1 4
 #define HOST_TICK_HZ 1000
 

@@ -20,5 +20,7 @@ void irq_set_line(int irq, int level);
 void irq_before_entry(struct vcpu *v);
 /* The guest executed HLT with RFLAGS.IF=1: returns once an interrupt is pending for it. */
 void irq_wait_for_interrupt(struct vcpu *v);
+/* Answers what the lab asked on the log channel since the last exit (core/run.c). */
+void run_answer_requests(const struct vcpu *v);
 
 #endif

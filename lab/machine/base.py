@@ -29,6 +29,7 @@ from .channel import Channel, deadline_left
 # How much slower than KVM a platform is; every step deadline is scaled by it.
 SLOWNESS = {"qemu-kvm": 1.0, "qemu-tcg": 3.0, "bochs": 4.0}
 END_GRACE = 10.0  # seconds a hypervisor has, after its end line, to stop the machine itself
+EXIT_COUNTS_WAIT = 3.0  # wall-clock seconds for an `@lab exits` answer (Bochs: ~0.1 s)
 _PR_SET_PDEATHSIG = 1
 _LIVE: weakref.WeakSet[Machine] = weakref.WeakSet()
 
@@ -149,7 +150,8 @@ class RunResult:
                 "end_reason": self.end_reason, "verdict": self.describe(),
                 "features": self.summary.features, "seconds": round(self.seconds, 3),
                 "emulator_status": self.emulator_status, "command": self.command,
-                "expected": self.expected, "matched": self.matched}
+                "expected": self.expected, "matched": self.matched,
+                "exits": self.summary.exits}
 
     def describe(self) -> str:
         text = self._describe()
@@ -418,9 +420,24 @@ class Machine:
             stop = "end-line"  # the machine stopped a moment before the log pump read the line
         if stop not in ("expected", "failure-pattern") and (late := watcher.check(force=True)):
             stop = late  # the text came just before the machine stopped
+        if stop in ("expected", "failure-pattern", "timeout") and self.running \
+                and not self.spec.direct:
+            self.exit_counts()  # the run will not end by itself: ask for its exit counts
         self.log.wait_closed(0.5 if self.running else 2.0)
         result = self._finish(stop, watcher)
         return result
+
+    def exit_counts(self, timeout: float = EXIT_COUNTS_WAIT) -> dict[str, int]:
+        """The hypervisor's exit counts by reason now: a '?' on the log channel asks for an
+        `@lab exits` line (CONTRACT.md 3). {} from a hypervisor that does not answer within
+        `timeout` wall-clock seconds (the contract makes it optional)."""
+        if self.running:
+            try:
+                self.log.send(b"?")
+                self.log.expect([re.compile(r"@lab exits [^\r\n]*\r?\n")], timeout)
+            except (LabError, OSError):
+                pass
+        return summarize_log(self.log_text()).exits
 
     def _machine_stopped(self) -> bool:
         """Poll the emulator's events without waiting; remember a stop for wait_end."""

@@ -91,6 +91,7 @@ def test_e9_bytes_are_split_from_the_debugger_at_its_stop_mark():
     assert _held_back(b"N") == 1
     assert _held_back(b"lab$ (0).[8324") == len("(0).[8324")
     assert _held_back(b"(0) and (1)") == 0
+    assert _held_back(b"lab$ (0) Cau") == len("(0) Cau")
     demux, close = _demux()
     demux.running()
     assert demux.split(b"guest text Next a") == (b"guest text ", b"", b"Next a")
@@ -120,6 +121,9 @@ def test_e9_split_gives_the_exit_instruction_line_to_the_debugger():
     demux.running()
     exit_line = b"(0).[8324514] [0x000000100400] 0008:0000000000100400 (unk. ctxt): out dx, al\n"
     assert demux.split(b"EXIT: code=0\n" + exit_line) == (b"EXIT: code=0\n", exit_line, b"")
+    demux.running()
+    watch = b"(0) Caught write watch point at 0x0000000b8000\nNext at t=5\n"
+    assert demux.split(b"SWEB" + watch) == (b"SWEB", watch, b"")
     close()
 
 

@@ -6,9 +6,13 @@ pipe; SIGINT stops the simulation at a prompt; `writemem` saves the VGA text mem
 """
 from __future__ import annotations
 
+import ctypes
+import errno
+import os
 import re
 import signal
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,6 +43,28 @@ KEY_CHUNK = 4  # characters: with shift, make and break codes, at most 12 of Boc
 # sound driver by default, and its mixer thread aborts ("buffer overflow detected") on a
 # machine with no sound card (measured on a fresh Debian 12 machine). The display is the rfb
 # (VNC) server on loopback, which needs no X; no NIC, parallel port or mouse.
+# Linux's tgkill(2): a signal for one thread of a process. Numbers from asm/unistd_64.h
+# and asm-generic/unistd.h.
+SYS_TGKILL = {"x86_64": 234, "aarch64": 131}
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def interrupt_main_thread(pid: int) -> None:
+    """SIGINT for Bochs' main thread, which runs the CPU loop and its debugger. A signal for
+    the process may land on its VNC server thread instead, in the middle of reading a
+    client's message. Seen twice in one m4 run, with SIGINTs for screen reads between typed
+    chunks: the server went back to accept(), "client has wrong pixel format" in bochs.log
+    (a message read out of step), and every key typed after that was lost."""
+    number = SYS_TGKILL.get(os.uname().machine)
+    if number is None:
+        os.kill(pid, signal.SIGINT)
+        return
+    if _libc.syscall(number, pid, pid, signal.SIGINT) != 0:
+        err = ctypes.get_errno()
+        if err != errno.ESRCH:  # ended meanwhile: the caller sees it exit
+            raise OSError(err, f"tgkill: {os.strerror(err)}")
+
+
 HOST_INDEPENDENT = [
     'display_library: rfb, options="timeout=0"',
     "sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy",
@@ -211,7 +237,7 @@ class BochsMachine(Machine):
         # Once more if the first SIGINT went astray (a second one at the prompt only sets
         # a flag that the next `c` clears).
         for attempt in range(BREAK_TRIES):
-            self.proc.send_signal(signal.SIGINT)
+            interrupt_main_thread(self.proc.pid)
             try:
                 self._wait_prompt(BREAK_WAIT, "break")
                 return
@@ -246,16 +272,41 @@ class BochsMachine(Machine):
         self._at_prompt = True  # a magic break (end sequence) or a panic stopped it
         return "debugger-stop"
 
-    def _save_screen(self) -> Screen:
+    def _read_physical(self, addr: int, size: int) -> bytes:
         # `xp` reads physical memory. `writemem` takes a linear address in the CPU's current
         # context, and fails when Bochs stopped inside a guest whose page tables do not map
         # 0xB8000 (measured: "physical address not available for linear 0xb8000").
-        out = self._command(f"xp /{VGA_TEXT_BYTES}bx {VGA_TEXT_BASE:#x}")
-        data = bytes(int(b, 16) for line in XP_LINE.findall(out) for b in line.split())
+        out = self._command(f"xp /{size}bx {addr:#x}")
+        return bytes(int(b, 16) for line in XP_LINE.findall(out) for b in line.split())
+
+    def _save_screen(self) -> Screen:
         try:
-            return Screen.from_bytes(data)
+            return Screen.from_bytes(self._read_physical(VGA_TEXT_BASE, VGA_TEXT_BYTES))
         except ValueError as e:
             raise LabError(f"Bochs did not show the screen: {e}") from None
+
+    def run_until_written(self, addr: int, done: Callable[[Callable[[int, int], bytes]], bool],
+                          timeout: float) -> int:
+        """Run until a write to physical `addr` after which `done(read)` holds, and return
+        the instruction count then: exact, as the simulation stops on the writing
+        instruction (a debugger watchpoint). `read(addr, size)` reads physical memory.
+        Under a hypervisor the count is everything the CPU ran, host and guest."""
+        deadline = time.monotonic() + timeout
+        self._break()
+        self._command(f"watch w {addr:#x} 1")
+        try:
+            while True:
+                self._command("c")
+                self._wait_prompt(deadline_left(deadline), f"a write to {addr:#x}")
+                found = re.findall(r"t=(\d+)", self.dbg.before or "")
+                if not found:
+                    raise LabError("Bochs did not say its instruction count")
+                if done(self._read_physical):
+                    return int(found[-1])
+        finally:
+            if self._at_prompt:
+                self._command("unwatch")
+                self._command("c")
 
     def screen(self) -> Screen:
         was_running = not self._at_prompt

@@ -2,7 +2,7 @@
 debugger also talks. While the simulation runs the debugger says nothing, so bytes read then
 are the guest's, with three exceptions (measured, Bochs 2.7, stdin a pipe):
 - readline echoes the `c` that started the run (`c\\n`) before the first guest byte;
-- a debugger stop starts with `Next at t=`;
+- a debugger stop starts with `Next at t=`, or `(0) Caught` for a watchpoint;
 - when the simulation ends (shutdown port, panic, triple fault) the debugger prints the
   current instruction, `(0).[ticks] [0xaddress] ...`.
 """
@@ -15,7 +15,7 @@ import threading
 
 STOP_MARK = b"Next at t="
 # where the debugger takes stdout back: a stop, or the instruction printed as Bochs exits
-_MARK = re.compile(rb"Next at t=|\(0\)\.\[\d+\] \[0x")
+_MARK = re.compile(rb"Next at t=|\(0\) Caught |\(0\)\.\[\d+\] \[0x")
 
 
 def _prefixes(tokens: list[str]) -> str:
@@ -28,6 +28,7 @@ def _prefixes(tokens: list[str]) -> str:
 _PARTIAL = re.compile("|".join((
     _prefixes(list("Next at t=")),
     _prefixes([r"\(", "0", r"\)", r"\.", r"\[", r"\d+", r"\]", " ", r"\[", "0", "x"]),
+    _prefixes([r"\(", "0", r"\)", " ", *"Caught "]),
 )).encode())
 _LONGEST_PARTIAL = 40  # "(0).[" + 20 digits of ticks + "] [0"
 

@@ -6,10 +6,18 @@
   throughput its `bigfile` program measures. Throughput in KiB/s comes from the guest's
   100 Hz tick; the ratios come from the TSC cycles the same transfers took, which the tick
   would round by several per cent. Ratios are in per mille so figures stay integers.
+  With a SWEB given, also SWEB's boot, from its first line (`Booting...`) to its prompt,
+  directly and under the hypervisor, and the exits the hypervisor took while it booted. On
+  Bochs the figures are instruction counts between two screen writes, caught by debugger
+  watchpoints (exact): SWEB's first act after `Booting...` zeroes the text screen, and its
+  prompt is drawn on the last row. On QEMU they are microseconds between the two console
+  lines (timing, varies).
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from . import bench
 from .build import Outputs
@@ -20,6 +28,10 @@ from .runner import prepare, run
 from .teachos import Shell, bigfile_rates, bigfile_tsc, boot_tsc
 
 BIGFILE_MIB = 4
+VGA = 0xB8000
+PROMPT_ROW = VGA + 24 * 160  # SWEB's prompt is drawn on the screen's last row
+PROMPT_CELL = PROMPT_ROW + 7 * 2  # the '>' of "SWEB: />"
+SWEB_PROMPT = b"SWEB: />"
 Say = Callable[[str], None]
 
 
@@ -78,5 +90,60 @@ def teachos(out: Outputs, platforms: list[Platform], scale: float, say: Say
                    "disk_read_ratio_permille": round(1000 * read)}
         say(f"{platform}/{backend}: boot {h_tsc / d_tsc:.2f}x direct (goal <= 1.3), disk "
             f"write {write:.2f}x, read {read:.2f}x direct (goal >= 0.5)")
+        results[f"{platform}-{backend}"] = figures
+    return results
+
+
+def _sweb_boot(out: Outputs, sweb: Path, platform: str, backend: str, direct: bool,
+               scale: float) -> tuple[int, dict[str, int]]:
+    """SWEB's boot from `Booting...` to its prompt (instructions on Bochs, microseconds on
+    QEMU), and the hypervisor's exit counts by reason at the prompt."""
+    cfg = RunConfig(platform=platform, backend=backend, sweb=sweb, direct=direct,
+                    timeout_scale=scale)
+    prep = prepare(cfg, outputs=out)
+    with prep.machine() as m:
+        m.start(timeout=prep.spec.scaled(10))
+        limit = prep.spec.scaled(60)
+
+        def panicked() -> None:
+            if "KERNEL PANIC" in m.console_text():
+                raise LabError(f"SWEB panicked on {platform} ({'direct' if direct else backend})"
+                               f"; see {m.workdir}/console.log")
+
+        if platform == "bochs":
+            def cleared(read) -> bool:
+                return read(VGA, 1) == b"\0"
+
+            def prompt(read) -> bool:
+                panicked()
+                return read(PROMPT_ROW, 2 * len(SWEB_PROMPT))[0::2] == SWEB_PROMPT
+
+            start = m.run_until_written(VGA, cleared, limit)
+            figure = m.run_until_written(PROMPT_CELL, prompt, limit) - start
+        else:
+            m.wait_for(r"Booting\.\.\.", 60)
+            began = time.monotonic()
+            m.wait_for("SWEB: /> ", 60, failure="KERNEL PANIC")
+            figure = round((time.monotonic() - began) * 1e6)
+        exits = {} if direct else m.exit_counts()
+        if not direct and not exits:
+            raise LabError(f"the hypervisor gave no exit counts on {platform}/{backend}")
+    return figure, exits
+
+
+def sweb_boot(out: Outputs, sweb: Path, platforms: list[Platform], scale: float, say: Say
+              ) -> dict[str, dict[str, int]]:
+    results = {}
+    for platform, backend in targets(platforms):
+        direct, _ = _sweb_boot(out, sweb, platform, backend, True, scale)
+        hv, exits = _sweb_boot(out, sweb, platform, backend, False, scale)
+        unit = "instructions" if platform in bench.DETERMINISTIC else "us"
+        figures = {"sweb_boot_direct": direct, "sweb_boot_hv": hv,
+                   "sweb_boot_ratio_permille": round(1000 * hv / direct),
+                   **{f"sweb_exits_{k.replace('-', '_')}": v for k, v in exits.items()}}
+        top = sorted(((v, k) for k, v in exits.items() if k != "total"), reverse=True)[:3]
+        say(f"{platform}/{backend}: SWEB boot {hv / direct:.2f}x direct (goal <= 1.3; "
+            f"{direct} -> {hv} {unit}); {exits.get('total', 0)} exits, most "
+            + ", ".join(f"{k} {v}" for v, k in top))
         results[f"{platform}-{backend}"] = figures
     return results

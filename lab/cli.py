@@ -197,6 +197,9 @@ def add_run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--no-build", action="store_true", help="do not rebuild first")
 
 
+DEFAULT_SWEB = project_root().parent / "shared" / "sweb"  # the course's build beside the lab
+
+
 def cmd_bench(a: argparse.Namespace) -> int:
     """Run a benchmark on every platform here; write its figures and compare them."""
     out = build(quiet=True)
@@ -205,6 +208,13 @@ def cmd_bench(a: argparse.Namespace) -> int:
         results = benchmarks.exitcost(platforms, a.timeout_scale, print)
     else:
         results = benchmarks.teachos(out, platforms, a.timeout_scale, print)
+        sweb = a.sweb or (DEFAULT_SWEB if DEFAULT_SWEB.is_dir() else None)
+        if sweb is None:
+            print("SWEB boot: skipped (no SWEB: give --sweb PATH)")
+        else:
+            for target, figures in benchmarks.sweb_boot(out, sweb, platforms,
+                                                        a.timeout_scale, print).items():
+                results.setdefault(target, {}).update(figures)
     latest = out.build / "bench" / f"{a.which}.json"
     bench.save(latest, results)
     baseline = project_root() / "bench" / f"{a.which}-baseline.json"
@@ -258,6 +268,8 @@ def parser() -> argparse.ArgumentParser:
     be.add_argument("which", nargs="?", default="exitcost", choices=["exitcost", "os"],
                     help="exitcost (the default) or os (TeachOS boot and disk vs direct)")
     be.add_argument("--save", action="store_true", help="make these figures the baseline")
+    be.add_argument("--sweb", type=Path,
+                    help="os: also boot this SWEB (default: ../shared/sweb when it exists)")
     be.add_argument("--timeout-scale", type=float, default=1.0)
     be.set_defaults(func=cmd_bench)
 

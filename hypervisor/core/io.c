@@ -125,6 +125,8 @@ bool handle_io(struct vcpu *v, struct vm_exit *e)
 {
 	u32 value;
 
+	if (e->io.port < IO_PORTS_COUNTED)
+		v->io_exits_by_port[e->io.port]++;
 	if (e->io.string)
 		return handle_string_io(v, e);
 	if (e->io.in) {

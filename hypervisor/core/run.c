@@ -198,6 +198,9 @@ static void log_exit_counts(const struct vcpu *v)
 	for (int r = 0; r < EXIT_COUNT; r++)
 		if (v->exits_by_reason[r])
 			log_printf(" %s=%lu", exit_names[r], v->exits_by_reason[r]);
+	for (int port = 0; port < IO_PORTS_COUNTED; port++)
+		if (v->io_exits_by_port[port])
+			log_printf(" io-%#x=%u", port, v->io_exits_by_port[port]);
 	log_printf("\n");
 }
 

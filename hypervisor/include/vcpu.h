@@ -93,12 +93,15 @@ struct vcpu_regs {
 
 struct vm;
 
+#define IO_PORTS_COUNTED 0x400
+
 struct vcpu {
 	struct vcpu_regs regs;  /* the SVM backend syncs RAX with its guest state */
 	struct vm *vm;
 	void *arch;             /* the backend's own state (its control structure) */
 	u64 exits;              /* count, for reports */
 	u64 exits_by_reason[EXIT_COUNT];
+	u32 io_exits_by_port[IO_PORTS_COUNTED]; /* the ISA range: where SWEB's exits go */
 };
 
 /* How the loader wants the guest to start: 32-bit flat protected mode, paging off. */

@@ -52,6 +52,9 @@ def screen_tail_matches_console(screen, console: str, rows: int = 6) -> list[str
     shown = [line for line in screen.lines() if line.strip()][-rows:]
     lines = [ln for ln in re.split(r"\r?\n", console) if ln.strip()]
     expected = lines[-rows:]
+    if len(shown) != len(expected):  # a blank or short screen is a mismatch, not a pass
+        return [f"the screen shows {len(shown)} non-empty rows, the console's last "
+                f"{len(expected)} lines are {expected!r}"]
     return [f"row {i}: screen {a!r} != console {b!r}"
             for i, (a, b) in enumerate(zip(shown, expected)) if a.rstrip() != b.rstrip()]
 

@@ -37,6 +37,18 @@ def test_screen_tail_must_equal_the_console_tail_exactly():
     assert screen_tail_matches_console(screen, "lab$ cat\n", rows=1) != []
 
 
+def test_a_blank_or_short_screen_never_matches_the_console():
+    blank = Screen.from_bytes(b" \x07" * 2000)
+    assert screen_tail_matches_console(blank, "TeachOS booting\nlab$ ") == [
+        "the screen shows 0 non-empty rows, the console's last 2 lines are "
+        "['TeachOS booting', 'lab$ ']"]
+    raw = bytearray(b" \x02" * 2000)
+    for i, ch in enumerate(b"lab$"):
+        raw[(24 * 80 + i) * 2] = ch
+    short = Screen.from_bytes(bytes(raw))  # only the prompt, not the line above it
+    assert screen_tail_matches_console(short, "TeachOS booting\nlab$ ", rows=2) != []
+
+
 def test_bigfile_tsc_reads_both_64_bit_cycle_counts():
     out = ("bigfile: wrote 4194304 bytes in 40 ticks, read them back in 20 ticks (100 Hz)\n"
            "bigfile: tsc write 0x0000000100000000 read 0x00000000000f4240\n")

@@ -64,6 +64,21 @@ def check_image(base: Path) -> int:
     return size
 
 
+def _persistent_guest_size(image: Path, size: int) -> int:
+    """The guest's region of a persistent image, the same on every boot. The first boot
+    grows the image by the hypervisor's tail; a note beside it keeps the guest's size, so
+    the next boot neither takes the tail for the guest's nor grows the image again."""
+    note = image.with_name(image.name + ".lab-guest-bytes")
+    try:
+        kept = int(note.read_text())
+    except (FileNotFoundError, ValueError):
+        kept = 0
+    if 0 < kept <= size and size == _real_size(kept):
+        return kept
+    note.write_text(f"{size}\n")
+    return size
+
+
 def prepare_disk(base: Path, workdir: Path, platform: str, persistent: bool = False) -> Disk:
     """The disk a run boots with: an overlay (or copy) of `base`, or `base` itself."""
     base = base.resolve()
@@ -74,7 +89,9 @@ def prepare_disk(base: Path, workdir: Path, platform: str, persistent: bool = Fa
         raise LabError(f"a persistent disk must be a raw image; {base} is {fmt} "
                        "(qemu-img convert -O raw)")
     if persistent:
-        if size < real:
+        size = _persistent_guest_size(base, size)
+        real = _real_size(size)
+        if base.stat().st_size < real:
             with open(base, "r+b") as f:  # room for the hypervisor's tail; the image is ours
                 f.truncate(real)
         return Disk(base, "raw", size // SECTOR)

@@ -49,6 +49,25 @@ def test_persistent_disk_is_the_image_itself_grown_for_the_tail(tmp_path):
     assert disk.guest_sectors == (2 << 20) // SECTOR
 
 
+def test_persistent_disk_is_the_same_on_the_second_boot(tmp_path):
+    """The first boot grows the image by the hypervisor's tail; the second must not take
+    that tail for the guest's (it did: 4096 sectors, then 7056) nor grow it again."""
+    base = image(tmp_path)
+    first = prepare_disk(base, tmp_path, "bochs", persistent=True)
+    grown = base.stat().st_size
+    second = prepare_disk(base, tmp_path, "qemu-tcg", persistent=True)
+    assert second == first and first.guest_sectors == (2 << 20) // SECTOR
+    assert base.stat().st_size == grown
+
+
+def test_persistent_image_replaced_by_a_bigger_one_is_taken_whole(tmp_path):
+    base = image(tmp_path)
+    prepare_disk(base, tmp_path, "qemu-tcg", persistent=True)
+    base.write_bytes(bytes(5 << 20))  # the user put a new 5 MiB image in its place
+    assert prepare_disk(base, tmp_path, "qemu-tcg", persistent=True).guest_sectors == \
+        (5 << 20) // SECTOR
+
+
 @pytest.mark.parametrize("size", [0, 1000])
 def test_image_that_is_not_whole_sectors_is_refused_in_one_line(tmp_path, size):
     p = tmp_path / "odd.img"

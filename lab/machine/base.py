@@ -490,6 +490,10 @@ class Machine:
         self._stop_emulator()
         self.close()
 
+    def disk_flushes(self) -> int:
+        """FLUSH CACHE commands the machine's disk has completed."""
+        raise LabError(f"{self.spec.platform} does not count its disk's flushes")
+
     def reset(self) -> None:
         raise LabError(f"{self.spec.platform} has no reset; power off and start again")
 

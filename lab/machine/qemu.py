@@ -120,6 +120,17 @@ class QemuMachine(Machine):
         except (QMPError, OSError) as e:
             raise LabError(f"QMP {name} failed: {e}") from None
 
+    def disk_flushes(self) -> int:
+        """FLUSH CACHE commands the machine's disk has completed (QMP query-blockstats):
+        what the hypervisor passed on, not what the guest asked."""
+        reply = self.qmp_cmd("query-blockstats")
+        if isinstance(reply, dict):  # the whole response, from older qemu.qmp
+            reply = reply.get("return", [])
+        stats = [d["stats"] for d in reply if d.get("stats")]
+        if not stats:
+            raise LabError("QEMU reports no disk")
+        return sum(st.get("flush_operations", 0) for st in stats)
+
     def screen(self) -> Screen:
         path = self.workdir / f"vga-{time.monotonic_ns()}.bin"
         self.qmp_cmd("pmemsave", val=VGA_TEXT_BASE, size=VGA_TEXT_BYTES, filename=str(path))

@@ -40,6 +40,17 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.xmlpath = str(report_dir / "junit.xml")
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say how step deadlines are scaled, and which SWEB is graded: both change outcomes."""
+    from .machine.base import SLOWNESS
+
+    scale = config.getoption("--timeout-scale")
+    per = ", ".join(f"{p} {f:g}x" for p, f in SLOWNESS.items())
+    sweb = config.getoption("--sweb")
+    return [f"lab: step deadlines scaled per platform ({per}), times --timeout-scale {scale:g}",
+            f"lab: SWEB {sweb}" if sweb else "lab: no --sweb: the SWEB scenarios are skipped"]
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
     grader: Grader = config.stash_grader  # type: ignore[attr-defined]
     if not grader.results or hasattr(config, "workerinput"):

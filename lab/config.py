@@ -28,6 +28,7 @@ class RunConfig:
     append: str = ""  # extra hypervisor command-line words
     timeout: float = 300.0  # wall-clock seconds for the whole run (`lab run`), never scaled
     timeout_scale: float = 1.0  # multiplies the grader's step deadlines
+    ips: int | None = None  # Bochs: instructions per emulated second (None: the lab's 50M)
     expect: list[str] = field(default_factory=list)  # texts that end the run as passed
     fail: list[str] = field(default_factory=list)  # texts that end it as failed
 
@@ -60,7 +61,8 @@ _TYPES = {f.name: f.type for f in fields(RunConfig)}
 _PATHS = {"hypervisor", "guest_kernel", "guest_disk", "sweb"}
 _FLAGS = {"persistent_disk", "direct"}
 _TEXTS = {"expect", "fail"}
-_NUMBERS = {"memory": int, "guest_memory": int, "timeout": float, "timeout_scale": float}
+_NUMBERS = {"memory": int, "guest_memory": int, "timeout": float, "timeout_scale": float,
+            "ips": int}
 
 
 def _coerce(key: str, value, base: Path) -> object:

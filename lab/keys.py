@@ -1,7 +1,7 @@
 """Typing on the emulated machine's PS/2 keyboard: text to key presses for QEMU and Bochs.
 
 QEMU takes QMP `send-key` with qcodes; Bochs takes keys from a VNC client on its rfb display
-(vncdotool). Measured here: a key sent to Bochs' rfb display reaches the guest's i8042 as a
+(machine/rfb.py), as X keysyms. Measured here: a key sent to Bochs' rfb display reaches the guest's i8042 as a
 translated set-1 make and break code (`a`: 0x1e, 0x9e).
 """
 from __future__ import annotations
@@ -13,7 +13,6 @@ _QCODES = {" ": "spc", "\n": "ret", "-": "minus", "=": "equal", ".": "dot", ",":
 _SHIFTED = {"_": "-", "+": "=", ">": ".", "<": ",", "?": "/", ":": ";", '"': "'",
             "{": "[", "}": "]", "|": "\\", "~": "`", "!": "1", "@": "2", "#": "3", "$": "4",
             "%": "5", "^": "6", "&": "7", "*": "8", "(": "9", ")": "0"}
-_VNC = {" ": "space", "\n": "enter", "\t": "tab"}
 
 
 def qcodes(ch: str) -> list[str]:
@@ -30,6 +29,7 @@ def qcodes(ch: str) -> list[str]:
 
 
 def vnc_key(ch: str) -> str:
-    """The vncdotool key name for one character (it applies shift by itself)."""
+    """The character itself, once it is known typeable on a US keyboard (as for QEMU): Bochs
+    maps its keysym to scancodes, shift included."""
     qcodes(ch)  # the same characters are typeable on both
-    return _VNC.get(ch, ch)
+    return ch

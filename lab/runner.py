@@ -106,7 +106,7 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
                            # the machine's RAM is the guest's: the same memory as under a
                            # hypervisor that gives the guest guest_memory MiB
                            cmdline=cfg.guest_args, memory_mib=cfg.guest_memory or cfg.memory,
-                           cpu=cfg.cpu,
+                           cpu=cfg.cpu, ips=cfg.ips,
                            timeout_scale=cfg.timeout_scale, disk=disk, direct=True)
         return Prepared(spec, platform, workdir, outputs)
     modules = [Module(guest, f"guest {cfg.guest_args}".strip())] if guest else []
@@ -117,7 +117,7 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
     spec = MachineSpec(platform=platform.name, backend=backend, hypervisor=hypervisor,
                        cmdline=" ".join(w for w in words if w), modules=modules,
                        memory_mib=cfg.memory, cpu=cfg.cpu, timeout_scale=cfg.timeout_scale,
-                       disk=disk)
+                       disk=disk, ips=cfg.ips)
     return Prepared(spec, platform, workdir, outputs)
 
 

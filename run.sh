@@ -38,7 +38,8 @@ case "$job" in
     test)
         # The lab's own CI grades the m4 SWEB scenarios on the course's SWEB build beside it.
         sweb=()
-        [ -d ../shared/sweb ] && sweb=(--sweb ../shared/sweb)
+        # (one word: pytest reads a separate value as a test path before it knows the option)
+        [ -d ../shared/sweb ] && sweb=("--sweb=$(realpath ../shared/sweb)")
         exec .venv/bin/pytest -n 2 "${sweb[@]}" "$@" ;;
     *) echo "run.sh: unknown job '$job' (use demo or test)" >&2; exit 2 ;;
 esac

@@ -115,10 +115,10 @@ def cmd_grade(a: argparse.Namespace) -> int:
     sweb = a.sweb
     if a.hypervisor is not None:
         t = team(a.hypervisor)
-        args += ["--hypervisor", str(t.hypervisor)]
+        args.append(f"--hypervisor={t.hypervisor}")  # one word: see run.sh
         sweb = sweb or t.sweb  # --sweb wins over the team file's
     if sweb is not None:
-        args += ["--sweb", str(Path(sweb).resolve())]
+        args.append(f"--sweb={Path(sweb).resolve()}")
     if a.milestone:
         args += ["-m", a.milestone]
     if a.jobs != "1":

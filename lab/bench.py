@@ -57,3 +57,19 @@ def save(path: Path, results: dict[str, dict[str, int]], note: str = "") -> None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M:%S"), "note": note,
                                 "results": results}, indent=2, sort_keys=True) + "\n")
+
+
+# The goals a benchmark run must meet (issue figures), per target: (figure, "<=" or ">=", limit).
+GOALS = [("boot_ratio_permille", "<=", 1300), ("sweb_boot_ratio_permille", "<=", 1300),
+         ("disk_write_ratio_permille", ">=", 500), ("disk_read_ratio_permille", ">=", 500)]
+
+
+def missed_goals(results: dict[str, dict[str, int]]) -> list[str]:
+    """Each goal a target's figures miss, as a line; figures a run did not make are not judged."""
+    missed = []
+    for target, figures in sorted(results.items()):
+        for key, op, limit in GOALS:
+            value = figures.get(key)
+            if value is not None and not (value <= limit if op == "<=" else value >= limit):
+                missed.append(f"{target} {key} = {value}, goal {op} {limit}")
+    return missed

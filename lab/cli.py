@@ -225,7 +225,10 @@ def cmd_bench(a: argparse.Namespace) -> int:
         bench.save(baseline, results, note="lab bench --save")
         print(f"baseline saved: {baseline}")
     print(f"results: {latest}")
-    return 0
+    missed = bench.missed_goals(results)
+    for line in missed:
+        print(f"goal missed: {line}")
+    return 1 if missed else 0
 
 
 def parser() -> argparse.ArgumentParser:

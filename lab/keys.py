@@ -1,8 +1,8 @@
 """Typing on the emulated machine's PS/2 keyboard: text to key presses for QEMU and Bochs.
 
 QEMU takes QMP `send-key` with qcodes; Bochs takes keys from a VNC client on its rfb display
-(machine/rfb.py), as X keysyms. Measured here: a key sent to Bochs' rfb display reaches the guest's i8042 as a
-translated set-1 make and break code (`a`: 0x1e, 0x9e).
+(machine/rfb.py), as X keysyms. Measured here: a key sent to Bochs' rfb display reaches the
+guest's i8042 as a translated set-1 make and break code (`a`: 0x1e, 0x9e).
 """
 from __future__ import annotations
 

@@ -20,3 +20,15 @@ def test_save_then_load_round_trips_and_a_missing_baseline_is_empty(tmp_path):
     assert load(path) == {}
     save(path, {"qemu-tcg-svm": {"cpuid_cycles": 3}})
     assert load(path) == {"qemu-tcg-svm": {"cpuid_cycles": 3}}
+
+
+def test_missed_goals_name_each_target_and_figure_and_ignore_absent_ones():
+    from lab.bench import missed_goals
+
+    results = {"bochs-vmx": {"sweb_boot_ratio_permille": 1278, "disk_read_ratio_permille": 956},
+               "qemu-tcg-svm": {"sweb_boot_ratio_permille": 2639,
+                                "disk_write_ratio_permille": 499}}
+    assert missed_goals(results) == [
+        "qemu-tcg-svm sweb_boot_ratio_permille = 2639, goal <= 1300",
+        "qemu-tcg-svm disk_write_ratio_permille = 499, goal >= 500"]
+    assert missed_goals({"bochs-svm": {"boot_ratio_permille": 1300}}) == []

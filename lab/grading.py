@@ -153,6 +153,11 @@ class Grader:
             total[0] += earned
             total[1] += possible
         lines.append(f"{'total':<44} {total[0]:7.2f} {total[1]:8.2f}")
+        skipped = [r for r in self.results.values() if r.outcome == "skipped"]
+        if skipped:
+            reasons = sorted({r.message for r in skipped})
+            lines.append(f"INCOMPLETE: {len(skipped)} scenarios skipped, so this total is not "
+                         f"the grade; {'; '.join(reasons)[:300]}")
         return lines
 
     def as_json(self) -> dict:

@@ -49,6 +49,9 @@ class HostFacts:
 class Support:
     ok: bool
     why: str  # for ok: what it runs on; otherwise why not
+    # not ok only for want of software this machine could install: the grade is incomplete,
+    # not the platform out of reach (which is "not gradable here")
+    installable: bool = False
 
 
 @dataclass
@@ -145,7 +148,8 @@ def _kvm(h: HostFacts) -> Platform:
 def _tcg(h: HostFacts) -> Platform:
     p = Platform("qemu-tcg", "tcg")
     if h.qemu is None:
-        missing = Support(False, f"{QEMU} is not installed (apt-get install qemu-system-x86)")
+        missing = Support(False, f"{QEMU} is not installed (apt-get install qemu-system-x86)",
+                          installable=True)
         p.backends = {b: missing for b in BACKENDS}
         return p
     p.backends["vmx"] = Support(False, "QEMU TCG does not emulate VMX")
@@ -159,12 +163,15 @@ def _bochs(h: HostFacts) -> Platform:
         model = CPU_MODELS[("bochs", backend)]
         if h.bochs is None:
             p.backends[backend] = Support(
-                False, f"{BOCHS} is not installed (apt-get install bochs)")
+                False, f"{BOCHS} is not installed (apt-get install bochs)", installable=True)
         elif not h.bochs_bios:
             p.backends[backend] = Support(
-                False, "the Bochs BIOS or VGA BIOS is missing (apt-get install bochsbios vgabios)")
+                False, "the Bochs BIOS or VGA BIOS is missing (apt-get install bochsbios vgabios)",
+                installable=True)
         elif model not in h.bochs_cpus:
-            p.backends[backend] = Support(False, f"this Bochs has no CPU model {model}")
+            p.backends[backend] = Support(
+                False, f"this Bochs has no CPU model {model} (install Bochs 2.7 or newer)",
+                installable=True)
         else:
             p.backends[backend] = Support(True, f"emulated {backend.upper()}, cpu model {model}")
     return p

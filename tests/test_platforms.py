@@ -78,6 +78,14 @@ def test_missing_qemu_refuses_tcg_and_kvm_with_install_hint(tmp_path):
         for backend in ("vmx", "svm"):
             assert not ps[name].can(backend)
             assert "apt-get install qemu-system-x86" in ps[name].backends[backend].why
+    assert ps["qemu-tcg"].backends["svm"].installable
+
+
+def test_a_platform_out_of_reach_is_not_installable(tmp_path):
+    root = fake_root(tmp_path, flags="fpu sse2", modules={"kvm": None, "kvm_pvm": None})
+    ps = platforms(root)
+    assert not ps["qemu-kvm"].backends["vmx"].installable  # no nesting: not gradable here
+    assert not ps["qemu-tcg"].backends["vmx"].installable  # TCG has no VMX at all
 
 
 def test_tcg_runs_svm_but_not_vmx(tmp_path):
@@ -96,6 +104,7 @@ def test_missing_bochs_refuses_with_install_hint(tmp_path):
     bochs = platforms(fake_root(tmp_path), bochs=False)["bochs"]
     assert not bochs.can("svm")
     assert "apt-get install bochs" in bochs.backends["svm"].why
+    assert bochs.backends["svm"].installable  # a grade without it is incomplete, not smaller
 
 
 @pytest.mark.parametrize("missing", [BOCHS_BIOS, BOCHS_VGABIOS])
@@ -111,7 +120,9 @@ def test_bochs_without_ryzen_model_refuses_svm_naming_it(tmp_path):
     bochs = platforms(fake_root(tmp_path), cpus=frozenset({"corei7_skylake_x"}))["bochs"]
     assert bochs.can("vmx")
     assert not bochs.can("svm")
-    assert bochs.backends["svm"].why == "this Bochs has no CPU model ryzen"
+    assert bochs.backends["svm"].why == ("this Bochs has no CPU model ryzen "
+                                         "(install Bochs 2.7 or newer)")
+    assert bochs.backends["svm"].installable
 
 
 def test_choose_unknown_platform_names_the_known_ones(tmp_path):

@@ -98,7 +98,16 @@ def test_lab_grade_grades_a_team_folder_and_writes_all_three_reports(tmp_path):
                            "-m", "m1", "--report-dir", str(tmp_path / "reports")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 1, done.stdout[-2000:]
-    assert re.search(r"^m1 Structure setup.*\s1\.00\s+4\.60\s", done.stdout, re.M), done.stdout
+    # The table's m1 row against the per-scenario outcomes (what is possible depends on
+    # which platforms this host has: not hard-coded). A triple-faulting hypervisor earns
+    # only the point that needs no boot: it builds as a Multiboot kernel.
+    rows = json.loads((tmp_path / "reports" / "grade.json").read_text())["scenarios"]
+    m1 = [r for r in rows if r["milestone"] == "m1"]
+    earned = sum(r["earned"] for r in m1)
+    possible = sum(r["points"] for r in m1 if r["outcome"] != "not-gradable")
+    assert earned == 1.0
+    assert re.search(rf"^m1 Structure setup.*\s{earned:.2f}\s+{possible:.2f}\s", done.stdout,
+                     re.M), done.stdout
     for name in ("grade.json", "grade.html", "junit.xml"):
         assert (tmp_path / "reports" / name).is_file()
     assert (team / "hv.elf").is_file()  # the team's build command ran

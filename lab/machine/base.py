@@ -421,11 +421,19 @@ class Machine:
             stop = "end-line"  # the machine stopped a moment before the log pump read the line
         if stop not in ("expected", "failure-pattern") and (late := watcher.check(force=True)):
             stop = late  # the text came just before the machine stopped
+        screen = None
         if stop in ("expected", "failure-pattern", "timeout") and self.running \
                 and not self.spec.direct:
-            self.exit_counts()  # the run will not end by itself: ask for its exit counts
+            # The run will not end by itself: ask for its exit counts. The screen first, as
+            # the guest may end meanwhile and take it along (seen: a guest that powers off
+            # right after drawing the text a run waited for).
+            try:
+                screen = self.screen()
+            except LabError:
+                pass
+            self.exit_counts()
         self.log.wait_closed(0.5 if self.running else 2.0)
-        result = self._finish(stop, watcher)
+        result = self._finish(stop, watcher, screen)
         return result
 
     def exit_counts(self, timeout: float = EXIT_COUNTS_WAIT) -> dict[str, int]:
@@ -435,7 +443,9 @@ class Machine:
         if self.running:
             try:
                 self.log.send(b"?")
-                self.log.expect([re.compile(r"@lab exits [^\r\n]*\r?\n")], timeout)
+                # an end line meanwhile ends the wait too: the run is over
+                self.log.expect([re.compile(r"@lab exits [^\r\n]*\r?\n"),
+                                 re.compile(r"@lab end ")], timeout)
             except (LabError, OSError):
                 pass
         return summarize_log(self.log_text()).exits
@@ -457,7 +467,8 @@ class Machine:
     def timeout_factor(self) -> float:
         return self.spec.scaled(1.0)
 
-    def _finish(self, stop: str, watcher: Watcher | None = None) -> RunResult:
+    def _finish(self, stop: str, watcher: Watcher | None = None,
+                screen: Screen | None = None) -> RunResult:
         summary = summarize_log(self.log_text())
         result = RunResult(
             platform=self.spec.platform, accel=self.accel, cpu=self.cpu_model,
@@ -474,6 +485,8 @@ class Machine:
             self._collect(result)
         except LabError as e:  # the verdict stands without the screen; say why it is missing
             result.registers = result.registers or f"(not collected: {e})"
+        if result.screen is None:
+            result.screen = screen  # read a moment before, while the machine still ran
         if result.screen is not None:
             (self.workdir / "screen.txt").write_text(result.screen.dump() + "\n")
         if result.registers:

@@ -198,6 +198,31 @@ def add_run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--no-build", action="store_true", help="do not rebuild first")
 
 
+def cmd_mutants(a: argparse.Namespace) -> int:
+    """Build each mutant of the reference and run the scenarios that should kill it."""
+    from . import mutants
+
+    chosen = mutants.load()
+    if a.names:
+        known = {m.name for m in chosen}
+        unknown = [n for n in a.names if n not in known]
+        if unknown:
+            raise LabError(f"unknown mutant {unknown[0]} (known: {', '.join(sorted(known))})")
+        chosen = [m for m in chosen if m.name in a.names]
+    work = build(quiet=True).build / "mutants"
+    survivors = []
+    for m in chosen:
+        mutants.check(m, work / m.name)
+        print(f"{m.name}: {'killed' if m.killed else 'SURVIVED'} ({m.fault})", flush=True)
+        for node, outcome in m.outcomes.items():
+            print(f"  {outcome:<12} {node}")
+        if not m.killed:
+            survivors.append(m.name)
+    print(f"mutation score: {len(chosen) - len(survivors)} of {len(chosen)} killed"
+          + (f"; survived: {', '.join(survivors)}" if survivors else ""))
+    return 1 if survivors else 0
+
+
 DEFAULT_SWEB = project_root().parent / "shared" / "sweb"  # the course's build beside the lab
 
 
@@ -276,6 +301,10 @@ def parser() -> argparse.ArgumentParser:
                     help="os: also boot this SWEB (default: ../shared/sweb when it exists)")
     be.add_argument("--timeout-scale", type=float, default=1.0)
     be.set_defaults(func=cmd_bench)
+
+    mu = sub.add_parser("mutants", help="check that the scenarios fail on broken hypervisors")
+    mu.add_argument("names", nargs="*", help="only these mutants (tests/mutants/mutants.yaml)")
+    mu.set_defaults(func=cmd_mutants)
 
     d = sub.add_parser("demo", help="build and boot the reference hypervisor everywhere")
     d.add_argument("--timeout-scale", type=float, default=1.0)

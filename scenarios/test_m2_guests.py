@@ -38,11 +38,19 @@ def test_msr_guest_gets_pass_through_emulation_and_gp(boot, target):
 
 
 @scenario("m2", 2)
+@pytest.mark.parametrize("code", [0, 7], ids=["exit-0", "exit-7"])
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
-def test_hypercalls_print_and_end_the_guest(boot, target):
-    m, r, rep = run_guest(boot, target, "hypercall", RUN_DEADLINE)
-    assert_clean_pass(r, rep)
+def test_hypercalls_print_and_end_the_guest(boot, target, code):
+    """The exit hypercall's code is the verdict: 0 passes, anything else fails the run
+    (CONTRACT.md 4 and 5), after the guest's own checks all passed."""
+    m, r, rep = run_guest(boot, target, "hypercall", RUN_DEADLINE,
+                          guest_args=f"exit={code}" if code else "")
     assert "hypercall puts works\n" in m.console_text()
+    if code == 0:
+        assert_clean_pass(r, rep)
+    else:
+        assert rep.failures == [] and f"exit hypercall with code {code}" in m.console_text()
+        assert r.stop == "end-line" and r.end_code == EndCode.FAIL, r.describe()
 
 
 # The vga guest's pattern (images/tests/vga.c): (row, column, attribute, text).

@@ -1,7 +1,9 @@
 // hypercall: the hypercall ABI of docs/CONTRACT.md section 5. The scenario
 // looks for "hypercall puts works" on the guest console, which only the puts
 // hypercall (never COM1) writes here, and for the run to end with code 0 by
-// the exit hypercall that exit() issues after the summary.
+// the exit hypercall that exit() issues after the summary. With `exit=N` on its
+// command line it ends by the exit hypercall with code N instead, whose verdict
+// must then be a failure (a hypervisor that ignored the code would pass it).
 #include "console.h"
 #include "hv.h"
 #include "multiboot.h"
@@ -12,9 +14,25 @@
 
 static const char message[] = "hypercall puts works\n";
 
+// N from "exit=N" (decimal) on the command line, or -1.
+static int exit_code_asked(const struct multiboot_info *info)
+{
+    if (!(info->flags & MULTIBOOT_INFO_CMDLINE))
+        return -1;
+    for (const char *s = (const char *)info->cmdline; *s; s++) {
+        if (strncmp(s, "exit=", 5) != 0 || (s != (const char *)info->cmdline && s[-1] != ' '))
+            continue;
+        int n = 0;
+        for (s += 5; *s >= '0' && *s <= '9'; s++)
+            n = n * 10 + (*s - '0');
+        return n;
+    }
+    return -1;
+}
+
 int main(struct multiboot_info *info)
 {
-    (void)info;
+    int code = exit_code_asked(info);
     if (!hv_present()) {
         report_skip("hypercall puts returns 0", "no lab hypervisor");
         report_skip("hypercall unknown number returns -1", "no lab hypervisor");
@@ -31,5 +49,10 @@ int main(struct multiboot_info *info)
     printf("unknown hypercall 0x%x returned 0x%08x\n", UNKNOWN_HYPERCALL, (uint32_t)result);
     report("hypercall unknown number returns -1", result == HC_UNKNOWN_RESULT);
 
-    return report_summary();   // exit() then ends the run with hypercall 0
+    int failures = report_summary();
+    if (code >= 0) {
+        printf("exit hypercall with code %d\n", code);
+        hypercall(HC_EXIT, (uint32_t)code, 0, 0);
+    }
+    return failures;   // exit() then ends the run with hypercall 0
 }

@@ -1,0 +1,32 @@
+"""The mutants of the reference (tests/mutants/): each still applies, and one is killed here
+end to end (`lab mutants` runs them all)."""
+import pytest
+
+from lab import mutants
+from lab.errors import LabError
+
+
+def test_every_mutant_patch_applies_to_a_copy_and_changes_it(tmp_path):
+    from lab.build import project_root
+
+    for m in mutants.load():
+        src = mutants.tree(m, tmp_path / m.name)
+        changed = [p for p in (src / "hypervisor").rglob("*.c")
+                   if p.read_bytes() != (project_root() / p.relative_to(src)).read_bytes()]
+        assert changed, f"{m.name}: the patch changed nothing"
+        assert m.killed_by and m.fault
+
+
+def test_a_patch_that_no_longer_applies_is_one_line(tmp_path):
+    bad = tmp_path / "bad.patch"
+    bad.write_text("--- a/hypervisor/core/nosuch.c\n+++ b/hypervisor/core/nosuch.c\n"
+                   "@@ -1 +1 @@\n-x\n+y\n")
+    m = mutants.Mutant("bad", bad, "nothing", ["x"])
+    with pytest.raises(LabError, match=r"^mutant bad: its patch does not apply: .*nosuch\.c"):
+        mutants.tree(m, tmp_path / "w")
+
+
+def test_the_cpuid_mutant_is_killed_by_its_scenario(tmp_path):
+    (m,) = [m for m in mutants.load() if m.name == "cpuid-leaks-svm"]
+    mutants.check(m, tmp_path / "work")
+    assert m.outcomes == {m.killed_by[0]: "failed"} and m.killed

@@ -11,8 +11,8 @@ def test_every_mutant_patch_applies_to_a_copy_and_changes_it(tmp_path):
 
     for m in mutants.load():
         src = mutants.tree(m, tmp_path / m.name)
-        changed = [p for p in (src / "hypervisor").rglob("*.c")
-                   if p.read_bytes() != (project_root() / p.relative_to(src)).read_bytes()]
+        changed = [p for p in (src / "hypervisor").rglob("*") if p.is_file()
+                   and p.read_bytes() != (project_root() / p.relative_to(src)).read_bytes()]
         assert changed, f"{m.name}: the patch changed nothing"
         assert m.killed_by and m.fault
 

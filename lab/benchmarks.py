@@ -25,6 +25,7 @@ from .config import RunConfig
 from .errors import LabError
 from .platforms import BACKENDS, Platform
 from .runner import prepare, run
+from .sweb import BOCHS_DIRECT_IPS
 from .teachos import Shell, bigfile_rates, bigfile_tsc, boot_tsc
 
 BIGFILE_MIB = 4
@@ -32,11 +33,8 @@ VGA = 0xB8000
 PROMPT_ROW = VGA + 24 * 160  # SWEB's prompt is drawn on the screen's last row
 PROMPT_CELL = PROMPT_ROW + 7 * 2  # the '>' of "SWEB: />"
 SWEB_PROMPT = b"SWEB: />"
-# Bochs' instructions per emulated second for both SWEB boots. Booted directly on Bochs 2.7,
-# stock SWEB takes a spurious interrupt at its first STI (Bochs' 8259 keeps INTR raised
-# after IRQ14 drops while IF=0), and lives or panics by the timer's phase at that instant:
-# at 50M (the lab's default) it panics, at 40M it lives, for the SWEB in ../shared/sweb.
-SWEB_BENCH_IPS = 40_000_000
+# One emulated clock for both SWEB boots on Bochs: the one a direct boot needs.
+SWEB_BENCH_IPS = BOCHS_DIRECT_IPS
 Say = Callable[[str], None]
 
 
@@ -113,7 +111,7 @@ def _sweb_boot(out: Outputs, sweb: Path, platform: str, backend: str, direct: bo
         def panicked() -> None:
             text = m.console_text()
             if "KERNEL PANIC" in text:
-                why = (" on a spurious interrupt (Bochs' 8259, see SWEB_BENCH_IPS)"
+                why = (" on a spurious interrupt (Bochs' 8259, see sweb.BOCHS_DIRECT_IPS)"
                        if "Spurious Interrupt" in text else "")
                 raise LabError(f"SWEB panicked{why} on {platform} "
                                f"({'direct' if direct else backend}); see {m.workdir}")

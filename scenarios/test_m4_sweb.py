@@ -15,17 +15,17 @@ from conftest import target_id
 from guests import GUEST_TARGETS
 from lab.grading import scenario
 from lab.machine import ConsoleMismatch
+from lab.runner import SWEB_MEMORY
+from lab.sweb import BOCHS_DIRECT_IPS
 from lab.swebos import SwebShell, start_screen_problems
 
 BOOT = 60  # seconds per step, scaled by the platform
 PROGRAM = 120
-MEMORY = 8  # MiB, as upstream SWEB runs
 DIRECT = [("qemu-tcg", "direct"), ("bochs", "direct")]
 # userspace/tests/mult.c: "the result should be 1237619379 for size of 100"; SWEB logs a
 # program's exit code on port 0xE9.
 MULT_EXIT = "exit_code: 1237619379"
 SPURIOUS = "Spurious Interrupt 39"
-SWEB_DIRECT_BOCHS_IPS = 40_000_000
 BOCHS_SPURIOUS = (
     "a known fault of SWEB on Bochs 2.7's own 8259, not the lab's: SWEB's polled ATA read "
     "raises and drops IRQ14 with IF=0, Bochs keeps INTR raised, and SWEB's first STI takes a "
@@ -34,11 +34,10 @@ BOCHS_SPURIOUS = (
 
 def boot_sweb(boot, sweb, target):
     platform, backend = target
-    settings = dict(guest_kernel=sweb.kernel, guest_disk=sweb.disk, guest_memory=MEMORY)
+    settings = dict(guest_kernel=sweb.kernel, guest_disk=sweb.disk, guest_memory=SWEB_MEMORY)
     if backend == "direct":
-        # Bochs at 40M instructions per emulated second: at the lab's 50M the bundled SWEB
-        # takes the spurious interrupt below and panics (the timer's phase decides).
-        ips = SWEB_DIRECT_BOCHS_IPS if platform == "bochs" else None
+        # the spurious interrupt below: see BOCHS_DIRECT_IPS
+        ips = BOCHS_DIRECT_IPS if platform == "bochs" else None
         m = boot(platform, "svm" if platform == "qemu-tcg" else "vmx", direct=True, ips=ips,
                  **settings)
     else:

@@ -41,10 +41,6 @@ TCP_ESTABLISHED = "01"  # the state column of /proc/net/tcp
 KEY_CHUNK = 4  # characters: with shift, make and break codes, at most 12 of Bochs' 16 slots
 
 
-# Every choice Bochs would otherwise make from the host, named: Debian's Bochs loads its ALSA
-# sound driver by default, and its mixer thread aborts ("buffer overflow detected") on a
-# machine with no sound card (measured on a fresh Debian 12 machine). The display is the rfb
-# (VNC) server on loopback, which needs no X; no NIC, parallel port or mouse.
 # Linux's tgkill(2): a signal for one thread of a process. Numbers from asm/unistd_64.h
 # and asm-generic/unistd.h.
 SYS_TGKILL = {"x86_64": 234, "aarch64": 131}
@@ -53,10 +49,9 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 def interrupt_main_thread(pid: int) -> None:
     """SIGINT for Bochs' main thread, which runs the CPU loop and its debugger. A signal for
-    the process may land on its VNC server thread instead, in the middle of reading a
-    client's message. Seen twice in one m4 run, with SIGINTs for screen reads between typed
-    chunks: the server went back to accept(), "client has wrong pixel format" in bochs.log
-    (a message read out of step), and every key typed after that was lost."""
+    the process may land on its VNC server thread instead and interrupt its socket reads
+    while keys are being typed (the keys lost in m4 runs turned out to be vncdotool's, see
+    machine/rfb.py; this keeps the signal where it belongs all the same)."""
     number = SYS_TGKILL.get(os.uname().machine)
     if number is None:
         os.kill(pid, signal.SIGINT)
@@ -67,6 +62,10 @@ def interrupt_main_thread(pid: int) -> None:
             raise OSError(err, f"tgkill: {os.strerror(err)}")
 
 
+# Every choice Bochs would otherwise make from the host, named: Debian's Bochs loads its ALSA
+# sound driver by default, and its mixer thread aborts ("buffer overflow detected") on a
+# machine with no sound card (measured on a fresh Debian 12 machine). The display is the rfb
+# (VNC) server on loopback, which needs no X; no NIC, parallel port or mouse.
 HOST_INDEPENDENT = [
     'display_library: rfb, options="timeout=0"',
     "sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy",

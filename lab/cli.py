@@ -303,7 +303,7 @@ def parser() -> argparse.ArgumentParser:
     be.set_defaults(func=cmd_bench)
 
     mu = sub.add_parser("mutants", help="check that the scenarios fail on broken hypervisors")
-    mu.add_argument("names", nargs="*", help="only these mutants (tests/mutants/mutants.yaml)")
+    mu.add_argument("names", nargs="*", help="only these mutants (tests/mutants/m*.yaml)")
     mu.set_defaults(func=cmd_mutants)
 
     d = sub.add_parser("demo", help="build and boot the reference hypervisor everywhere")

@@ -1,7 +1,7 @@
 """Mutants of the reference hypervisor: is every check able to fail?
 
-Each mutant is a small, named fault kept as a patch under tests/mutants/ (index:
-tests/mutants/mutants.yaml). It is applied to a copy of hypervisor/, built there, and the
+Each mutant is a small, named fault kept as a patch under tests/mutants/ (indexed by one
+YAML file per milestone there, tests/mutants/m*.yaml). It is applied to a copy of hypervisor/, built there, and the
 scenarios that should kill it are run against it with --hypervisor. A mutant survives when
 all of them pass.
 """
@@ -20,7 +20,7 @@ import yaml
 from .build import build, build_dir, project_root
 from .errors import ConfigError, LabError
 
-INDEX = Path("tests") / "mutants" / "mutants.yaml"
+FOLDER = Path("tests") / "mutants"
 
 
 @dataclass
@@ -38,19 +38,23 @@ class Mutant:
 
 def load(root: Path | None = None) -> list[Mutant]:
     root = root or project_root()
-    index = root / INDEX
-    try:
-        data = yaml.safe_load(index.read_text())
-    except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(f"{index}: {e}") from None
-    mutants = []
-    for name, spec in (data or {}).items():
-        if not (isinstance(spec, dict) and isinstance(spec.get("patch"), str)
-                and isinstance(spec.get("killed_by"), list) and spec["killed_by"]):
-            raise ConfigError(f"{index}: mutant {name} needs a patch and killed_by scenarios")
-        mutants.append(Mutant(name, index.parent / spec["patch"], spec.get("fault", ""),
-                              [str(s) for s in spec["killed_by"]]))
-    return mutants
+    mutants: dict[str, Mutant] = {}
+    for index in sorted((root / FOLDER).glob("*.yaml")):
+        try:
+            data = yaml.safe_load(index.read_text())
+        except (OSError, yaml.YAMLError) as e:
+            raise ConfigError(f"{index}: {e}") from None
+        if not isinstance(data, (dict, type(None))):
+            raise ConfigError(f"{index}: expected a mapping of mutant names")
+        for name, spec in (data or {}).items():
+            if not (isinstance(spec, dict) and isinstance(spec.get("patch"), str)
+                    and isinstance(spec.get("killed_by"), list) and spec["killed_by"]):
+                raise ConfigError(f"{index}: mutant {name} needs a patch and killed_by scenarios")
+            if name in mutants:
+                raise ConfigError(f"{index}: mutant {name} is also named in another file")
+            mutants[name] = Mutant(name, index.parent / spec["patch"], spec.get("fault", ""),
+                                   [str(s) for s in spec["killed_by"]])
+    return list(mutants.values())
 
 
 def tree(m: Mutant, work: Path, root: Path | None = None) -> Path:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import subprocess
 import sys
@@ -209,18 +210,45 @@ def cmd_mutants(a: argparse.Namespace) -> int:
         if unknown:
             raise LabError(f"unknown mutant {unknown[0]} (known: {', '.join(sorted(known))})")
         chosen = [m for m in chosen if m.name in a.names]
+    sweb = Path(a.sweb) if a.sweb else (DEFAULT_SWEB if DEFAULT_SWEB.is_dir() else None)
     work = build(quiet=True).build / "mutants"
+    nodes = sorted({n for m in chosen for n in m.killed_by})
+    if a.no_reference:
+        valid = set(nodes)
+    else:
+        ref = mutants.control(chosen, work / "reference", sweb)
+        valid = {n for n, o in ref.items() if o == "passed"}
+        print(f"reference: {len(valid)} of {len(nodes)} killing scenarios pass", flush=True)
+        for node in nodes:
+            if node not in valid:
+                print(f"  {ref[node]:<12} {node}  (proves nothing: not passed on the reference)")
     survivors = []
     for m in chosen:
-        mutants.check(m, work / m.name)
-        print(f"{m.name}: {'killed' if m.killed else 'SURVIVED'} ({m.fault})", flush=True)
+        mutants.check(m, work / m.name, sweb)
+        killed = m.killed_where(valid)
+        print(f"{m.name}: {'killed' if killed else 'SURVIVED'} ({m.fault})", flush=True)
         for node, outcome in m.outcomes.items():
             print(f"  {outcome:<12} {node}")
-        if not m.killed:
+        if not killed:
             survivors.append(m.name)
+    table = mutants.kills(chosen, valid)
+    uncovered = []
+    if not a.names:  # the whole set: does every scenario kill at least one?
+        print("scenario -> mutants it killed:")
+        for name in mutants.all_scenarios():
+            print(f"  {name}: {', '.join(table.get(name, [])) or 'NONE'}")
+            if name not in table:
+                uncovered.append(name)
+    report = {"reference": {n: ("passed" if n in valid else "not-passed") for n in nodes},
+              "mutants": {m.name: {"fault": m.fault, "outcomes": m.outcomes,
+                                   "killed": m.name not in survivors} for m in chosen},
+              "scenarios": table, "uncovered": uncovered}
+    (work / "report.json").write_text(json.dumps(report, indent=1) + "\n")
     print(f"mutation score: {len(chosen) - len(survivors)} of {len(chosen)} killed"
-          + (f"; survived: {', '.join(survivors)}" if survivors else ""))
-    return 1 if survivors else 0
+          + (f"; survived: {', '.join(survivors)}" if survivors else "")
+          + (f"; {len(uncovered)} scenarios killed none" if uncovered else "")
+          + f" (report: {work / 'report.json'})")
+    return 1 if survivors or uncovered or len(valid) < len(nodes) else 0
 
 
 DEFAULT_SWEB = project_root().parent / "shared" / "sweb"  # the course's build beside the lab
@@ -304,6 +332,9 @@ def parser() -> argparse.ArgumentParser:
 
     mu = sub.add_parser("mutants", help="check that the scenarios fail on broken hypervisors")
     mu.add_argument("names", nargs="*", help="only these mutants (tests/mutants/m*.yaml)")
+    mu.add_argument("--sweb", help="SWEB for its scenarios (default: ../shared/sweb if there)")
+    mu.add_argument("--no-reference", action="store_true",
+                    help="skip the reference run that checks each killing scenario passes")
     mu.set_defaults(func=cmd_mutants)
 
     d = sub.add_parser("demo", help="build and boot the reference hypervisor everywhere")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,10 @@ class Mutant:
     @property
     def killed(self) -> bool:
         return any(o in ("failed", "timeout") for o in self.outcomes.values())
+
+    def killed_where(self, valid: set[str]) -> bool:
+        """Killed by a scenario that passes on the reference."""
+        return any(o in ("failed", "timeout") and n in valid for n, o in self.outcomes.items())
 
 
 def load(root: Path | None = None) -> list[Mutant]:
@@ -93,21 +98,68 @@ def build_mutant(m: Mutant, work: Path) -> Path:
     return elf
 
 
-def run_scenarios(m: Mutant, hypervisor: Path, work: Path) -> dict[str, str]:
-    """Each killing scenario's outcome against the mutant, as the grader says it."""
+def run_scenarios(nodes: list[str], work: Path, hypervisor: Path | None = None,
+                  sweb: Path | None = None) -> dict[str, str]:
+    """Each scenario's outcome as the grader says it: against `hypervisor`, or against the
+    reference (built from this checkout) when it is None."""
     reports = work / "reports"
-    subprocess.run([sys.executable, "-m", "pytest", *m.killed_by, "-p", "no:cacheprovider",
-                    f"--hypervisor={hypervisor}", f"--report-dir={reports}", "-q"],
-                   cwd=project_root(), capture_output=True, text=True, check=False)
+    shutil.rmtree(reports, ignore_errors=True)
+    args = [sys.executable, "-m", "pytest", *nodes, "-p", "no:cacheprovider",
+            f"--report-dir={reports}", "-q"]
+    if hypervisor is not None:
+        args.append(f"--hypervisor={hypervisor}")
+    if sweb is not None:
+        args.append(f"--sweb={sweb}")
+    subprocess.run(args, cwd=project_root(), capture_output=True, text=True, check=False)
     try:
         rows = json.loads((reports / "grade.json").read_text())["scenarios"]
     except (OSError, ValueError, KeyError):
-        raise LabError(f"mutant {m.name}: the grader wrote no grade.json") from None
+        raise LabError(f"{work.name}: the grader wrote no grade.json") from None
     found = {r["nodeid"]: r["outcome"] for r in rows}
-    return {node: found.get(node, "not-run") for node in m.killed_by}
+    return {node: found.get(node, "not-run") for node in nodes}
 
 
-def check(m: Mutant, work: Path) -> Mutant:
+def check(m: Mutant, work: Path, sweb: Path | None = None) -> Mutant:
     work.mkdir(parents=True, exist_ok=True)
-    m.outcomes = run_scenarios(m, build_mutant(m, work), work)
+    m.outcomes = run_scenarios(m.killed_by, work, build_mutant(m, work), sweb)
     return m
+
+
+def control(chosen: list[Mutant], work: Path, sweb: Path | None = None) -> dict[str, str]:
+    """The killing scenarios on the reference itself. A scenario that does not pass there
+    proves nothing by failing on a mutant."""
+    nodes = sorted({n for m in chosen for n in m.killed_by})
+    work.mkdir(parents=True, exist_ok=True)
+    return run_scenarios(nodes, work, None, sweb)
+
+
+def scenario(nodeid: str) -> str:
+    """A scenario's name without its target: `f[qemu-tcg-svm-exit-7]` -> `f[exit-7]`,
+    `f[bochs-athlon64_clawhammer]` (platform and CPU model) -> `f`."""
+    func, _, params = nodeid.partition("[")
+    params = params.rstrip("]")
+    if re.match(r"(qemu-tcg|qemu-kvm|bochs)-", params):  # a target, maybe with more after it
+        rest = re.sub(r"^(qemu-tcg|qemu-kvm|bochs)-(vmx|svm)-?", "", params)
+        params = "" if rest == params else rest  # platform-CPU ids (no-virt) are all target
+    return f"{func}[{params}]" if params else func
+
+
+def all_scenarios() -> list[str]:
+    """Every scenario that runs a hypervisor (the direct baselines boot none), by name."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "scenarios", "--collect-only",
+                           "-q", "-p", "no:cacheprovider"], cwd=project_root(),
+                          capture_output=True, text=True, check=False)
+    nodes = [ln for ln in done.stdout.splitlines() if ln.startswith("scenarios/")]
+    if not nodes:
+        raise LabError(f"cannot list the scenarios: {(done.stderr or done.stdout)[-300:]}")
+    return sorted({scenario(n) for n in nodes if "::test_baseline_" not in n})
+
+
+def kills(chosen: list[Mutant], valid: set[str]) -> dict[str, list[str]]:
+    """scenario name -> the mutants it killed (only scenarios that pass on the reference)."""
+    table: dict[str, list[str]] = {}
+    for m in chosen:
+        for node, outcome in m.outcomes.items():
+            if outcome in ("failed", "timeout") and node in valid:
+                table.setdefault(scenario(node), []).append(m.name)
+    return table

@@ -30,3 +30,31 @@ def test_the_cpuid_mutant_is_killed_by_its_scenario(tmp_path):
     (m,) = [m for m in mutants.load() if m.name == "cpuid-leaks-svm"]
     mutants.check(m, tmp_path / "work")
     assert m.outcomes == {m.killed_by[0]: "failed"} and m.killed
+
+
+def test_a_scenario_is_named_without_its_target():
+    name = mutants.scenario
+    assert name("s.py::f[qemu-tcg-svm-exit-7]") == "s.py::f[exit-7]"
+    assert name("s.py::f[bochs-vmx]") == "s.py::f"
+    assert name("s.py::f[bochs-athlon64_clawhammer]") == "s.py::f"  # platform and CPU model
+    assert name("s.py::f[qemu-tcg-svm-eoi]") == "s.py::f[eoi]"
+    assert name("s.py::f") == "s.py::f"
+
+
+def test_a_mutant_named_in_two_files_is_refused(tmp_path):
+    folder = tmp_path / mutants.FOLDER
+    folder.mkdir(parents=True)
+    entry = "x:\n  patch: x.patch\n  killed_by: [s.py::f]\n"
+    (folder / "m1.yaml").write_text(entry)
+    (folder / "m2.yaml").write_text(entry)
+    with pytest.raises(LabError, match=r"m2\.yaml: mutant x is also named in another file"):
+        mutants.load(tmp_path)
+
+
+def test_a_kill_by_a_scenario_that_fails_on_the_reference_does_not_count():
+    m = mutants.Mutant("m", mutants.FOLDER / "m.patch", "fault", ["s.py::f[bochs-vmx]"])
+    m.outcomes = {"s.py::f[bochs-vmx]": "failed"}
+    assert m.killed_where({"s.py::f[bochs-vmx]"})
+    assert not m.killed_where(set())  # the scenario failed on the reference too
+    assert mutants.kills([m], set()) == {}
+    assert mutants.kills([m], {"s.py::f[bochs-vmx]"}) == {"s.py::f": ["m"]}

@@ -168,10 +168,27 @@ def ninja_file(root: Path, build: Path) -> str:
     host_tests = root / "hypervisor" / "tests"
     for test in sorted(host_tests.glob("test_*.c")) if host_tests.is_dir() else []:
         rel = test.relative_to(root).as_posix()
-        out += [f"build {b}/host-tests/{test.stem}: hostcc {rel} {' '.join(devices)}",
+        srcs = [rel] + devices + [s for s in _host_test_sources(test, root) if s not in devices]
+        out += [f"build {b}/host-tests/{test.stem}: hostcc {' '.join(srcs)}",
                 f"  cflags = {HOST_TEST_CFLAGS}"]
     out.append("")
     return "\n".join(out)
+
+
+def _host_test_sources(test: Path, root: Path) -> list[str]:
+    """The hypervisor sources a host test links besides the device models: those its line
+    `host-test-sources: core/disk.c core/cmdline.c` (in its first 10 lines) names, relative
+    to hypervisor/."""
+    for line in test.read_text().splitlines()[:10]:
+        _, found, names = line.partition("host-test-sources:")
+        if found:
+            srcs = [f"hypervisor/{n}" for n in names.replace("*/", " ").split()]
+            for src in srcs:
+                if not (root / src).is_file():
+                    raise BuildError(f"{test.relative_to(root).as_posix()}: host-test-sources "
+                                     f"names {src}, which does not exist")
+            return srcs
+    return []
 
 
 def _mbload(root: Path, b: str, shared: list[str]) -> list[str]:

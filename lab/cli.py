@@ -349,7 +349,8 @@ def _terminate(signum, frame) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     a = parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)  # a killed lab still reaps its emulators
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # a killed lab (or a closed terminal)
+        signal.signal(sig, _terminate)  # still reaps its emulators
     try:
         return a.func(a)
     except LabError as e:

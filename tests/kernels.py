@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import os
+import time
 import subprocess
 from pathlib import Path
+
+import pytest
 
 HEADER = """.section .multiboot
 .align 4
@@ -42,3 +45,13 @@ def emulators_under(folder: Path) -> list[int]:
         if ("qemu-system" in exe or "bochs" in exe) and cwd.startswith(str(folder)):
             found.append(int(proc.name))
     return found
+
+
+def wait_for_emulator(folder: Path, proc: subprocess.Popen, deadline_s: float) -> list[int]:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        pids = emulators_under(folder)
+        if pids:
+            return pids
+        time.sleep(0.1)  # polling /proc: there is no event for "a process appeared"
+    pytest.fail("no emulator started under the lab")

@@ -32,3 +32,26 @@ def test_missed_goals_name_each_target_and_figure_and_ignore_absent_ones():
         "qemu-tcg-svm sweb_boot_ratio_permille = 2639, goal <= 1300",
         "qemu-tcg-svm disk_write_ratio_permille = 499, goal >= 500"]
     assert missed_goals({"bochs-svm": {"boot_ratio_permille": 1300}}) == []
+
+
+def test_lab_bench_save_makes_the_figures_the_baseline_the_next_run_compares_with(
+        tmp_path, monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from lab import benchmarks, cli
+
+    figures = iter([{"bochs-vmx": {"cpuid_cycles": 300}}, {"bochs-vmx": {"cpuid_cycles": 330}}])
+    monkeypatch.setattr(cli, "build", lambda quiet: SimpleNamespace(build=tmp_path / "build"))
+    monkeypatch.setattr(cli, "detect", lambda: [])
+    monkeypatch.setattr(cli, "project_root", lambda: tmp_path)
+    monkeypatch.setattr(benchmarks, "exitcost", lambda *a: next(figures))
+    args = cli.parser().parse_args(["bench", "--save"])
+    assert cli.cmd_bench(args) == 0
+    baseline = tmp_path / "bench" / "exitcost-baseline.json"
+    assert load(baseline) == {"bochs-vmx": {"cpuid_cycles": 300}}
+    assert cli.cmd_bench(cli.parser().parse_args(["bench"])) == 0  # without --save
+    out = capsys.readouterr().out
+    assert "bochs-vmx cpuid_cycles: 300 -> 330 (+10.0%)" in out
+    assert load(baseline) == {"bochs-vmx": {"cpuid_cycles": 300}}  # kept as it was
+    assert load(tmp_path / "build" / "bench" / "exitcost.json") == {
+        "bochs-vmx": {"cpuid_cycles": 330}}

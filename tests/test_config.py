@@ -98,3 +98,17 @@ def test_validate_refuses(kwargs, words):
     with pytest.raises(ConfigError, match=words) as err:
         RunConfig(**kwargs).validate()
     assert "\n" not in str(err.value)
+
+
+def test_the_command_line_wins_over_the_profile_key_by_key(tmp_path, monkeypatch):
+    from lab import cli
+
+    path = profile(tmp_path, "platform: bochs\nbackend: vmx\ntimeout: 99\nguest: hello\n"
+                             "expect: [from the profile]\n")
+    monkeypatch.chdir(tmp_path)
+    a = cli.parser().parse_args(["run", "--profile", str(path), "--platform", "qemu-tcg",
+                                 "--backend", "svm", "--expect", "from the option"])
+    cfg = cli._config(a)
+    assert (cfg.platform, cfg.backend) == ("qemu-tcg", "svm")  # given on the command line
+    assert (cfg.timeout, cfg.guest) == (99.0, "hello")  # only in the profile: kept
+    assert cfg.expect == ["from the option"]  # a list option replaces the profile's list

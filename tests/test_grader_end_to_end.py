@@ -16,28 +16,22 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from kernels import HANG, TRIPLE_FAULT, assemble, emulators_under
+from kernels import HANG, TRIPLE_FAULT, assemble, emulators_under, wait_for_emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def grader(tmp: Path, hypervisor: Path, *args: str) -> subprocess.Popen:
+def grader(tmp: Path, hypervisor: Path | None, *args: str) -> subprocess.Popen:
+    """pytest on the scenarios (all of them, unless `args` names some) in its own build
+    folder; against `hypervisor`, or the reference when it is None."""
     env = dict(os.environ, LAB_BUILD_DIR=str(tmp / "build"))
+    paths = [] if any(a.startswith("scenarios/") for a in args) else ["scenarios"]
+    team = ["--hypervisor", str(hypervisor)] if hypervisor is not None else []
     return subprocess.Popen(
-        [sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider",
-         "--hypervisor", str(hypervisor), "--report-dir", str(tmp / "reports"), *args],
+        [sys.executable, "-m", "pytest", *paths, "-p", "no:cacheprovider", *team,
+         "--report-dir", str(tmp / "reports"), *args],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
-
-
-def wait_for_emulator(folder: Path, proc: subprocess.Popen, deadline_s: float) -> list[int]:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline and proc.poll() is None:
-        pids = emulators_under(folder)
-        if pids:
-            return pids
-        time.sleep(0.1)  # polling /proc: there is no event for "a process appeared"
-    pytest.fail("no emulator started under the grader")
 
 
 def test_triple_faulting_hypervisor_gets_bundles_and_a_correct_table(tmp_path):
@@ -149,3 +143,26 @@ def test_a_setup_error_of_the_lab_is_infra_error_not_the_teams_failure(tmp_path)
     assert outcome["outcome"] == "infra-error", done.stdout[-2000:]
     assert "qemu-img could not make an overlay" in outcome["message"]
     assert outcome["earned"] == 0 and emulators_under(tmp_path) == []
+
+
+def test_timeout_scale_multiplies_each_step_deadline(tmp_path):
+    hv = assemble(HANG, tmp_path / "hang.elf")  # never logs: the boot step waits out its deadline
+    p = grader(tmp_path, hv, "-k", "boots_and_logs and qemu-tcg", "--timeout-scale", "0.05")
+    out, _ = p.communicate(timeout=300)
+    (row,) = json.loads((tmp_path / "reports" / "grade.json").read_text())["scenarios"]
+    # BOOT_DEADLINE 20 s, times 3 for TCG, times 0.05
+    assert row["outcome"] == "timeout" and "did not appear within 3 s" in row["message"], out
+
+
+def test_keep_runs_keeps_the_run_folders_of_passing_scenarios(tmp_path):
+    runs = tmp_path / "build" / "runs"
+    for keep in (False, True):
+        p = grader(tmp_path, None, "scenarios/test_m2_guests.py", "-k", "hello and qemu-tcg",
+                   *(["--keep-runs"] if keep else []))
+        out, _ = p.communicate(timeout=300)
+        assert p.returncode == 0, out
+        kept = sorted(runs.glob("*-qemu-tcg-svm-hello-*")) if runs.is_dir() else []
+        if keep:
+            assert len(kept) == 1 and (kept[0] / "run.json").is_file(), kept
+        else:
+            assert kept == [], "a passing scenario's run folder was kept without --keep-runs"

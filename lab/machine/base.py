@@ -508,9 +508,6 @@ class Machine:
         """FLUSH CACHE commands the machine's disk has completed."""
         raise LabError(f"{self.spec.platform} does not count its disk's flushes")
 
-    def reset(self) -> None:
-        raise LabError(f"{self.spec.platform} has no reset; power off and start again")
-
     def close(self) -> None:
         """Stop the emulator and release everything; safe to call twice, never raises."""
         if self._closed:

@@ -154,9 +154,6 @@ class QemuMachine(Machine):
         if echo is not None:
             echo(text)
 
-    def reset(self) -> None:
-        self.qmp_cmd("system_reset")
-
     def _collect(self, result: RunResult) -> None:
         if not self.running:
             return

@@ -124,7 +124,21 @@ def cmd_grade(a: argparse.Namespace) -> int:
         args += ["-m", a.milestone]
     if a.jobs != "1":
         args += ["-n", a.jobs]
-    return subprocess.call(args, cwd=project_root())
+    (a.report_dir / "grade.json").unlink(missing_ok=True)  # never read an older grade
+    status = subprocess.call(args, cwd=project_root())
+    try:
+        rows = json.loads((a.report_dir / "grade.json").read_text())["scenarios"]
+    except (OSError, ValueError, KeyError):
+        return status or 2  # pytest did not get as far as a grade
+    skipped = [r for r in rows if r["outcome"] == "skipped"]
+    if skipped:  # the total is not a grade, whatever passed or failed: say so in the status
+        print(f"lab: the grade is INCOMPLETE: {len(skipped)} scenarios skipped "
+              f"({skipped[0]['message']})", file=sys.stderr)
+        return GRADE_INCOMPLETE
+    return status
+
+
+GRADE_INCOMPLETE = 3  # lab grade's exit status when scenarios were skipped
 
 
 DEMO_COMMANDS = ["help", "ls", "echo hello from the lab > note.txt", "cat note.txt", "hello",

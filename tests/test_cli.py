@@ -39,3 +39,34 @@ def test_platforms_lists_all_three(tmp_path):
     assert done.returncode == 0
     names = [line.split()[0] for line in done.stdout.splitlines() if not line.startswith(" ")]
     assert names == ["qemu-kvm", "qemu-tcg", "bochs"]
+
+
+@pytest.mark.parametrize("outcomes, pytest_status, status", [
+    (["passed", "passed"], 0, 0),
+    (["passed", "failed"], 1, 1),
+    (["passed", "skipped"], 0, 3),  # incomplete: the total is not the grade
+    (["failed", "skipped"], 1, 3),  # incomplete wins over failed
+    (None, 4, 4),  # pytest wrote no grade (a usage error): its own status
+])
+def test_lab_grade_exit_status_says_when_the_grade_is_incomplete(tmp_path, monkeypatch,
+                                                                  capsys, outcomes,
+                                                                  pytest_status, status):
+    import json
+
+    from lab import cli
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "grade.json").write_text('{"scenarios": []}')  # an older grade: never read
+
+    def fake_pytest(args, cwd):
+        if outcomes is not None:
+            rows = [{"outcome": o, "message": "no bochs here (install bochs)"} for o in outcomes]
+            (reports / "grade.json").write_text(json.dumps({"scenarios": rows}))
+        return pytest_status
+
+    monkeypatch.setattr(cli.subprocess, "call", fake_pytest)
+    a = cli.parser().parse_args(["grade", "--report-dir", str(reports)])
+    assert cli.cmd_grade(a) == status
+    err = capsys.readouterr().err
+    assert ("INCOMPLETE: 1 scenarios skipped (no bochs here" in err) == (status == 3)

@@ -3,7 +3,8 @@
 SWEB (test_m4_sweb.py, 25 points) boots to its shell and reads its disk, but its stock
 programs never write a file and it has no large file to checksum. The teaching OS (images/os)
 does both: a file written in the guest survives a power-off, a 4 MiB file reads back with the
-host's CRC, and the CPU gives what SWEB needs. Its boot, serial and keyboard checks run too,
+host's CRC, and the CPU gives what SWEB needs; a test guest reads a patterned disk by LBA
+and CHS and finds nothing past its window. Its boot, serial and keyboard checks run too,
 with no points (SWEB carries those), so a regression in the UART model still shows.
 The same checks on the OS booted directly (no hypervisor) are the baseline.
 """
@@ -112,7 +113,7 @@ def test_shell_commands_typed_on_the_keyboard_work(boot, lab_outputs, target, tm
     check_keyboard_commands(boot, lab_outputs, target, tmp_path)
 
 
-@scenario("m4", 5)
+@scenario("m4", 4)
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_file_written_in_the_guest_survives_power_off(boot, lab_outputs, target, tmp_path):
     check_file_survives_power_off(boot, lab_outputs, target, tmp_path)
@@ -129,3 +130,25 @@ def test_large_file_checksum_matches_the_host(boot, lab_outputs, target, tmp_pat
 def test_guest_gets_the_cpu_sweb_needs_long_mode_nx_smep_sse_x87(boot, target):
     """SWEB's own entry path: long mode with EFER.NXE, CR0.WP, 2 MiB pages, SMEP, SSE, x87."""
     assert_clean_pass(*run_guest(boot, target, "longmode", BOOT)[1:])
+
+
+# Not a multiple of a cylinder (16 heads x 63 sectors): the last sectors are reachable by
+# LBA only, and the window's end is not where the geometry's is.
+WINDOW_SECTORS = 2 * 16 * 63 + 5
+
+
+def pattern_disk(path, sectors: int):
+    """Sector n: the 32-bit number n, then bytes (n * 7 + i) mod 256, as the disk guest checks."""
+    with open(path, "wb") as f:
+        for n in range(sectors):
+            f.write(n.to_bytes(4, "little") + bytes((n * 7 + i) & 0xFF for i in range(4, 512)))
+    return path
+
+
+@scenario("m4", 1)
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_guest_disk_answers_lba_and_chs_and_nothing_past_its_window(boot, target, tmp_path):
+    disk = pattern_disk(tmp_path / "pattern.img", WINDOW_SECTORS)
+    m, r, rep = run_guest(boot, target, "disk", BOOT, guest_disk=disk,
+                          guest_args=f"sectors={WINDOW_SECTORS}")
+    assert_clean_pass(r, rep)

@@ -137,3 +137,42 @@ def test_reference_tree_builds_from_scratch_without_a_warning(tmp_path, monkeypa
     said = capfd.readouterr()
     warnings = [ln for ln in (said.out + said.err).splitlines() if "warning:" in ln]
     assert warnings == []
+
+
+def test_host_test_links_the_sources_its_first_lines_name(tmp_path):
+    files = {"hypervisor/devices/dev.c": "", "hypervisor/core/a.c": "", "hypervisor/core/b.c": "",
+             "hypervisor/tests/test_plain.c": "/* no extra sources */\n",
+             "hypervisor/tests/test_core.c": "/* host-test-sources: core/a.c core/b.c */\n"}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    e = edges(ninja_file(tmp_path, tmp_path / "build"))
+    host = {line.split(":")[0].split("/")[-1]: line for line in e if "hostcc" in line}
+    assert host["test_plain"].endswith(
+        "hostcc hypervisor/tests/test_plain.c hypervisor/devices/dev.c")
+    assert host["test_core"].endswith("hostcc hypervisor/tests/test_core.c hypervisor/devices/dev.c"
+                                      " hypervisor/core/a.c hypervisor/core/b.c")
+
+
+def test_host_test_naming_a_missing_source_is_build_error(tmp_path):
+    test = tmp_path / "hypervisor/tests/test_x.c"
+    test.parent.mkdir(parents=True)
+    test.write_text("/* host-test-sources: core/gone.c */\n")
+    with pytest.raises(BuildError, match="test_x.c: host-test-sources names "
+                                         "hypervisor/core/gone.c, which does not exist"):
+        ninja_file(tmp_path, tmp_path / "build")
+
+
+def test_host_test_with_an_extra_source_builds_and_runs(tree, tmp_path):
+    import subprocess
+
+    (tree / "hypervisor/core/answer.c").write_text(
+        '#include "hv.h"\n\nint answer(void) { return ANSWER; }\n')
+    (tree / "hypervisor/tests").mkdir()
+    (tree / "hypervisor/tests/test_answer.c").write_text(
+        "/* host-test-sources: core/answer.c */\n#include <stdio.h>\n\nint answer(void);\n\n"
+        'int main(void) { printf("%d\\n", answer()); return 0; }\n')
+    (tree / "hypervisor/include/hv.h").write_text("#define ANSWER 42\n")
+    out = build(tree, quiet=True)
+    done = subprocess.run([str(out.host_test("test_answer"))], capture_output=True, text=True)
+    assert done.stdout == "42\n"

@@ -1,5 +1,6 @@
 // eoi: the in-service register. Until its EOI an IRQ is not delivered again, nor is a
-// lower-priority one; a specific EOI (OCW2 0x60 | level) ends exactly that level; OCW3
+// lower-priority one; a specific EOI (OCW2 0x60 | level) ends exactly that level, a
+// non-specific one (OCW2 0x20) the highest-priority level in service; OCW3
 // reads show ISR and IRR (8259A datasheet, "Fully Nested Mode", "End of Interrupt",
 // "Reading the 8259A Status").
 #include "console.h"
@@ -9,7 +10,7 @@
 #include "report.h"
 
 static volatile uint32_t count0, count3;
-static volatile bool irq0_sends_eoi;
+static volatile bool irq0_sends_eoi, irq3_sends_eoi = true;
 
 static void on_irq0(struct exception_frame *frame)
 {
@@ -23,7 +24,8 @@ static void on_irq3(struct exception_frame *frame)
 {
     (void)frame;
     count3++;
-    pic_specific_eoi(3);
+    if (irq3_sends_eoi)
+        pic_specific_eoi(3);
 }
 
 int main(struct multiboot_info *info)
@@ -71,8 +73,29 @@ int main(struct multiboot_info *info)
     report("IRQ0 is delivered again after its EOI", count0 > before);
     report("IRQ3 is delivered once nothing above it is in service", count3 == 1);
     report("ISR is clear after the handlers' specific EOIs", (pic_read_isr() & ~1u) == 0);
-    pit_stop();
+
+    // Nested: IR3 in service, then the higher IRQ0 on top of it, neither EOIed. A
+    // non-specific EOI ends IR0 (the highest in service) and leaves IR3.
+    irq0_sends_eoi = irq3_sends_eoi = false;
     pic_specific_eoi(0);
-    report("ISR is empty at the end", pic_read_isr() == 0);
+    pic_set_mask(0xFFFF & ~(1u << 3));
+    before = count3;
+    outb(TEST_IRQ_PORT, 3);
+    sti();
+    delay_us(2000);
+    cli();
+    pic_set_mask(0xFFFF & ~(1u << 0 | 1u << 3));
+    sti();
+    delay_us(5000);
+    cli();
+    pit_stop();
+    pic_set_mask(0xFFFF);
+    isr = pic_read_isr();
+    printf("eoi: ISR 0x%04x with IR3, then IR0, in service\n", isr);
+    report("IRQ0 nests on top of IR3 in service", count3 == before + 1 && isr == 0x0009);
+    outb(PIC_MASTER_CMD, PIC_EOI);
+    report("non-specific EOI (0x20) ends IR0, the highest in service", pic_read_isr() == 0x0008);
+    outb(PIC_MASTER_CMD, PIC_EOI);
+    report("a second non-specific EOI ends IR3, and ISR is empty", pic_read_isr() == 0);
     return report_summary();
 }

@@ -84,10 +84,12 @@ def test_triple_fault_stops_the_guest_not_the_hypervisor(boot, target):
 
 
 @scenario("m2", 1.5)
+@pytest.mark.parametrize("where, address", [("far", "0xc0000000"), ("end", "0x02000000")],
+                         ids=["far", "end"])  # end: the first byte past the default 32 MiB
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
-def test_read_outside_guest_ram_stops_the_guest(boot, target):
-    m, r, rep = run_guest(boot, target, "outside_ram", RUN_DEADLINE)
+def test_read_outside_guest_ram_stops_the_guest(boot, target, where, address):
+    m, r, rep = run_guest(boot, target, "outside_ram", RUN_DEADLINE, guest_args=f"at={where}")
     # it got as far as the read (an earlier crash proves nothing), and the read never returned
-    assert "reading 0xc0000000" in m.console_text(), m.console_text()[-500:]
+    assert f"reading {address}" in m.console_text(), m.console_text()[-500:]
     assert "read outside RAM returned" not in m.console_text(), "the read returned"
     assert r.end_code == EndCode.GUEST_CRASH, r.describe()

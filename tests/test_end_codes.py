@@ -29,7 +29,7 @@ def test_a_fault_in_the_hypervisor_itself_ends_with_code_2_panic(lab_outputs, ho
     assert "PASS" not in (r.workdir / "console.log").read_text()  # the guest never ran
 
 
-@pytest.mark.parametrize("word", ["watchdog=soon", "backend=arm", "guest_mem=0"])
+@pytest.mark.parametrize("word", ["watchdog=soon", "backend=arm", "guest_mem=0", "guest_mem=1"])
 def test_a_bad_command_line_value_ends_with_code_6_config(lab_outputs, host_platforms, word):
     r = _run(lab_outputs, host_platforms, guest="hello", append=word)
     assert (r.end_code, r.end_reason) == (EndCode.CONFIG, "config"), r.describe()

@@ -82,9 +82,17 @@ static bool parse_selftest(const char *v, size_t len, struct hv_config *cfg)
 	return true;
 }
 
+/*
+ * Guest RAM that a VM can have: vm_create needs RAM past the first MiB (2 MiB at least),
+ * and the RAM is one block of host memory inside the 4 GiB that boot/entry.S maps.
+ */
+#define GUEST_MEM_MIN_MIB 2
+#define GUEST_MEM_MAX_MIB 4096
+
 static bool parse_mib(const char *v, size_t len, struct hv_config *cfg)
 {
-	return parse_u64(v, len, &cfg->guest_mem_mib) && cfg->guest_mem_mib > 0;
+	return parse_u64(v, len, &cfg->guest_mem_mib) &&
+	       cfg->guest_mem_mib >= GUEST_MEM_MIN_MIB && cfg->guest_mem_mib <= GUEST_MEM_MAX_MIB;
 }
 
 static bool parse_watchdog(const char *v, size_t len, struct hv_config *cfg)
@@ -104,7 +112,7 @@ static const struct {
 	const char *expect;
 } options[] = {
 	{ "backend", parse_backend, "auto, vmx or svm" },
-	{ "guest_mem", parse_mib, "a number of MiB" },
+	{ "guest_mem", parse_mib, "a number of MiB from 2 to 4096" },
 	{ "disk", parse_disk, "START:COUNT or START, in sectors" },
 	{ "watchdog", parse_watchdog, "a number of ms" },
 	{ "selftest", parse_selftest, "ud2 or pf" },

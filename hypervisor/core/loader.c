@@ -40,6 +40,8 @@ struct mb_header {
 #define ELFCLASS32 1
 #define ELFCLASS64 2
 #define PT_LOAD 1
+#define ELF32_PHDR_SIZE 32 /* sizeof(Elf32_Phdr): TIS ELF 1.2, "Program Header" */
+#define ELF64_PHDR_SIZE 56 /* sizeof(Elf64_Phdr): ELF-64 1.5, "Program header table" */
 
 struct elf_segment {
 	u64 offset, paddr, vaddr, filesz, memsz;
@@ -112,10 +114,20 @@ static bool elf_segment(const struct image *img, unsigned i, struct elf_segment 
 	bool is64 = e[4] == ELFCLASS64;
 	u64 phoff = is64 ? *(const u64 *)(e + 32) : *(const u32 *)(e + 28);
 	u16 phentsize = *(const u16 *)(e + (is64 ? 54 : 42));
-	const u8 *ph = e + phoff + (u64)i * phentsize;
+	u16 need = is64 ? ELF64_PHDR_SIZE : ELF32_PHDR_SIZE;
+	const u8 *ph;
 
-	if (phoff + (u64)(i + 1) * phentsize > img->size)
+	/* e_phentsize is the size of one entry: it must hold the fields read below. */
+	if (phentsize < need) {
+		log_printf("loader: ELF e_phentsize %u is smaller than a program header (%u bytes)\n",
+			   phentsize, need);
 		return false;
+	}
+	if (phoff > img->size || (u64)(i + 1) * phentsize > img->size - phoff) {
+		log_printf("loader: ELF program headers run past the end of the file\n");
+		return false;
+	}
+	ph = e + phoff + (u64)i * phentsize;
 	*type = *(const u32 *)ph;
 	if (is64)
 		*s = (struct elf_segment){ *(const u64 *)(ph + 8), *(const u64 *)(ph + 24),
@@ -148,13 +160,11 @@ static bool load_elf(struct vm *vm, const struct image *img, struct loaded *out)
 		struct elf_segment s;
 		u32 type;
 
-		if (!elf_segment(img, i, &s, &type)) {
-			log_printf("loader: ELF program headers run past the end of the file\n");
+		if (!elf_segment(img, i, &s, &type))
 			return false;
-		}
 		if (type != PT_LOAD || s.memsz == 0)
 			continue;
-		if (s.offset + s.filesz > img->size) {
+		if (s.offset > img->size || s.filesz > img->size - s.offset) {
 			log_printf("loader: ELF segment %u runs past the end of the file\n", i);
 			return false;
 		}
@@ -334,6 +344,12 @@ bool guest_load(struct vm *vm, const struct multiboot_info *mbi, struct vcpu_boo
 	if (k.start < MBI_LIMIT) {
 		log_printf("loader: the kernel starts at %#lx, below %#llx where its stack and "
 			   "Multiboot information go\n", k.start, MBI_LIMIT);
+		return false;
+	}
+	/* Spec 3.2: the kernel starts in 32-bit protected mode; EIP cannot hold more. */
+	if (k.entry > 0xffffffffULL) {
+		log_printf("loader: the entry point %#lx is above 4 GiB and in no segment: a "
+			   "Multiboot kernel starts with a 32-bit EIP\n", k.entry);
 		return false;
 	}
 	if (!build_info(vm, mbi, args, ALIGN_UP(k.end, PAGE_SIZE), &info)) {

@@ -28,8 +28,16 @@
 #define LSR_OE 0x02
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
+#define MCR_DTR 0x01
+#define MCR_RTS 0x02
+#define MCR_OUT1 0x04
+#define MCR_OUT2 0x08
 #define MCR_LOOP 0x10
-#define MSR_CTS_DSR_DCD 0xb0 /* a terminal is attached and ready */
+#define MSR_CTS 0x10
+#define MSR_DSR 0x20
+#define MSR_RI 0x40
+#define MSR_DCD 0x80
+#define MSR_CTS_DSR_DCD (MSR_CTS | MSR_DSR | MSR_DCD) /* a terminal is attached and ready */
 
 void serial_init(struct serial *s, u16 base, void (*tx)(void *ctx, u8 byte), void *ctx)
 {
@@ -119,7 +127,11 @@ static u8 read_reg(struct serial *s, unsigned reg)
 		s->overrun = false;
 		return v;
 	case REG_MSR:
-		return (s->mcr & MCR_LOOP) ? 0 : MSR_CTS_DSR_DCD;
+		if (!(s->mcr & MCR_LOOP))
+			return MSR_CTS_DSR_DCD;
+		/* 8.7 MCR bit 4, 8.8 MSR bits 4-7: loopback routes RTS, DTR, OUT1, OUT2 back. */
+		return ((s->mcr & MCR_RTS) ? MSR_CTS : 0) | ((s->mcr & MCR_DTR) ? MSR_DSR : 0) |
+		       ((s->mcr & MCR_OUT1) ? MSR_RI : 0) | ((s->mcr & MCR_OUT2) ? MSR_DCD : 0);
 	default:
 		return s->scr;
 	}

@@ -53,8 +53,15 @@ static void test_guest_mem(void)
 {
 	CHECK(parse("guest_mem=64") && cfg.guest_mem_mib == 64, "guest_mem=64");
 	CHECK(parse("guest_mem=0x40") && cfg.guest_mem_mib == 64, "guest_mem=0x40 (hex) is 64");
-	CHECK(parse("guest_mem=18446744073709551615") && cfg.guest_mem_mib == ~0ULL,
-	      "guest_mem=2^64-1 parses (vm_create judges the size)");
+	CHECK(parse("guest_mem=2") && cfg.guest_mem_mib == 2, "guest_mem=2, the least vm_create takes");
+	CHECK(parse("guest_mem=4096") && cfg.guest_mem_mib == 4096,
+	      "guest_mem=4096, all of the 4 GiB the hypervisor maps");
+	CHECK(!parse("guest_mem=1") && logged("bad value in 'guest_mem=1'"),
+	      "guest_mem=1 (below vm_create's 2 MiB) is a bad value, logged with the word");
+	CHECK(!parse("guest_mem=4097"), "guest_mem=4097 (more than the 4 GiB mapped) is a bad value");
+	CHECK(!parse("guest_mem=17592186044418"),
+	      "guest_mem=2^44+2 (MiB << 20 wraps to 2 MiB) is a bad value");
+	CHECK(!parse("guest_mem=18446744073709551615"), "guest_mem=2^64-1 is a bad value");
 	CHECK(!parse("guest_mem=0"), "guest_mem=0 is a bad value");
 	CHECK(!parse("guest_mem=-1"), "guest_mem=-1 is a bad value");
 	CHECK(!parse("guest_mem=12M"), "guest_mem=12M is a bad value");

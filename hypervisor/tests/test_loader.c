@@ -249,6 +249,47 @@ static void test_bad_elf(void)
 	CHECK(!load_image(0x400, "guest"), "a second segment at 0x18000 refused");
 }
 
+/* Header fields that, unchecked, make the loader read outside the module or lose bits. */
+static void test_bad_elf_fields(void)
+{
+	reset();
+	elf(1, MB, 1);
+	put32(28, 0x3FC);
+	put16(42, 4);
+	CHECK(!load_image(0x400, "guest") && logged("e_phentsize 4"),
+	      "ELF32 e_phentsize 4 (an Elf32_Phdr is 32 bytes), table in the last 4 bytes: refused");
+	reset();
+	elf(2, MB, 1);
+	put16(54, 55);
+	CHECK(!load_image(0x400, "guest") && logged("e_phentsize 55"),
+	      "ELF64 e_phentsize 55 (an Elf64_Phdr is 56 bytes): refused");
+	reset();
+	elf_one(1, MB, 0x100, 0x100);
+	put16(42, 40);
+	CHECK(load_image(0x400, "guest") && ram_holds(MB, DATA, 0x100),
+	      "ELF32 e_phentsize 40 (entries padded past 32 bytes): loads");
+	reset();
+	elf(2, MB, 1);
+	put64(32, -8ULL);
+	CHECK(!load_image(0x400, "guest") && logged("program headers run past"),
+	      "ELF64 e_phoff 2^64-8 (phoff + phentsize wraps): refused");
+	reset();
+	elf(2, MB, 1);
+	phdr(2, 0, 1, -16ULL, MB, MB, 32, 32);
+	CHECK(!load_image(0x400, "guest") && logged("runs past the end of the file") &&
+	      ram_is(MB, 0xCC, 32), "ELF64 p_offset 2^64-16, p_filesz 32 (wraps): refused, RAM untouched");
+	reset();
+	elf(2, 0x100100000ULL, 1);
+	phdr(2, 0, 1, DATA, MB, MB, 0x100, 0x100);
+	CHECK(!load_image(0x400, "guest") && logged("above 4 GiB") && boot.eip == 0,
+	      "ELF64 entry 0x100100000 in no segment (EIP is 32 bits): refused, not truncated");
+	reset();
+	elf(2, 0xFFFFFFFFULL, 1);
+	phdr(2, 0, 1, DATA, MB, MB, 0x100, 0x100);
+	CHECK(load_image(0x400, "guest") && boot.eip == 0xFFFFFFFF,
+	      "ELF64 entry 0xFFFFFFFF in no segment: the highest 32-bit EIP, kept");
+}
+
 static bool aout_refused(size_t size, u32 header, u32 load, u32 load_end, u32 bss_end)
 {
 	reset();
@@ -282,6 +323,7 @@ int main(void)
 	test_no_guest();
 	test_bad_header();
 	test_bad_elf();
+	test_bad_elf_fields();
 	test_bad_aout();
 	return check_done();
 }

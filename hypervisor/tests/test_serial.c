@@ -192,6 +192,25 @@ static void test_fifo_and_loopback(void)
 	outb(MCR, 0x00);
 	outb(RBR, 'M');
 	CHECK(nsent == 1 && sent[0] == 'M', "loopback off: THR reaches tx() again");
+
+	/* PC16550D 8.7 (MCR bit 4), 8.8: in loopback MSR bits 4-7 are RTS, DTR, OUT1, OUT2. */
+	setup(false);
+	outb(MCR, 0x1A);
+	CHECK((inb(MSR) & 0xF0) == 0x90, "loopback MCR 0x1A (Linux's 8250 probe): MSR & 0xF0 is 0x90");
+	outb(MCR, 0x10);
+	CHECK((inb(MSR) & 0xF0) == 0x00, "loopback, all outputs off: CTS, DSR, RI, DCD clear");
+	outb(MCR, 0x12);
+	CHECK((inb(MSR) & 0xF0) == 0x10, "loopback RTS: CTS (MSR bit 4)");
+	outb(MCR, 0x11);
+	CHECK((inb(MSR) & 0xF0) == 0x20, "loopback DTR: DSR (MSR bit 5)");
+	outb(MCR, 0x14);
+	CHECK((inb(MSR) & 0xF0) == 0x40, "loopback OUT1: RI (MSR bit 6)");
+	outb(MCR, 0x18);
+	CHECK((inb(MSR) & 0xF0) == 0x80, "loopback OUT2: DCD (MSR bit 7)");
+	outb(MCR, 0x1F);
+	CHECK((inb(MSR) & 0xF0) == 0xF0, "loopback, all outputs on: all four inputs set");
+	outb(MCR, 0x0F);
+	CHECK(inb(MSR) == 0xB0, "loopback off again: MSR 0xB0, the MCR outputs no longer routed");
 }
 
 static void test_wide_and_base(void)

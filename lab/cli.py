@@ -230,7 +230,7 @@ def cmd_mutants(a: argparse.Namespace) -> int:
     if a.no_reference:
         valid = set(nodes)
     else:
-        ref = mutants.control(chosen, work / "reference", sweb)
+        ref = mutants.control(nodes, work / "reference", sweb)
         valid = {n for n, o in ref.items() if o == "passed"}
         print(f"reference: {len(valid)} of {len(nodes)} killing scenarios pass", flush=True)
         for node in nodes:

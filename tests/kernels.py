@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import os
-import time
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,9 @@ def wait_for_emulator(folder: Path, proc: subprocess.Popen, deadline_s: float) -
             return pids
         time.sleep(0.1)  # polling /proc: there is no event for "a process appeared"
     pytest.fail("no emulator started under the lab")
+
+
+def kill_emulators_under(folder: Path) -> None:
+    """A test's last resort, so a failed check leaves no emulator behind."""
+    for pid in emulators_under(folder):
+        os.kill(pid, signal.SIGKILL)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from kernels import HANG, assemble, emulators_under, wait_for_emulator
+from kernels import HANG, assemble, emulators_under, kill_emulators_under, wait_for_emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,8 +50,7 @@ def test_lab_run_stopped_by_a_signal_reaps_its_emulator(tmp_path, platform, how)
         assert "lab: interrupted; emulators stopped" in err
         assert emulators_under(tmp_path) == []
     finally:
-        for pid in emulators_under(tmp_path):
-            os.kill(pid, signal.SIGKILL)
+        kill_emulators_under(tmp_path)
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
 
@@ -71,6 +70,5 @@ def test_lab_console_stopped_by_a_signal_reaps_its_emulator(tmp_path, how):
         assert child.exitstatus == 130, child.before
         assert emulators_under(tmp_path) == []
     finally:
-        for pid in emulators_under(tmp_path):
-            os.kill(pid, signal.SIGKILL)
+        kill_emulators_under(tmp_path)
         child.close(force=True)

@@ -16,7 +16,14 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from kernels import HANG, TRIPLE_FAULT, assemble, emulators_under, wait_for_emulator
+from kernels import (
+    HANG,
+    TRIPLE_FAULT,
+    assemble,
+    emulators_under,
+    kill_emulators_under,
+    wait_for_emulator,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,8 +83,7 @@ def test_no_emulator_survives_an_interrupted_grader(tmp_path, how):
             time.sleep(0.1)
         assert emulators_under(tmp_path) == []
     finally:
-        for pid in emulators_under(tmp_path):
-            os.kill(pid, signal.SIGKILL)
+        kill_emulators_under(tmp_path)
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
 

@@ -3,6 +3,8 @@
 #ifndef MULTIBOOT_H
 #define MULTIBOOT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define MULTIBOOT_LOADER_MAGIC 0x2BADB002
@@ -24,6 +26,12 @@ struct multiboot_info {
     uint32_t mmap_length;
     uint32_t mmap_addr;
 };
+
+// The text after KEY (such as "exit=") in the word of the command line that starts with
+// it, or NULL when there is none (or no command line).
+const char *cmdline_value(const struct multiboot_info *info, const char *key);
+// The decimal number after KEY in VALUE; false when no word starts with KEY.
+bool cmdline_number(const struct multiboot_info *info, const char *key, uint32_t *value);
 
 // Every test guest defines this; its return value is the exit code.
 // INFO is NULL when the loader did not hand over the Multiboot magic.

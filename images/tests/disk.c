@@ -96,24 +96,10 @@ static bool refused(uint8_t status)
     return (status & (ST_ERR | ST_DRQ)) == ST_ERR && (inb(ATA_ERROR) & ER_IDNF);
 }
 
-static uint32_t sectors_asked(const struct multiboot_info *info)
-{
-    if (!(info->flags & MULTIBOOT_INFO_CMDLINE))
-        return 0;
-    for (const char *s = (const char *)info->cmdline; *s; s++) {
-        if (strncmp(s, "sectors=", 8) != 0 || (s != (const char *)info->cmdline && s[-1] != ' '))
-            continue;
-        uint32_t n = 0;
-        for (s += 8; *s >= '0' && *s <= '9'; s++)
-            n = n * 10 + (*s - '0');
-        return n;
-    }
-    return 0;
-}
-
 int main(struct multiboot_info *info)
 {
-    uint32_t n = sectors_asked(info);
+    uint32_t n = 0;
+    cmdline_number(info, "sectors=", &n);
     outb(ATA_CONTROL, 0x02);   // nIEN: this guest polls
 
     bool id = read_data(command(CMD_IDENTIFY, 0xA0, 0, 0, 0));

@@ -14,25 +14,10 @@
 
 static const char message[] = "hypercall puts works\n";
 
-// N from "exit=N" (decimal) on the command line, or -1.
-static int exit_code_asked(const struct multiboot_info *info)
-{
-    if (!(info->flags & MULTIBOOT_INFO_CMDLINE))
-        return -1;
-    for (const char *s = (const char *)info->cmdline; *s; s++) {
-        if (strncmp(s, "exit=", 5) != 0 || (s != (const char *)info->cmdline && s[-1] != ' '))
-            continue;
-        int n = 0;
-        for (s += 5; *s >= '0' && *s <= '9'; s++)
-            n = n * 10 + (*s - '0');
-        return n;
-    }
-    return -1;
-}
-
 int main(struct multiboot_info *info)
 {
-    int code = exit_code_asked(info);
+    uint32_t asked;
+    int code = cmdline_number(info, "exit=", &asked) ? (int)asked : -1;
     if (!hv_present()) {
         report_skip("hypercall puts returns 0", "no lab hypervisor");
         report_skip("hypercall unknown number returns -1", "no lab hypervisor");

@@ -16,10 +16,9 @@
 
 static uint32_t address(const struct multiboot_info *info)
 {
-    const char *cmdline = (info->flags & MULTIBOOT_INFO_CMDLINE) ? (const char *)info->cmdline : "";
-    for (const char *s = cmdline; *s; s++)
-        if (strncmp(s, "at=end", 6) == 0 && (s == cmdline || s[-1] == ' '))
-            return (info->mem_upper + 1024) * 1024;   // mem_upper: KiB from 1 MiB on
+    const char *at = cmdline_value(info, "at=");
+    if (at && strncmp(at, "end", 3) == 0)
+        return (info->mem_upper + 1024) * 1024;   // mem_upper: KiB from 1 MiB on
     return FAR_OUTSIDE_RAM;
 }
 

@@ -1,46 +1,33 @@
 """Fixtures shared by the scenarios (the grader) and the lab's unit tests."""
 from __future__ import annotations
 
-import fcntl
 import hashlib
+import os
 import shlex
 import shutil
 from pathlib import Path
 
 import pytest
 
-from lab.build import Outputs, build, build_dir, project_root
+from lab.build import Outputs, build, project_root
 from lab.config import RunConfig
 from lab.errors import BuildError, InfraError, LabError
 from lab.grading import not_gradable
 from lab.machine import Machine, reap_all
 from lab.multiboot import check_multiboot
 from lab.platforms import Platform, detect
+from lab.prerequisite import boot_problem
 from lab.runner import prepare
 
 pytest_plugins = ["lab.pytest_plugin"]
 
-# Where each backend can run, in the order scenarios try them.
-TARGETS = [("bochs", "vmx"), ("qemu-tcg", "svm"), ("bochs", "svm"),
-           ("qemu-kvm", "vmx"), ("qemu-kvm", "svm")]
-
-
-def target_id(t: tuple[str, str]) -> str:
-    return f"{t[0]}-{t[1]}"
-
-
 @pytest.fixture(scope="session")
 def lab_outputs() -> Outputs:
-    """Build once per session (under a lock: pytest-xdist workers share the build folder)."""
-    root = project_root()
-    bdir = build_dir(root)
-    bdir.mkdir(parents=True, exist_ok=True)
-    with open(bdir / ".build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            return build(root, quiet=True)
-        except BuildError as e:
-            raise BuildError(f"the build broke: {e}") from None
+    """Build once per session (build() locks the build folder: xdist workers share it)."""
+    try:
+        return build(project_root(), quiet=True)
+    except BuildError as e:
+        raise BuildError(f"the build broke: {e}") from None
 
 
 @pytest.fixture(scope="session")
@@ -87,8 +74,15 @@ def reproduce_command(cfg: RunConfig) -> str:
     return shlex.join(words)
 
 
+@pytest.fixture(scope="session")
+def prerequisite_folder(tmp_path_factory) -> Path:
+    """Where the boot prerequisite's answers live: one folder for all xdist workers."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "prerequisite"
+
+
 @pytest.fixture
-def boot(request, lab_outputs, host_platforms, record_property):
+def boot(request, lab_outputs, host_platforms, record_property, prerequisite_folder):
     """Start a machine: boot(platform, backend, guest=..., cpu=..., append=...)."""
     machines: list[tuple[Machine, RunConfig]] = []
     base_images: dict[Path, str] = {}  # no run may write into a base image: checked after
@@ -107,6 +101,13 @@ def boot(request, lab_outputs, host_platforms, record_property):
                 check_multiboot(cfg.hypervisor, "hypervisor", need_mmap=True)
             except LabError as e:
                 pytest.fail(str(e), pytrace=False)
+        if not (cfg.direct or cfg.cpu or request.node.get_closest_marker("prerequisite")):
+            problem = boot_problem(cfg, prerequisite_folder, outputs=lab_outputs,
+                                   platforms=host_platforms)
+            if problem:
+                pytest.fail(f"prerequisite failed: the hypervisor does not boot on {platform}/"
+                            f"{backend} (test_boots_and_logs_on_every_platform): {problem}",
+                            pytrace=False)
         try:
             prep = prepare(cfg, outputs=lab_outputs, platforms=host_platforms,
                            label=request.node.name[:40].replace("/", "_"))

@@ -40,6 +40,6 @@ case "$job" in
         sweb=()
         # (one word: pytest reads a separate value as a test path before it knows the option)
         [ -d ../shared/sweb ] && sweb=("--sweb=$(realpath ../shared/sweb)")
-        exec .venv/bin/pytest -n 2 "${sweb[@]}" "$@" ;;
+        exec .venv/bin/pytest -n 2 --all-platforms "${sweb[@]}" "$@" ;;
     *) echo "run.sh: unknown job '$job' (use demo or test)" >&2; exit 2 ;;
 esac

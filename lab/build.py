@@ -6,6 +6,7 @@ text changes) on every `lab build`, so added and removed source files are picked
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import shlex
 import subprocess
@@ -268,15 +269,21 @@ def build(root: Path | None = None, targets: list[str] | None = None,
         raise BuildError(f"{root} has no hypervisor/ folder: run lab from the lab checkout "
                          "or set LAB_ROOT")
     bdir = build_dir(root)
-    graph = write_graph(root, bdir)
-    cmd = [ninja_binary(), "-f", str(graph)] + (["-v"] if verbose else []) + (targets or [])
-    env = dict(os.environ, LAB_ROOT=str(root), LAB_BUILD_DIR=str(bdir))
-    try:
-        done = subprocess.run(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE if quiet else None,
-                              stderr=subprocess.STDOUT if quiet else None, text=True)
-    except FileNotFoundError:
-        raise BuildError("ninja is missing: pip install ninja (the lab's setup does)") from None
+    bdir.mkdir(parents=True, exist_ok=True)
+    # One build at a time per build folder: two ninjas sharing .ninja_log and .ninja_deps
+    # corrupt them (seen: `lab run` beside a test run rebuilt everything, 12 s, each time).
+    with open(bdir / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        graph = write_graph(root, bdir)
+        cmd = [ninja_binary(), "-f", str(graph)] + (["-v"] if verbose else []) + (targets or [])
+        env = dict(os.environ, LAB_ROOT=str(root), LAB_BUILD_DIR=str(bdir))
+        try:
+            done = subprocess.run(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE if quiet else None,
+                                  stderr=subprocess.STDOUT if quiet else None, text=True)
+        except FileNotFoundError:
+            raise BuildError("ninja is missing: pip install ninja (the lab's setup does)") \
+                from None
     if done.returncode != 0:
         if quiet and done.stdout:
             sys.stderr.write(done.stdout)

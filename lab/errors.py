@@ -23,3 +23,7 @@ class InfraError(LabError):
 
 class StepTimeout(LabError):
     """A step did not finish before its own deadline."""
+
+
+class MachineHung(StepTimeout):
+    """The machine stalled: no output and its CPU stuck with interrupts off (CONTRACT.md)."""

@@ -2,7 +2,8 @@
 
 A scenario is marked `@scenario("m2", 3)`; parametrized cases share its points equally. Each
 case gets one outcome: passed, failed, skipped (the environment lacks something, named),
-not-gradable (the platform cannot run it), infra-error (emulator or build broke) or timeout.
+not-gradable (the platform cannot run it), infra-error (emulator or build broke), timeout,
+or hung (the machine stalled: lab.machine.base.STALL_QUIET).
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 
 import pytest
 
-from .errors import BuildError, InfraError, StepTimeout
+from .errors import BuildError, InfraError, MachineHung, StepTimeout
+from .targets import DECLARED, case_target, grading_platform
 
 MILESTONES = {
     "m1": ("Structure setup: builds, boots, enables VMX/SVM", 5),
@@ -22,7 +24,7 @@ MILESTONES = {
     "m6": ("Feature done, demonstrated in the booted guest", 30),
 }
 NOT_GRADABLE = "not gradable here: "
-OUTCOMES = ("passed", "failed", "timeout", "infra-error", "skipped", "not-gradable")
+OUTCOMES = ("passed", "failed", "hung", "timeout", "infra-error", "skipped", "not-gradable")
 
 
 def scenario(milestone: str, points: float, title: str | None = None):
@@ -54,6 +56,7 @@ class Outcome:
     bundle: str = ""
     seconds: float = 0.0
     reproduce: str = ""
+    counted: bool = True  # False: a case on a platform other than its backend's grading one
     extra: dict = field(default_factory=dict)
 
 
@@ -71,6 +74,10 @@ def classify(report: pytest.TestReport, call_excinfo) -> tuple[str, str]:
     text = str(exc).strip() if exc is not None else ""
     msg = text.splitlines()[0] if text else (report.longreprtext.strip().splitlines() or
                                              ["failed"])[-1]
+    if msg.startswith("prerequisite failed"):  # conftest's boot fixture: it names why
+        return "failed", msg
+    if isinstance(exc, MachineHung) or "the machine hung without an end line" in msg:
+        return "hung", msg  # MachineHung from wait_for; a hung RunResult in an assertion
     if isinstance(exc, StepTimeout):
         return "timeout", msg
     if isinstance(exc, (InfraError, BuildError)):
@@ -82,26 +89,74 @@ class Grader:
     """A pytest plugin: grades each case where it runs, tallies where reports arrive.
 
     With pytest-xdist the cases run in workers and the reports reach the controller, so all
-    the grading facts travel in the report's user_properties.
+    the grading facts travel in the report's user_properties. Which cases count, and for how
+    many points, is lab.targets' rule: `backends` are the team's, `platforms` this host's.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, backends: str = "both", platforms: list | None = None,
+                 all_platforms: bool = False) -> None:
         self.results: dict[str, Outcome] = {}
+        self.backends = DECLARED[backends]
+        self.platforms = platforms
+        self.all_platforms = all_platforms
+        self.grading: dict[str, tuple[str | None, str]] = {}  # backend -> platform, why
+        self.milestones_with_scenarios: set[str] = set()
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items) -> None:
-        groups: dict[tuple, list] = defaultdict(list)
+    def grading_platforms(self) -> dict[str, tuple[str | None, str]]:
+        if not self.grading:
+            from .platforms import detect
+            platforms = self.platforms if self.platforms is not None else detect()
+            self.grading = {b: grading_platform(platforms, b) for b in self.backends}
+        return self.grading
+
+    # First, so that the points come from the whole scenario, before -m or -k select cases.
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, config, items) -> None:
+        keep, drop = [], []
         for item in items:
-            if item.get_closest_marker("grade"):
-                key = (item.module.__name__ if item.module else "", item.originalname)
-                groups[key].append(item)
-        for group in groups.values():
-            for item in group:
-                mk = item.get_closest_marker("grade")
-                title = mk.kwargs.get("title") or item.originalname.removeprefix("test_")
-                item.lab_grade = {"milestone": mk.kwargs["milestone"],
-                                  "points": mk.kwargs["points"] / len(group),
-                                  "title": title.replace("_", " ")}
+            mk = item.get_closest_marker("grade")
+            if mk is None:
+                keep.append(item)
+                continue
+            self.milestones_with_scenarios.add(mk.kwargs["milestone"])
+            points, counted = self._share(item, mk.kwargs["points"])
+            if points is None or (not counted and not self.all_platforms):
+                drop.append(item)
+                continue
+            title = mk.kwargs.get("title") or item.originalname.removeprefix("test_")
+            item.lab_grade = {"milestone": mk.kwargs["milestone"], "points": points,
+                              "counted": counted, "target": case_target(item),
+                              "title": title.replace("_", " ")}
+            keep.append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+    def _share(self, item, points: float) -> tuple[float | None, bool]:
+        """A case's points and whether it counts; None points: a backend the team lacks.
+        The split comes from the scenario's parametrization, not from what was collected,
+        so a run of one case grades it as in a run of all."""
+        targets, others = [], 1
+        for mark in item.iter_markers("parametrize"):
+            names = mark.args[0]
+            if names == "target":
+                targets = [(t[0], t[1]) for t in mark.args[1]]
+            else:
+                others *= len(mark.args[1])
+        target = case_target(item)
+        if target is None:
+            return points / others, True
+        platform, backend = target
+        if backend not in self.backends:
+            return None, False
+        backends = [b for b in self.backends if any(t[1] == b for t in targets)]
+        graded_on = self.grading_platforms()[backend][0]
+        if graded_on is None:  # nowhere here: the backend's first target, to say so
+            graded_on = next(t[0] for t in targets if t[1] == backend)
+        graded = [t for t in targets if t == (graded_on, backend)]
+        if target not in graded:
+            return 0.0, False
+        return points / len(backends) / len(graded) / others, True
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -124,7 +179,8 @@ class Grader:
         res = self.results.get(report.nodeid)
         if res is None:
             res = self.results[report.nodeid] = Outcome(
-                report.nodeid, grade["milestone"], grade["title"], grade["points"])
+                report.nodeid, grade["milestone"], grade["title"], grade["points"],
+                counted=grade["counted"])
         res.seconds += report.duration
         for key in ("platform", "backend", "bundle", "reproduce"):
             if key in props:
@@ -135,31 +191,77 @@ class Grader:
             return  # a teardown error does not hide the call's own failure
         res.outcome, res.message = grade["outcome"], grade["message"]
         res.earned = res.points if res.outcome == "passed" else 0.0
+    def totals(self) -> dict[str, dict]:
+        """Per milestone: earned, the course's possible points, and its state: graded, not
+        run (selected out of this run by -m or -k) or no scenarios in this run (m5 and m6 have
+        none yet; they count 0 earned of their possible points)."""
+        out = {}
+        for mid, (_, points) in MILESTONES.items():
+            rows = [r for r in self.results.values() if r.milestone == mid and r.counted]
+            state = ("graded" if rows else "not run" if mid in self.milestones_with_scenarios
+                     else "no scenarios in this run")
+            out[mid] = {"earned": round(sum(r.earned for r in rows), 4), "possible": points,
+                        "state": state}
+        return out
+
     def table(self) -> list[str]:
-        lines = [f"{'milestone':<44} {'earned':>7} {'possible':>8}  outcomes"]
+        where = ", ".join(f"{b} on {p or 'nothing here'}"
+                          for b, (p, _) in self.grading_platforms().items())
+        lines = [f"graded: {where}",
+                 f"{'milestone':<44} {'earned':>7} {'possible':>8}  outcomes"]
         total = [0.0, 0.0]
+        totals = self.totals()
         for mid, (name, _) in MILESTONES.items():
-            rows = [r for r in self.results.values() if r.milestone == mid]
-            if not rows:
-                continue
-            gradable = [r for r in rows if r.outcome != "not-gradable"]
-            earned = sum(r.earned for r in rows)
-            possible = sum(r.points for r in gradable)
+            t = totals[mid]
+            rows = [r for r in self.results.values() if r.milestone == mid and r.counted]
             counts = defaultdict(int)
             for r in rows:
                 counts[r.outcome] += 1
             outcomes = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o])
-            lines.append(f"{mid} {name[:40]:<41} {earned:7.2f} {possible:8.2f}  {outcomes}")
-            total[0] += earned
-            total[1] += possible
+            if t["state"] == "not run":
+                continue
+            lines.append(f"{mid} {name[:40]:<41} {t['earned']:7.2f} {t['possible']:8.2f}  "
+                         f"{outcomes or t['state']}")
+            total[0] += t["earned"]
+            total[1] += t["possible"]
         lines.append(f"{'total':<44} {total[0]:7.2f} {total[1]:8.2f}")
-        skipped = [r for r in self.results.values() if r.outcome == "skipped"]
+        skipped_out = [m for m, t in totals.items() if t["state"] == "not run"]
+        if skipped_out:
+            lines.append(f"PARTIAL: {', '.join(skipped_out)} not run, so not in this total")
+        extra = [r for r in self.results.values() if not r.counted]
+        if extra:
+            counts = defaultdict(int)
+            for r in extra:
+                counts[r.outcome] += 1
+            lines.append("also run on other platforms, not counted: " +
+                         ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o]))
+        lines += self.not_a_grade()
+        return lines
+
+    def not_a_grade(self) -> list[str]:
+        """Why the total is not the team's grade, if it is not: a counted case skipped (this
+        machine lacks software), or one this machine cannot run at all."""
+        lines = []
+        counted = [r for r in self.results.values() if r.counted]
+        skipped = [r for r in counted if r.outcome == "skipped"]
         if skipped:
             reasons = sorted({r.message for r in skipped})
             lines.append(f"INCOMPLETE: {len(skipped)} scenarios skipped, so this total is not "
                          f"the grade; {'; '.join(reasons)[:300]}")
+        for b, (p, why) in self.grading_platforms().items():
+            if p is None:
+                lines.append(f"NOT A GRADE: no platform here can run {b} ({why[:200]}); "
+                             "grade on a machine that can")
+        unreachable = [r for r in counted if r.outcome == "not-gradable"]
+        if unreachable:
+            reasons = sorted({r.message for r in unreachable})
+            lines.append(f"NOT A GRADE: {len(unreachable)} scenarios cannot run here; "
+                         f"{'; '.join(reasons)[:300]}")
         return lines
 
     def as_json(self) -> dict:
         return {"milestones": {m: {"title": t, "points": p} for m, (t, p) in MILESTONES.items()},
+                "backends": list(self.backends),
+                "grading_platforms": {b: p for b, (p, _) in self.grading_platforms().items()},
+                "totals": self.totals(), "not_a_grade": self.not_a_grade(),
                 "scenarios": [asdict(r) for r in self.results.values()]}

@@ -22,6 +22,7 @@ from .build import build, build_dir, project_root
 from .errors import ConfigError, LabError
 
 FOLDER = Path("tests") / "mutants"
+KILLED = ("failed", "hung", "timeout")  # the grader's outcomes that fail a scenario
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Mutant:
 
     def killed_where(self, valid: set[str]) -> bool:
         """Killed by a scenario that passes on the reference."""
-        return any(o in ("failed", "timeout") and n in valid for n, o in self.outcomes.items())
+        return any(o in KILLED and n in valid for n, o in self.outcomes.items())
 
 
 def load(root: Path | None = None) -> list[Mutant]:
@@ -105,7 +106,7 @@ def run_scenarios(nodes: list[str], work: Path, hypervisor: Path | None = None,
     reports = work / "reports"
     shutil.rmtree(reports, ignore_errors=True)
     args = [sys.executable, "-m", "pytest", *nodes, "-p", "no:cacheprovider",
-            f"--report-dir={reports}", "-q"]
+            f"--report-dir={reports}", "-q", "--all-platforms"]
     if hypervisor is not None:
         args.append(f"--hypervisor={hypervisor}")
     if sweb is not None:
@@ -146,7 +147,8 @@ def scenario(nodeid: str) -> str:
 def all_scenarios() -> list[str]:
     """Every scenario that runs a hypervisor (the direct baselines boot none), by name."""
     done = subprocess.run([sys.executable, "-m", "pytest", "scenarios", "--collect-only",
-                           "-q", "-p", "no:cacheprovider"], cwd=project_root(),
+                           "-q", "-p", "no:cacheprovider", "--all-platforms"],
+                          cwd=project_root(),
                           capture_output=True, text=True, check=False)
     nodes = [ln for ln in done.stdout.splitlines() if ln.startswith("scenarios/")]
     if not nodes:
@@ -159,6 +161,6 @@ def kills(chosen: list[Mutant], valid: set[str]) -> dict[str, list[str]]:
     table: dict[str, list[str]] = {}
     for m in chosen:
         for node, outcome in m.outcomes.items():
-            if outcome in ("failed", "timeout") and node in valid:
+            if outcome in KILLED and node in valid:
                 table.setdefault(scenario(node), []).append(m.name)
     return table

@@ -1,6 +1,7 @@
 """The lab's pytest plugin: options, the grader, and the report files."""
 from __future__ import annotations
 
+import json
 import platform as pyplatform
 import time
 from pathlib import Path
@@ -24,6 +25,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="keep the run folders of passing scenarios too")
     g.addoption("--report-dir", type=Path, default=Path("reports"),
                 help="where grade.json, grade.html, junit.xml and failure bundles go")
+    g.addoption("--backend", choices=("vmx", "svm", "both"), default="both",
+                help="the backend(s) the graded hypervisor builds for (lab-team.yaml's "
+                     "backend:); the reference is both")
+    g.addoption("--all-platforms", action="store_true",
+                help="also run each scenario on the platforms it is not graded on here "
+                     "(not counted; the lab's own CI)")
     g.addoption("--keep-alive", action="store_true",
                 help="when a scenario fails, keep its machine running for inspection "
                      "until Enter is pressed (use with -x and -s)")
@@ -32,12 +39,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "grade(milestone, points, title): a graded scenario")
-    grader = Grader()
+    config.addinivalue_line("markers", "prerequisite: boots without first asking whether the "
+                                       "hypervisor boots (lab.prerequisite)")
+    grader = Grader(config.getoption("--backend"),
+                    all_platforms=config.getoption("--all-platforms"))
     config.pluginmanager.register(grader, "lab-grader")
     config.stash_grader = grader  # type: ignore[attr-defined]
     report_dir = config.getoption("--report-dir")
     if not getattr(config.option, "xmlpath", None) and not hasattr(config, "workerinput"):
         config.option.xmlpath = str(report_dir / "junit.xml")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The grading plan: every graded case with its points and whether it counts (what
+    `--collect-only` shows a team before a run)."""
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    plan = [dict(nodeid=item.nodeid, **item.lab_grade) for item in session.items
+            if hasattr(item, "lab_grade")]
+    if plan:
+        path: Path = config.getoption("--report-dir") / "plan.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(plan, indent=1) + "\n")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -47,7 +71,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     scale = config.getoption("--timeout-scale")
     per = ", ".join(f"{p} {f:g}x" for p, f in SLOWNESS.items())
     sweb = config.getoption("--sweb")
-    return [f"lab: step deadlines scaled per platform ({per}), times --timeout-scale {scale:g}",
+    grader: Grader = config.stash_grader  # type: ignore[attr-defined]
+    where = ", ".join(f"{b} on {p or 'nothing here'}"
+                      for b, (p, _) in grader.grading_platforms().items())
+    return [f"lab: graded {where}" + (" (and every other platform, not counted)"
+                                      if config.getoption("--all-platforms") else ""),
+            f"lab: step deadlines scaled per platform ({per}), times --timeout-scale {scale:g}",
             f"lab: SWEB {sweb}" if sweb else "lab: no --sweb: the SWEB scenarios are skipped"]
 
 

@@ -50,18 +50,18 @@ def write_html(grader: Grader, path: Path, extra: dict) -> None:
     rows = []
     for r in grader.results.values():
         link = (f"<a href='#{html.escape(r.nodeid)}'>{r.outcome}</a>"
-                if r.outcome in ("failed", "timeout", "infra-error") else r.outcome)
+                if r.outcome in ("failed", "hung", "timeout", "infra-error") else r.outcome)
         rows.append(f"<tr class='{r.outcome}'><td>{r.milestone}</td>"
                     f"<td>{html.escape(r.nodeid)}</td><td>{html.escape(r.platform)}</td>"
                     f"<td>{html.escape(r.backend)}</td><td>{link}</td>"
                     f"<td>{r.earned:.2f}/{r.points:.2f}</td>"
                     f"<td>{html.escape(r.message)}</td></tr>")
     failures = [_failure(r) for r in grader.results.values()
-                if r.outcome in ("failed", "timeout", "infra-error")]
+                if r.outcome in ("failed", "hung", "timeout", "infra-error")]
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Grade report</title>
 <style>body{{font-family:sans-serif}} table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:2px 6px}} .passed{{background:#dfd}}
-.failed,.timeout,.infra-error{{background:#fdd}} .not-gradable,.skipped{{background:#eee}}
+.failed,.hung,.timeout,.infra-error{{background:#fdd}} .not-gradable,.skipped{{background:#eee}}
 pre{{background:#f6f6f6;padding:6px}}</style></head><body>
 <h1>Grade report</h1><p>{html.escape(json.dumps(extra))}</p>
 <pre>{html.escape(chr(10).join(grader.table()))}</pre>

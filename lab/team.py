@@ -4,6 +4,7 @@ A team folder holds `lab-team.yaml`:
     build: make            # a shell command run in the folder
     hypervisor: build/hv.elf
     sweb: sweb             # optional: the team's SWEB (source tree or build folder)
+    backend: vmx           # optional: vmx, svm or both (the default); graded on these alone
 Paths are relative to the folder.
 """
 from __future__ import annotations
@@ -16,15 +17,17 @@ import yaml
 
 from .errors import ConfigError, LabError
 from .multiboot import check_multiboot
+from .targets import DECLARED
 
 BUILD_TIMEOUT = 600
-KEYS = ("build", "hypervisor", "sweb")
+KEYS = ("build", "hypervisor", "sweb", "backend")
 
 
 @dataclass
 class Team:
     hypervisor: Path
     sweb: Path | None = None  # the SWEB its lab-team.yaml names, if any
+    backend: str | None = None  # the backend(s) it declares, if a team file says
 
 
 def _spec(path: Path) -> dict:
@@ -45,13 +48,16 @@ def _spec(path: Path) -> dict:
         if key in spec and not isinstance(spec[key], str):
             what = "a shell command" if key == "build" else "a path"
             raise ConfigError(f"{spec_file}: '{key}' must be {what}")
+    if spec.get("backend", "both") not in DECLARED:
+        raise ConfigError(f"{spec_file}: backend must be one of {', '.join(DECLARED)}, "
+                          f"not {spec['backend']!r}")
     return spec
 
 
 def team(path: Path) -> Team:
     """The team's hypervisor (built first when it is a team folder) and SWEB, if it names one."""
     path = path.expanduser().resolve()
-    sweb = None
+    sweb = backend = None
     if path.is_dir():
         spec = _spec(path)
         command = spec.get("build")
@@ -68,9 +74,10 @@ def team(path: Path) -> Team:
             sweb = path / spec["sweb"]
             if not sweb.exists():
                 raise ConfigError(f"{path / 'lab-team.yaml'}: sweb {sweb} does not exist")
+        backend = spec.get("backend")
         path = path / spec["hypervisor"]
     check_multiboot(path, "hypervisor", need_mmap=True)
-    return Team(hypervisor=path, sweb=sweb)
+    return Team(hypervisor=path, sweb=sweb, backend=backend)
 
 
 def team_hypervisor(path: Path) -> Path:

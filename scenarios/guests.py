@@ -4,12 +4,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lab.machine.base import STALL_QUIET
+from lab.targets import TARGETS
+
 SUMMARY = re.compile(r"^SUMMARY: (\d+) tests, (\d+) unexpected failures, (\d+) skipped$", re.M)
 
 # Under a hypervisor no test guest check may be skipped: a SKIP means it thought no
 # hypervisor was there (a wrong CPUID signature, say).
-GUEST_TARGETS = [("bochs", "vmx"), ("qemu-tcg", "svm"), ("bochs", "svm"),
-                 ("qemu-kvm", "vmx"), ("qemu-kvm", "svm")]
+GUEST_TARGETS = TARGETS
 
 
 @dataclass
@@ -30,10 +32,12 @@ def read_report(console: str) -> GuestReport:
         summary=tuple(int(g) for g in m.groups()) if m else None)
 
 
-def run_guest(boot, target, guest: str, deadline: float, **settings):
-    """Boot a test guest on (platform, backend), wait for the end; machine, result, report."""
+def run_guest(boot, target, guest: str, deadline: float, stall: float | None = STALL_QUIET,
+              **settings):
+    """Boot a test guest on (platform, backend), wait for the end; machine, result, report.
+    A machine quiet for `stall` seconds with its CPU stuck has hung (lab.machine.base)."""
     m = boot(*target, guest=guest, **settings)
-    r = m.wait_end(deadline)
+    r = m.wait_end(deadline, stall=stall)
     return m, r, read_report(m.console_text())
 
 

@@ -5,10 +5,10 @@ lines and a SUMMARY; the run's verdict is the contract's end code.
 """
 import pytest
 
-from conftest import target_id
 from guests import GUEST_TARGETS, assert_clean_pass, run_guest
 from lab.contract import EndCode
 from lab.grading import scenario
+from lab.targets import target_id
 
 RUN_DEADLINE = 60
 

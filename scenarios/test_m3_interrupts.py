@@ -5,10 +5,10 @@ emulated machine's PS/2 keyboard and COM1, so they test the whole path from the 
 """
 import pytest
 
-from conftest import target_id
 from guests import GUEST_TARGETS, assert_clean_pass, run_guest
 from lab.contract import EndCode
 from lab.grading import scenario
+from lab.targets import target_id
 
 RUN_DEADLINE = 90
 KEY_DEADLINE = 30
@@ -73,6 +73,9 @@ def test_serial_input_reaches_the_guest_with_irq4(boot, target):
 @scenario("m3", 0.5)
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_runaway_guest_is_stopped_by_the_watchdog(boot, target):
-    m, r, rep = run_guest(boot, target, "runaway", RUN_DEADLINE, append="watchdog=500")
+    # The guest spins with IF=0 and says nothing: a stalled machine to the lab after a
+    # while, so the lab waits 10 s of quiet, far past the 500 ms watchdog, before it says so.
+    m, r, rep = run_guest(boot, target, "runaway", RUN_DEADLINE, stall=10,
+                          append="watchdog=500")
     assert "running away" in m.console_text()
     assert r.end_code == EndCode.WATCHDOG, r.describe()

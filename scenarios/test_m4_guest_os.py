@@ -13,9 +13,9 @@ import shutil
 
 import pytest
 
-from conftest import target_id
 from guests import GUEST_TARGETS, assert_clean_pass, run_guest
 from lab.grading import scenario
+from lab.targets import target_id
 from lab.teachos import Shell, bigfile_crc, screen_tail_matches_console
 
 BOOT = 90
@@ -95,19 +95,19 @@ def test_baseline_os_booted_directly_passes_the_shell_checks(boot, lab_outputs, 
     check(boot, lab_outputs, target, tmp_path)
 
 
-@pytest.mark.m4
+@scenario("m4", 0)
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_os_boots_to_its_shell_on_serial_and_on_the_screen(boot, lab_outputs, target, tmp_path):
     check_boot_to_shell(boot, lab_outputs, target, tmp_path)
 
 
-@pytest.mark.m4
+@scenario("m4", 0)
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_shell_commands_typed_over_serial_work(boot, lab_outputs, target, tmp_path):
     check_serial_commands(boot, lab_outputs, target, tmp_path)
 
 
-@pytest.mark.m4
+@scenario("m4", 0)
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_shell_commands_typed_on_the_keyboard_work(boot, lab_outputs, target, tmp_path):
     check_keyboard_commands(boot, lab_outputs, target, tmp_path)

@@ -11,13 +11,13 @@ nothing), so the write that must survive a power-off is checked with the teachin
 """
 import pytest
 
-from conftest import target_id
 from guests import GUEST_TARGETS
 from lab.grading import scenario
 from lab.machine import ConsoleMismatch
 from lab.runner import SWEB_MEMORY
 from lab.sweb import BOCHS_DIRECT_IPS
 from lab.swebos import SwebShell, start_screen_problems
+from lab.targets import target_id
 
 BOOT = 60  # seconds per step, scaled by the platform
 PROGRAM = 120

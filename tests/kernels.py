@@ -22,6 +22,28 @@ TRIPLE_FAULT = HEADER + "  lidt idtr\n  int3\nidtr:\n  .word 0\n  .long 0\n"
 HANG = HEADER + "  cli\n1: hlt\n  jmp 1b\n"
 
 
+def _prints_then(end: str) -> str:
+    """Says the contract's boot marker on COM2 and its own text on COM1, then does `end`:
+    the foreign hypervisor that boots but never ends a run."""
+    def init(port: int) -> str:  # 8N1 at divisor 1: Bochs sends nothing with divisor 0
+        return "".join(f"  mov ${port + reg:#x}, %dx\n  mov ${val:#x}, %al\n  outb %al, %dx\n"
+                       for reg, val in ((3, 0x80), (0, 1), (1, 0), (3, 3)))
+
+    def out(port: int, label: str) -> str:
+        # each byte once the transmitter holds none (LSR bit 5): Bochs drops the others
+        return (init(port) + f"  mov ${label}, %esi\n"
+                f"1: lodsb\n  test %al, %al\n  jz 2f\n  mov %al, %ah\n"
+                f"  mov ${port + 5:#x}, %dx\n3: inb %dx, %al\n  test $0x20, %al\n  jz 3b\n"
+                f"  mov %ah, %al\n  mov ${port:#x}, %dx\n  outb %al, %dx\n  jmp 1b\n2:\n")
+    return (HEADER + out(0x2F8, "marker") + out(0x3F8, "text") + end +
+            'marker: .asciz "@lab boot name=broken\\n"\n'
+            'text: .asciz "my own hypervisor says hello\\n"\n')
+
+
+BOOTS_THEN_HALTS = _prints_then("  cli\n4: hlt\n  jmp 4b\n")
+BOOTS_THEN_SPINS = _prints_then("  cli\n4: jmp 4b\n")
+
+
 def assemble(source: str, out: Path) -> Path:
     src = out.with_suffix(".S")
     src.write_text(source)

@@ -1,29 +1,65 @@
-"""The grade table: what it counts, and when it says the total is not the grade."""
+"""The grade table: what it counts, over which possible points, and when it is not the grade."""
 from lab.grading import Grader, Outcome
+from lab.platforms import Platform, Support
+
+OK, INSTALL, NEVER = Support(True, "runs"), Support(False, "not installed", True), \
+    Support(False, "no nesting")
 
 
-def _grader(*outcomes: tuple[str, str, float, str]) -> Grader:
-    g = Grader()
+def _platforms(vmx_on_bochs: Support = OK) -> list[Platform]:
+    return [Platform("qemu-kvm", "kvm", {"vmx": NEVER, "svm": NEVER}),
+            Platform("qemu-tcg", "tcg", {"vmx": NEVER, "svm": OK}),
+            Platform("bochs", "bochs", {"vmx": vmx_on_bochs, "svm": OK})]
+
+
+def _grader(*outcomes: tuple[str, str, float, str], platforms=None) -> Grader:
+    g = Grader(platforms=platforms or _platforms())
+    g.milestones_with_scenarios = {"m1", "m2", "m3", "m4"}
     for nodeid, outcome, points, message in outcomes:
-        r = Outcome(nodeid, "m1", "Structure setup", points, outcome=outcome, message=message)
+        r = Outcome(nodeid, "m1", "Structure setup", points, outcome=outcome, message=message,
+                    counted=not nodeid.startswith("extra"))
         r.earned = points if outcome == "passed" else 0.0
         g.results[nodeid] = r
     return g
 
 
+def test_the_possible_points_are_the_courses_whatever_ran():
+    lines = _grader(("a", "passed", 1.0, ""), ("b", "failed", 2.0, "")).table()
+    assert lines[0] == "graded: vmx on bochs, svm on qemu-tcg"
+    assert lines[2] == ("m1 Structure setup: builds, boots, enables      1.00     5.00  "
+                        "1 passed, 1 failed")
+    # m2 to m4 have scenarios that this run did not run; m5 and m6 have none yet and count 0
+    assert lines[3] == ("m5 Feature proof of concept in the booted g     0.00    10.00  "
+                        "no scenarios in this run")
+    assert lines[5] == f"{'total':<44}    1.00    45.00"
+    assert lines[6] == "PARTIAL: m2, m3, m4 not run, so not in this total"
+
+
+def test_cases_on_other_platforms_are_shown_apart_and_never_counted():
+    lines = _grader(("a", "passed", 1.0, ""), ("extra-b", "failed", 0.0, "")).table()
+    assert lines[2].endswith("1.00     5.00  1 passed")
+    assert "also run on other platforms, not counted: 1 failed" in lines
+
+
 def test_a_skipped_scenario_marks_the_total_incomplete_with_its_reason():
     lines = _grader(("a", "passed", 1.0, ""),
                     ("b", "skipped", 1.0, "bochs cannot run vmx here: bochs-bin is not "
-                                          "installed (apt-get install bochs)"),
-                    ("c", "not-gradable", 1.0, "no nesting")).table()
-    # skipped counts in the possible points (not earned), not-gradable does not
-    assert lines[1] == ("m1 Structure setup: builds, boots, enables      1.00     2.00  "
-                        "1 passed, 1 skipped, 1 not-gradable")
+                                          "installed (apt-get install bochs)")).table()
     assert lines[-1] == ("INCOMPLETE: 1 scenarios skipped, so this total is not the grade; "
                          "bochs cannot run vmx here: bochs-bin is not installed "
                          "(apt-get install bochs)")
 
 
-def test_not_gradable_alone_leaves_the_total_complete():
-    lines = _grader(("a", "passed", 1.0, ""), ("c", "not-gradable", 1.0, "no nesting")).table()
-    assert lines[-1].startswith("total") and not any("INCOMPLETE" in ln for ln in lines)
+def test_a_backend_no_platform_here_runs_is_said_plainly_not_a_smaller_total():
+    g = _grader(("a", "passed", 1.0, ""), platforms=_platforms(vmx_on_bochs=NEVER))
+    lines = g.table()
+    assert lines[0] == "graded: vmx on nothing here, svm on qemu-tcg"
+    assert lines[-1].startswith("NOT A GRADE: no platform here can run vmx (qemu-kvm: no "
+                                "nesting; qemu-tcg: no nesting; bochs: no nesting)")
+    assert g.as_json()["not_a_grade"] == [lines[-1]]
+
+
+def test_a_platform_lacking_only_software_still_grades_its_backend():
+    g = _grader(("a", "passed", 1.0, ""), platforms=_platforms(vmx_on_bochs=INSTALL))
+    assert g.grading_platforms()["vmx"] == ("bochs", "not installed")
+    assert not any(ln.startswith("NOT A GRADE") for ln in g.table())

@@ -48,12 +48,20 @@ def test_team_file_names_its_sweb_relative_to_the_folder(tmp_path):
     assert team(tmp_path) == Team(hypervisor=tmp_path / "hv.elf", sweb=tmp_path / "sweb-build")
 
 
+def test_team_file_declares_its_backend(tmp_path):
+    assemble(HANG, tmp_path / "hv.elf")
+    (tmp_path / "lab-team.yaml").write_text("hypervisor: hv.elf\nbackend: svm\n")
+    assert team(tmp_path).backend == "svm"
+
+
 @pytest.mark.parametrize("text, message", [
     ("hypervisor: hv.elf\nsweb: nowhere\n", r"sweb .*/nowhere does not exist"),
     ("hypervisor: hv.elf\nsweb: [1, 2]\n", "'sweb' must be a path"),
-    ("hypervisor: hv.elf\nsweeb: x\n", "unknown key 'sweeb' \\(known: build, hypervisor, sweb\\)"),
+    ("hypervisor: hv.elf\nsweeb: x\n",
+     "unknown key 'sweeb' \\(known: build, hypervisor, sweb, backend\\)"),
+    ("hypervisor: hv.elf\nbackend: arm\n", "backend must be one of vmx, svm, both, not 'arm'"),
 ])
-def test_bad_sweb_entry_is_one_line(tmp_path, text, message):
+def test_bad_team_file_entry_is_one_line(tmp_path, text, message):
     assemble(HANG, tmp_path / "hv.elf")
     (tmp_path / "lab-team.yaml").write_text(text)
     with pytest.raises(LabError, match=message):

@@ -21,14 +21,22 @@ from pathlib import Path
 
 from ..contract import EndCode, LogSummary, parse_marker, summarize_log
 from ..disks import Disk
-from ..errors import InfraError, LabError, StepTimeout
+from ..errors import InfraError, LabError, MachineHung, StepTimeout
 from ..iso import Module
 from ..screen import Screen
 from .channel import Channel, deadline_left
 
 # How much slower than KVM a platform is; every step deadline is scaled by it.
+RFLAGS_IF = 1 << 9  # SDM Vol. 3A 2.3, "System Flags and Fields in the EFLAGS Register"
+HUNG = "no output, the CPU stuck with interrupts off"
 SLOWNESS = {"qemu-kvm": 1.0, "qemu-tcg": 3.0, "bochs": 4.0}
 END_GRACE = 10.0  # seconds a hypervisor has, after its end line, to stop the machine itself
+# A stalled machine (CONTRACT.md 6): no byte on any channel for STALL_QUIET wall-clock
+# seconds, then two looks at the CPU STALL_SAME seconds apart find the same registers with
+# interrupts off (halted, or a jump to itself): nothing but an NMI could move it. So a
+# hypervisor that halts or spins is failed in seconds, not at each step's deadline.
+STALL_QUIET = 2.0
+STALL_SAME = 2.0
 EXIT_COUNTS_WAIT = 3.0  # wall-clock seconds for an `@lab exits` answer (Bochs: ~0.1 s)
 _PR_SET_PDEATHSIG = 1
 _LIVE: weakref.WeakSet[Machine] = weakref.WeakSet()
@@ -180,6 +188,7 @@ class RunResult:
                                  "without an end line",
                 "timeout": "no end line before the deadline" if not self.expected
                            else "the deadline passed",
+                "hung": f"the machine hung without an end line ({HUNG})",
                 }.get(self.stop, self.stop)
 
 
@@ -235,6 +244,8 @@ class Machine:
         self._result: RunResult | None = None
         self._stop_event: str | None = None  # a stop seen while waiting for something else
         self._closed = False
+        self._stall_look: tuple[float, str] | None = None  # (when, registers) IF=0 last time
+        self._next_look = 0.0
 
     # -- subclass hooks -------------------------------------------------------------------
     def _build_command(self) -> list[str]:
@@ -261,6 +272,11 @@ class Machine:
     @property
     def cpu_model(self) -> str:
         raise NotImplementedError
+
+    def _cpu_state(self) -> tuple[str, bool] | None:
+        """The CPU's registers as text and whether interrupts are on (RFLAGS.IF), read while
+        it runs; None where the platform cannot look without disturbing it."""
+        return None
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self, timeout: float = 20.0) -> Machine:
@@ -343,10 +359,11 @@ class Machine:
 
     # -- waiting --------------------------------------------------------------------------
     def wait_for(self, pattern: str, timeout: float, failure: str | None = None,
-                 channel: str = "console") -> str:
+                 channel: str = "console", stall: float | None = STALL_QUIET) -> str:
         """Wait for `pattern` (a regex) on a channel, at most `timeout` s (scaled).
 
-        Fails at once when `failure` appears, when the run ends, or when the machine stops.
+        Fails at once when `failure` appears, when the run ends, when the machine stops, or
+        when it stalls after `stall` quiet seconds (None: never).
         """
         ch = self.console if channel == "console" else self.log
         patterns = [re.compile(pattern)]
@@ -368,6 +385,9 @@ class Machine:
                 why = (f"the run ended ({self._end_line})" if self._ended.is_set()
                        else f"the machine stopped ({self._stop_event or 'exited'})")
                 raise ConsoleMismatch(f"{channel}: {why} before {pattern!r} appeared")
+            if stall is not None and self._stalled(stall):
+                raise MachineHung(f"{channel}: the machine hung before {pattern!r} appeared "
+                                  f"({HUNG})")
             if deadline_left(deadline) <= 0:
                 raise StepTimeout(f"{channel}: {pattern!r} did not appear within "
                                   f"{self.spec.scaled(timeout):.0f} s")
@@ -390,13 +410,16 @@ class Machine:
         return self.log.text()
 
     def wait_end(self, timeout: float, expect: Sequence[Watch] = (),
-                 fail: Sequence[Watch] = (), wall: bool = False) -> RunResult:
+                 fail: Sequence[Watch] = (), wall: bool = False,
+                 stall: float | None = STALL_QUIET) -> RunResult:
         """Wait for the run's end (end line, reset, exit or deadline) and collect its state.
 
         `expect` and `fail` end the run early, as passed or failed, when one of their texts
         appears (for a guest that never ends, such as an OS at its prompt). The deadline is
         `timeout` seconds scaled by the platform, or exactly `timeout` wall-clock seconds from
-        the machine's start when `wall` is set (what a user gave on the command line).
+        the machine's start when `wall` is set (what a user gave on the command line). A
+        machine that stalls after `stall` quiet seconds ends the wait as `hung` (None: never;
+        longer for a scenario that waits for the hypervisor's own watchdog).
         """
         if self._result is not None:
             return self._result
@@ -413,11 +436,14 @@ class Machine:
                 stop = "emulator-exit"
             elif deadline_left(deadline) <= 0:
                 stop = "timeout"
+            elif stall is not None and self._stalled(stall):
+                stop = "hung"
             else:
                 stop = self._poll_events(min(0.25, deadline_left(deadline)))
         if stop == "end-line":
             self._await_own_stop()
-        elif stop not in ("timeout", "expected", "failure-pattern") and self._ended.wait(2.0):
+        elif stop not in ("timeout", "hung", "expected", "failure-pattern") \
+                and self._ended.wait(2.0):
             stop = "end-line"  # the machine stopped a moment before the log pump read the line
         if stop not in ("expected", "failure-pattern") and (late := watcher.check(force=True)):
             stop = late  # the text came just before the machine stopped
@@ -449,6 +475,24 @@ class Machine:
             except (LabError, OSError):
                 pass
         return summarize_log(self.log_text()).exits
+
+    def _stalled(self, quiet: float = STALL_QUIET) -> bool:
+        """Has the machine stalled (see STALL_QUIET)? Looks at the CPU at most every
+        STALL_SAME seconds, and only after `quiet` seconds without traffic."""
+        now = time.monotonic()
+        quiet_since = max(self.console.last_traffic, self.log.last_traffic, self._started_at)
+        if now - quiet_since < quiet or now < self._next_look:
+            return False
+        self._next_look = now + STALL_SAME
+        try:
+            state = self._cpu_state()
+        except LabError:
+            state = None
+        before, self._stall_look = self._stall_look, None
+        if state is None or state[1]:
+            return False
+        self._stall_look = (now, state[0])
+        return before is not None and before[0] > quiet_since and before[1] == state[0]
 
     def _machine_stopped(self) -> bool:
         """Poll the emulator's events without waiting; remember a stop for wait_end."""

@@ -26,10 +26,12 @@ from ..keys import vnc_key
 from ..platforms import BOCHS, BOCHS_BIOS, BOCHS_VGABIOS, CPU_MODELS
 from ..render import render_png
 from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
-from .base import Machine, MachineSpec, RunResult
+from .base import RFLAGS_IF, Machine, MachineSpec, RunResult
 from .bochs_e9 import E9Demux
 from .channel import deadline_left
 from .rfb import RfbKeyboard
+
+EFLAGS = re.compile(r"\beflags 0x([0-9a-f]+)")  # the debugger's `r`
 
 PROMPT = r"<bochs:\d+> "
 IPS = 50_000_000  # with sync=none the TSC counts instructions; this sets emulated time
@@ -260,6 +262,17 @@ class BochsMachine(Machine):
         finally:
             if was_running:
                 self._command("c")
+
+    def _cpu_state(self) -> tuple[str, bool] | None:
+        if self._at_prompt or not self.running:
+            return None
+        self._break()
+        try:
+            regs = self._command("r")
+        finally:
+            self._command("c")
+        flags = EFLAGS.search(regs or "")
+        return (regs, bool(int(flags.group(1), 16) & RFLAGS_IF)) if flags else None
 
     def _poll_events(self, wait: float) -> str | None:
         if self._at_prompt:

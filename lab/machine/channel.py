@@ -34,6 +34,7 @@ class Channel:
         self.name = name
         self.log_path = log_path
         self._on_line = on_line
+        self.last_traffic = 0.0  # monotonic time of the last byte in or out
         self.tee: Callable[[bytes], None] | None = None  # raw bytes as they come (lab console)
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._conn: socket.socket | None = None
@@ -106,6 +107,7 @@ class Channel:
                     data = b""
                 if not data:
                     break
+                self.last_traffic = time.monotonic()
                 with self._pump_lock:  # two sources: each chunk lands whole, in one order
                     log.write(data)
                     if self.tee is not None:
@@ -164,6 +166,7 @@ class Channel:
     def send(self, data: bytes | str) -> None:
         if self._conn is None:
             raise InfraError(f"the {self.name} serial port is not connected")
+        self.last_traffic = time.monotonic()
         self._conn.sendall(data.encode() if isinstance(data, str) else data)
 
     def text(self) -> str:

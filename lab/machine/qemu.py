@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -16,8 +17,10 @@ from ..errors import InfraError, LabError
 from ..keys import qcodes
 from ..platforms import CPU_MODELS, QEMU
 from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
-from .base import Machine, MachineSpec, RunResult
+from .base import RFLAGS_IF, Machine, MachineSpec, RunResult
 from .channel import deadline_left
+
+EFLAGS = re.compile(r"\bEFL=([0-9a-f]+)")  # HMP's `info registers`
 
 
 def qemu_command(spec: MachineSpec, kernel32: Path, console_port: int, log_port: int,
@@ -111,6 +114,11 @@ class QemuMachine(Machine):
     def hmp(self, command: str) -> str:
         """A human monitor command (`info registers`, ...)."""
         return self.qmp_cmd("human-monitor-command", **{"command-line": command})
+
+    def _cpu_state(self) -> tuple[str, bool] | None:
+        regs = self.hmp("info registers")
+        flags = EFLAGS.search(regs)
+        return (regs, bool(int(flags.group(1), 16) & RFLAGS_IF)) if flags else None
 
     def qmp_cmd(self, name: str, **args):
         if self.qmp is None or not self.running:

@@ -4,6 +4,7 @@ A team folder holds `lab-team.yaml`:
     build: make            # a shell command run in the folder
     hypervisor: build/hv.elf
     sweb: sweb             # optional: the team's SWEB (source tree or build folder)
+    backend: svm           # optional: vmx, svm or both, the backends the team built
 Paths are relative to the folder.
 """
 from __future__ import annotations
@@ -18,7 +19,8 @@ from .errors import ConfigError, LabError
 from .multiboot import check_multiboot
 
 BUILD_TIMEOUT = 600
-KEYS = ("build", "hypervisor", "sweb")
+KEYS = ("build", "hypervisor", "sweb", "backend")
+TEAM_BACKENDS = ("vmx", "svm", "both")
 
 
 @dataclass
@@ -45,6 +47,9 @@ def _spec(path: Path) -> dict:
         if key in spec and not isinstance(spec[key], str):
             what = "a shell command" if key == "build" else "a path"
             raise ConfigError(f"{spec_file}: '{key}' must be {what}")
+    if "backend" in spec and spec["backend"] not in TEAM_BACKENDS:
+        raise ConfigError(f"{spec_file}: backend must be vmx, svm or both, "
+                          f"got {spec['backend']!r}")
     return spec
 
 

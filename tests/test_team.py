@@ -51,7 +51,9 @@ def test_team_file_names_its_sweb_relative_to_the_folder(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ("hypervisor: hv.elf\nsweb: nowhere\n", r"sweb .*/nowhere does not exist"),
     ("hypervisor: hv.elf\nsweb: [1, 2]\n", "'sweb' must be a path"),
-    ("hypervisor: hv.elf\nsweeb: x\n", "unknown key 'sweeb' \\(known: build, hypervisor, sweb\\)"),
+    ("hypervisor: hv.elf\nsweeb: x\n",
+     "unknown key 'sweeb' \\(known: build, hypervisor, sweb, backend\\)"),
+    ("hypervisor: hv.elf\nbackend: arm\n", "backend must be vmx, svm or both, got 'arm'"),
 ])
 def test_bad_sweb_entry_is_one_line(tmp_path, text, message):
     assemble(HANG, tmp_path / "hv.elf")

@@ -96,14 +96,16 @@ def run_grade(checkout: Path, milestone: str, report: Path, limit_s: float) -> i
             raise
 
 
-def earned(report: Path, milestone: str) -> tuple[float, str]:
-    """Points earned (in the lab's own points) and why some are missing, from grade.json;
-    its `totals` when it has them."""
+def earned(report: Path, m: Milestone) -> tuple[float, str]:
+    """Points earned in the course's points, and why some are missing, from grade.json: its
+    `totals` when it has them, else the sum over the milestone's scenarios."""
     data = json.loads((report / "grade.json").read_text())
-    rows = [r for r in data.get("scenarios", []) if r.get("milestone") == milestone]
+    rows = [r for r in data.get("scenarios", []) if r.get("milestone") == m.name]
     totals = data.get("totals")
-    points = (float(totals[milestone]["earned"]) if isinstance(totals, dict)
-              and milestone in totals else sum(float(r["earned"]) for r in rows))
+    points = (float(totals[m.name]["earned"]) if isinstance(totals, dict)
+              and m.name in totals else sum(float(r["earned"]) for r in rows))
+    # grade.json counts the lab's points; the course may weigh the milestone differently
+    points *= m.points / MILESTONES[m.name][1]
     lost = [r for r in rows if r["outcome"] != "passed"]
     if not lost:
         return points, ""
@@ -147,11 +149,9 @@ def _grade(course: Course, m: Milestone, repo: Path, report: Path, out: Path,
     if not (report / "grade.json").is_file():
         raise TeamFailure(_failure_from_log(report / "grade.log", status))
     try:
-        lab_points, res.reason = earned(report, m.name)
+        res.earned, res.reason = earned(report, m)
     except (OSError, ValueError, KeyError, TypeError):
         raise TeamFailure(f"{report / 'grade.json'} is unreadable") from None
-    # grade.json counts the lab's points; the course may weigh the milestone differently
-    res.earned = lab_points * m.points / MILESTONES[m.name][1]
     res.status = GRADED
 
 

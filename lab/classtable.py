@@ -89,7 +89,7 @@ def table(course: Course, rows: list[TeamResult], now: datetime) -> list[str]:
             why = f": {res.reason}" if res.reason else ""
             lines.append(f"  {r.team:<{w}} {m} {res.earned:6.2f}/{res.possible:<4g} {commit:<24} "
                          f"{res.status}{why}")
-    later = [f"{m} ({course.cutoff(course.milestones[m]):%Y-%m-%d %H:%M %Z})"
+    later = [f"{m} (graded from {course.cutoff(course.milestones[m]):%Y-%m-%d %H:%M %Z})"
              for m in names if m not in due(course, now)]
     if later:
         lines.append(f"not due yet: {', '.join(later)}; the grades are provisional")

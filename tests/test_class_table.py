@@ -72,7 +72,7 @@ def test_table_shows_points_commits_reasons_and_what_is_not_due(course):
     assert "  ref     m1   4.60/5    aaaaaaa 2026-10-01T11:00 graded" in lines
     assert any(line.startswith("  nobuild m1   0.00/5    ccccccc") and line.endswith(
         "failed: build failed: the team build `exit 1` failed with status 1") for line in lines)
-    assert "not due yet: m2 (2027-01-01 12:00 UTC); the grades are provisional" in lines
+    assert "not due yet: m2 (graded from 2027-01-01 12:00 UTC); the grades are provisional" in lines
     assert lines[-1].startswith("totals are not capped")
 
 
@@ -113,7 +113,8 @@ def test_merge_of_team_files_rescores_from_the_course_and_fixes_links(course, tm
 
 def test_merge_takes_files_and_globs_and_marks_a_team_without_result(course, tmp_path):
     ref, broken, _ = rows(course)
-    a, b = write_team(course, ref, tmp_path / "a", NOW), write_team(course, broken, tmp_path / "b", NOW)
+    a = write_team(course, ref, tmp_path / "a", NOW)
+    b = write_team(course, broken, tmp_path / "b", NOW)
     found = merge(course, [str(a), str(tmp_path / "b" / "team-*.json")], tmp_path)
     assert set(found) == {"ref", "broken"} and b.is_file()
     res = complete(course, found.get("nobuild", {}), NOW)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .classtable import FAILED, GRADED, NOT_DUE, MilestoneResult, due
 from .course import URL, Course, CourseTeam, Milestone
-from .grading import MILESTONES
+from .grading import MILESTONES, OUTCOMES
 
 GIT_ENV = {"GIT_TERMINAL_PROMPT": "0"}  # a private URL fails instead of asking for a password
 TERM_GRACE = 15  # seconds between SIGTERM (the lab reaps its emulators) and SIGKILL
@@ -112,8 +112,8 @@ def earned(report: Path, m: Milestone) -> tuple[float, str]:
     counts = Counter(r["outcome"] for r in lost)
     first = next((r for r in lost if r["outcome"] not in ("not-gradable", "skipped")), lost[0])
     name = first["nodeid"].split("::")[-1]
-    return points, (f"{', '.join(f'{n} {o}' for o, n in counts.items())}; {name}: "
-                    f"{first['message']}")[:300]
+    said = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o])
+    return points, f"{said}; {name}: {first['message']}"[:300]
 
 
 def _failure_from_log(log: Path, status: int) -> str:

@@ -207,7 +207,7 @@ def test_class_grades_each_team_at_its_last_commit_before_the_deadline(tmp_path,
     passed = [s["nodeid"].split("::")[1] for s in scenarios("broken") if s["outcome"] == "passed"]
     assert passed == ["test_hypervisor_builds_as_a_multiboot_kernel"]  # and nothing it booted
     assert (b["status"], b["commit"], b["earned"]) == ("graded", broken, 1.0)
-    assert re.match(r"\d+ failed(, \d+ not-gradable)?; test_boots_and_logs_on_every_platform\[",
+    assert re.match(r"\d+ failed(, .*)?; test_boots_and_logs_on_every_platform\[",
                     b["reason"]), b["reason"]
     assert (got["broken"]["total"], got["broken"]["grade"]) == (8, 2)
     n = got["nobuild"]["milestones"]["m1"]

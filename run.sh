@@ -3,12 +3,13 @@
 # missing (Debian packages, then a Python environment in .venv), and runs the asked-for job.
 #   ./run.sh demo   build, then boot the reference hypervisor on every platform here
 #   ./run.sh test   the whole test suite: unit tests and the graded scenarios
-# Both are idempotent: a second run installs nothing.
+#   ./run.sh lab ...  any lab command (CI's class grading: ./run.sh lab class course.yaml)
+# All are idempotent: a second run installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 DEBS=(qemu-system-x86 qemu-utils bochs bochsbios vgabios grub-pc-bin grub-common xorriso
-      mtools gcc g++ make cmake binutils gdb python3 python3-venv python3-pip)
+      mtools gcc g++ make cmake binutils gdb python3 python3-venv python3-pip rsync)
 
 missing=()
 for pkg in "${DEBS[@]}"; do
@@ -41,5 +42,6 @@ case "$job" in
         # (one word: pytest reads a separate value as a test path before it knows the option)
         [ -d ../shared/sweb ] && sweb=("--sweb=$(realpath ../shared/sweb)")
         exec .venv/bin/pytest -n 2 --all-platforms "${sweb[@]}" "$@" ;;
-    *) echo "run.sh: unknown job '$job' (use demo or test)" >&2; exit 2 ;;
+    lab) exec .venv/bin/lab "$@" ;;
+    *) echo "run.sh: unknown job '$job' (use demo, test or lab)" >&2; exit 2 ;;
 esac

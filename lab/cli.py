@@ -143,6 +143,38 @@ def cmd_grade(a: argparse.Namespace) -> int:
 GRADE_INCOMPLETE = 3  # lab grade's exit status when the total is not the grade
 
 
+def cmd_class(a: argparse.Namespace) -> int:
+    """Grade a course's teams (all, one with --team, or none: --merge combines the results
+    that CI jobs graded) into the class table."""
+    from . import classgrade, classtable
+    from .course import load_course
+
+    if a.team and a.merge:
+        raise LabError("give --team (grade one team) or --merge (combine results), not both")
+    course = load_course(a.course)
+    teams = [course.team(a.team)] if a.team else course.teams
+    now = classtable.utcnow()
+    out = a.out.resolve()
+    merged = classtable.merge(course, a.merge, out) if a.merge else {}
+    rows = []
+    for t in teams:
+        if a.merge:
+            results = merged.get(t.name) or classtable.missing(
+                course, now, "no result to merge (did its CI job fail?)")
+        else:
+            results = classgrade.grade_team(course, t, out, now,
+                                            lambda line: print(line, flush=True))
+        rows.append(classtable.score(course, t, classtable.complete(course, results, now)))
+        if not a.merge:  # each team's result as soon as it is known: a crash keeps it
+            classtable.write_team(course, rows[-1], out, now)
+    print("\n".join(classtable.table(course, rows, now)))
+    if a.team:
+        print(f"result: {classtable.team_file(out, a.team)} (combine with --merge)")
+    else:
+        print(f"class table: {', '.join(str(p) for p in classtable.write(course, rows, out, now))}")
+    return 0
+
+
 DEMO_COMMANDS = ["help", "ls", "echo hello from the lab > note.txt", "cat note.txt", "hello",
                  "bigfile 1", "uptime"]
 
@@ -339,6 +371,16 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--report-dir", type=Path, default=Path("reports"))
     g.add_argument("-n", "--jobs", default="1", help="parallel workers (pytest-xdist)")
     g.set_defaults(func=cmd_grade)
+
+    cl = sub.add_parser("class", help="grade a course's teams at their deadlines into a table")
+    cl.add_argument("course", type=Path, help="the course file (YAML: milestones, teams)")
+    cl.add_argument("--team", help="grade only this team and write its out/team-NAME.json")
+    cl.add_argument("--merge", nargs="+", metavar="PATH",
+                    help="grade nothing: combine team-*.json files (or folders holding them, "
+                         "or globs) into the class table")
+    cl.add_argument("--out", type=Path, default=Path("reports/class"),
+                    help="the table, the team reports and the clones (default reports/class)")
+    cl.set_defaults(func=cmd_class)
 
     be = sub.add_parser("bench", help="benchmark figures per platform, against the baseline")
     be.add_argument("which", nargs="?", default="exitcost", choices=["exitcost", "os"],

@@ -106,7 +106,9 @@ def earned(report: Path, m: Milestone) -> tuple[float, str]:
               and m.name in totals else sum(float(r["earned"]) for r in rows))
     # grade.json counts the lab's points; the course may weigh the milestone differently
     points *= m.points / MILESTONES[m.name][1]
-    lost = [r for r in rows if r["outcome"] != "passed"]
+    lost = [r for r in rows if r["outcome"] != "passed" and r.get("counted", True)]
+    if data.get("not_a_grade"):  # this machine could not grade it all: said first, in full
+        return points, "; ".join(data["not_a_grade"])[:300]
     if not lost:
         return points, ""
     counts = Counter(r["outcome"] for r in lost)

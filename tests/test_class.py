@@ -116,6 +116,9 @@ def test_milestone_points_are_read_from_grade_json_in_the_courses_points(tmp_pat
     assert earned(grade_json(tmp_path / "a"), heavier)[0] == 4.0
     totals = {"m1": {"earned": 3.5, "possible": 4.6}}
     assert earned(grade_json(tmp_path / "b", totals=totals), m1)[0] == 3.5
+    # a grade this machine could not complete says so in the class table, not a lower total
+    why = ["NOT A GRADE: no platform here can run vmx (bochs: not installed)"]
+    assert earned(grade_json(tmp_path / "c", not_a_grade=why), m1) == (2.0, why[0])
 
 
 def test_missing_repository_no_commit_in_time_and_failed_build_cost_only_that_team(tmp_path):

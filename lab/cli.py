@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, bench, benchmarks
+from . import __version__, bench, bench_grading, benchmarks
 from .build import build, project_root
 from .config import RunConfig, apply, load_profile
 from .errors import LabError
@@ -308,6 +308,11 @@ def cmd_bench(a: argparse.Namespace) -> int:
     platforms = detect()
     if a.which == "exitcost":
         results = benchmarks.exitcost(platforms, a.timeout_scale, print)
+    elif a.which == "grading":
+        sweb = a.sweb or (DEFAULT_SWEB if DEFAULT_SWEB.is_dir() else None)
+        options = ["-n", "2", "--timeout-scale", str(a.timeout_scale)]
+        results = bench_grading.grading(out.build / "bench" / "grading", options + (
+            [f"--sweb={Path(sweb).resolve()}"] if sweb else []), print)
     else:
         results = benchmarks.teachos(out, platforms, a.timeout_scale, print)
         sweb = a.sweb or (DEFAULT_SWEB if DEFAULT_SWEB.is_dir() else None)
@@ -383,8 +388,9 @@ def parser() -> argparse.ArgumentParser:
     cl.set_defaults(func=cmd_class)
 
     be = sub.add_parser("bench", help="benchmark figures per platform, against the baseline")
-    be.add_argument("which", nargs="?", default="exitcost", choices=["exitcost", "os"],
-                    help="exitcost (the default) or os (TeachOS boot and disk vs direct)")
+    be.add_argument("which", nargs="?", default="exitcost", choices=["exitcost", "os", "grading"],
+                    help="exitcost (the default), os (TeachOS boot and disk vs direct) or "
+                         "grading (broken hypervisors graded beside the reference)")
     be.add_argument("--save", action="store_true", help="make these figures the baseline")
     be.add_argument("--sweb", type=Path,
                     help="os: also boot this SWEB (default: ../shared/sweb when it exists)")

@@ -38,6 +38,7 @@ END_GRACE = 10.0  # seconds a hypervisor has, after its end line, to stop the ma
 STALL_QUIET = 2.0
 STALL_SAME = 2.0
 EXIT_COUNTS_WAIT = 3.0  # wall-clock seconds for an `@lab exits` answer (Bochs: ~0.1 s)
+TEARDOWN = 4.0  # seconds of a wall-clock limit kept for the teardown
 _PR_SET_PDEATHSIG = 1
 _LIVE: weakref.WeakSet[Machine] = weakref.WeakSet()
 
@@ -424,7 +425,10 @@ class Machine:
         if self._result is not None:
             return self._result
         started = self._started_at or time.monotonic()
-        deadline = (started + timeout) if wall else time.monotonic() + self.spec.scaled(timeout)
+        # A wall-clock limit holds the teardown too (exit counts, screen, stopping the
+        # emulator): the wait ends early enough to leave it its share.
+        end = (started + timeout) if wall else time.monotonic() + self.spec.scaled(timeout)
+        deadline = end - min(TEARDOWN, timeout / 4) if wall else end
         watcher = Watcher(self, expect, fail)
         stop = self._stop_event
         while stop is None:
@@ -457,8 +461,8 @@ class Machine:
                 screen = self.screen()
             except LabError:
                 pass
-            self.exit_counts()
-        self.log.wait_closed(0.5 if self.running else 2.0)
+            self.exit_counts(min(EXIT_COUNTS_WAIT, max(0.0, deadline_left(end) - 1.5)))
+        self.log.wait_closed(min(0.5 if self.running else 2.0, max(0.1, deadline_left(end))))
         result = self._finish(stop, watcher, screen)
         return result
 

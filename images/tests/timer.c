@@ -43,13 +43,23 @@ static uint32_t measure(unsigned hz, uint32_t khz)
     return div64_u32((uint64_t)counted * 1000, INTERVAL_MS, 0);
 }
 
+// Up to TRIES measurements: an emulator whose host is busy can deschedule the whole machine
+// for a few milliseconds, and the ticks due meanwhile are lost (one IRQ0 pending at a time,
+// as on a PC): seen at 1000 Hz on QEMU TCG with the host loaded. That is passing; a wrong
+// rate is the same every time, so it fails all of them.
+#define TRIES 3
+
 static void check_rate(unsigned hz, uint32_t khz)
 {
-    uint32_t measured = measure(hz, khz);
+    bool within = false;
 
-    printf("timer %u Hz: measured %u Hz\n", hz, measured);
-    report(hz == 100 ? "timer 100 Hz within 10%" : "timer 1000 Hz within 10%",
-           measured * 10 >= hz * 9 && measured * 10 <= hz * 11);
+    for (int i = 0; i < TRIES && !within; i++) {
+        uint32_t measured = measure(hz, khz);
+
+        printf("timer %u Hz: measured %u Hz\n", hz, measured);
+        within = measured * 10 >= hz * 9 && measured * 10 <= hz * 11;
+    }
+    report(hz == 100 ? "timer 100 Hz within 10%" : "timer 1000 Hz within 10%", within);
 }
 
 int main(struct multiboot_info *info)

@@ -62,8 +62,7 @@ def _os_run(out: Outputs, platform: str, backend: str, direct: bool, scale: floa
     cfg = RunConfig(platform=platform, backend=backend, guest_kernel=out.os_kernel,
                     guest_disk=out.os_disk, direct=direct, timeout_scale=scale)
     prep = prepare(cfg, outputs=out)
-    with prep.machine() as m:
-        m.start(timeout=prep.spec.scaled(10))
+    with prep.boot() as m:
         shell = Shell(m, 120)
         shell.wait_ready()
         tsc = boot_tsc(m.console_text())
@@ -104,8 +103,7 @@ def _sweb_boot(out: Outputs, sweb: Path, platform: str, backend: str, direct: bo
     cfg = RunConfig(platform=platform, backend=backend, sweb=sweb, direct=direct,
                     timeout_scale=scale, ips=SWEB_BENCH_IPS)  # one emulated clock for both
     prep = prepare(cfg, outputs=out)
-    with prep.machine() as m:
-        m.start(timeout=prep.spec.scaled(10))
+    with prep.boot() as m:
         limit = prep.spec.scaled(60)
 
         def panicked() -> None:

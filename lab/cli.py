@@ -89,8 +89,7 @@ def cmd_run(a: argparse.Namespace) -> int:
         script = gdb_script(prep.workdir, prep.spec.hypervisor, prep.spec.gdb_port)
         print(f"waiting for gdb: gdb -x {script}  (the run has no deadline now)", flush=True)
         timeout = 24 * 3600.0
-    with prep.machine(None if a.quiet else _echo) as m:
-        m.start(timeout=min(prep.spec.scaled(10), timeout))
+    with prep.boot(None if a.quiet else _echo, limit=timeout) as m:
         # a machine waiting for gdb is stopped on purpose: not a stall
         r = m.wait_end(timeout, expect, fail, wall=True, stall=None if a.gdb else STALL_QUIET)
     print(describe_run(r))
@@ -100,8 +99,7 @@ def cmd_run(a: argparse.Namespace) -> int:
 def cmd_console(a: argparse.Namespace) -> int:
     cfg, prep = _prepare(a)
     expect, fail = _watches(cfg)
-    with prep.machine() as m:
-        m.start(timeout=prep.spec.scaled(10))
+    with prep.boot() as m:
         watcher = Watcher(m, expect, fail)
         attach_console(m, "guest console; Ctrl-] q leaves, Ctrl-] l shows the hypervisor log "
                           f"(all of it: {prep.workdir}/hypervisor.log)\n", keyboard=a.keyboard,
@@ -201,8 +199,7 @@ def cmd_demo(a: argparse.Namespace) -> int:
             cfg = RunConfig(platform=p.name, backend=b, guest_kernel=out.os_kernel,
                             guest_disk=out.os_disk, timeout_scale=a.timeout_scale)
             prep = prepare(cfg, outputs=out)
-            with prep.machine(_demo_echo) as m:
-                m.start(timeout=prep.spec.scaled(10))
+            with prep.boot(_demo_echo) as m:
                 shell = Shell(m, 120)
                 shell.wait_ready()
                 for command in DEMO_COMMANDS:

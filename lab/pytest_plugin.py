@@ -11,6 +11,8 @@ import pytest
 from .grading import Grader
 from .report import write_html, write_json
 
+pytest_plugins = ["lab.fixtures"]  # the grader's fixtures: boot, lab_outputs, sweb, ...
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("lab", "nested-virtualization lab")

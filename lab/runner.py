@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .multiboot import check_multiboot, qemu_kernel
 from .platforms import Platform, choose, detect
 from .sweb import resolve_sweb
 
+START_WAIT = 10  # seconds for an emulator to start and connect its channels, scaled
 SWEB_MEMORY = 8  # MiB of guest RAM for SWEB unless told: upstream SWEB's own QEMU setting
 
 
@@ -47,6 +49,20 @@ class Prepared:
         else:
             kernel32 = self.spec.hypervisor
         return make_machine(self.spec, self.workdir, kernel32, self.outputs.iso_cache, echo)
+
+    def start_wait(self, limit: float | None = None) -> float:
+        """Seconds an emulator has to start and connect its channels (START_WAIT, scaled by
+        the platform), or `limit` if shorter."""
+        wait = self.spec.scaled(START_WAIT)
+        return min(wait, limit) if limit is not None else wait
+
+    @contextmanager
+    def boot(self, echo: Callable[[str, str], None] | None = None,
+             limit: float | None = None) -> Iterator[Machine]:
+        """A started machine that is reaped when the block ends, however it ends."""
+        with self.machine(echo) as m:
+            m.start(timeout=self.start_wait(limit))
+            yield m
 
 
 def test_guests(outputs: Outputs, root: Path) -> list[str]:
@@ -138,7 +154,6 @@ def run(cfg: RunConfig, echo: Callable[[str, str], None] | None = None,
     from .machine import Watch
 
     prep = prepare(cfg, **kwargs)
-    with prep.machine(echo) as m:
-        m.start(timeout=min(prep.spec.scaled(10), cfg.timeout))
+    with prep.boot(echo, limit=cfg.timeout) as m:
         return m.wait_end(cfg.timeout, [Watch.parse(w) for w in cfg.expect],
                           [Watch.parse(w) for w in cfg.fail], wall=True)

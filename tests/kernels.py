@@ -12,6 +12,7 @@ import pytest
 from lab.broken import (  # noqa: F401 (the tests' kernels)
     BOOTS_THEN_HALTS,
     BOOTS_THEN_SPINS,
+    GARBAGE,
     HANG,
     HEADER,
     TRIPLE_FAULT,

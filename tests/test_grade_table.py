@@ -63,3 +63,16 @@ def test_a_platform_lacking_only_software_still_grades_its_backend():
     g = _grader(("a", "passed", 1.0, ""), platforms=_platforms(vmx_on_bochs=INSTALL))
     assert g.grading_platforms()["vmx"] == ("bochs", "not installed")
     assert not any(ln.startswith("NOT A GRADE") for ln in g.table())
+
+
+def test_an_expected_failure_is_a_failure_for_points_not_a_skip():
+    from types import SimpleNamespace
+
+    from lab.grading import classify
+
+    xfailed = SimpleNamespace(skipped=True, passed=False, wasxfail="flaky on qemu-tcg/svm",
+                              longrepr=("f", 1, "Skipped: flaky"))
+    assert classify(xfailed, None) == ("failed",
+                                       "failed, a known flaky case (flaky on qemu-tcg/svm)")
+    skipped = SimpleNamespace(skipped=True, passed=False, longrepr=("f", 1, "Skipped: no SWEB"))
+    assert classify(skipped, None) == ("skipped", "no SWEB")

@@ -19,6 +19,7 @@ import pytest
 from kernels import (
     BOOTS_THEN_HALTS,
     BOOTS_THEN_SPINS,
+    GARBAGE,
     HANG,
     TRIPLE_FAULT,
     assemble,
@@ -78,21 +79,28 @@ def _outcomes(tmp_path) -> dict[str, tuple[str, str]]:
             for s in report["scenarios"]}
 
 
-def test_a_hypervisor_that_never_boots_fails_the_rest_on_the_prerequisite(tmp_path):
-    hv = assemble(HANG, tmp_path / "hang.elf")
+@pytest.mark.parametrize("kernel, boot_outcome, why", [
+    (HANG, "hung", "log: the machine hung before '@lab boot"),
+    (TRIPLE_FAULT, "failed", "log: the machine stopped"),
+], ids=["hangs", "triple-faults"])
+def test_a_hypervisor_that_never_boots_fails_the_rest_on_the_prerequisite(tmp_path, kernel,
+                                                                           boot_outcome, why):
+    hv = assemble(kernel, tmp_path / "broken.elf")
     p = grader(tmp_path, hv, "-k", "boots_and_logs or virtualization_enabled")
     out, _ = p.communicate(timeout=600)
     got = _outcomes(tmp_path)
     for target in ("bochs-vmx", "qemu-tcg-svm"):
-        # the boot scenario itself runs in full, and sees the machine stall
+        # the boot scenario itself runs in full and says what it saw
         outcome, message = got[f"test_boots_and_logs_on_every_platform[{target}]"]
-        assert outcome == "hung" and "the machine hung before '@lab boot" in message, out
+        assert outcome == boot_outcome, out
         outcome, message = got[f"test_virtualization_enabled_with_its_features[{target}]"]
         platform, backend = target.rsplit("-", 1)
         assert outcome == "failed", out
         assert message.startswith("prerequisite failed: the hypervisor does not boot on "
                                   f"{platform}/{backend} (test_boots_and_logs_on_every_"
-                                  "platform): log: the machine hung"), message
+                                  "platform): "), message
+    hung = [m for _, m in got.values() if why in m]
+    assert hung, out
     assert emulators_under(tmp_path) == []
 
 
@@ -104,10 +112,14 @@ def test_a_hypervisor_that_boots_then_stops_is_hung_not_waited_for(tmp_path, ker
     got = _outcomes(tmp_path)
     assert len(got) == 4, out
     for name, (outcome, message) in got.items():
-        assert outcome == "hung", f"{name}: {outcome} {message}"
+        # the boot scenario sees the stall itself; the others fail on it as a prerequisite
+        prerequisite = not name.startswith("test_boots_and_logs")
+        assert outcome == ("failed" if prerequisite else "hung"), f"{name}: {outcome} {message}"
+        assert message.startswith("prerequisite failed") == prerequisite, message
         assert "the machine hung without an end line (no output, the CPU stuck with " \
                "interrupts off)" in message, message
-    assert "m1 Structure setup: builds, boots, enables      0.00     5.00  4 hung" in out, out
+    assert "m1 Structure setup: builds, boots, enables      0.00     5.00  2 failed, 2 hung" \
+        in out, out
 
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "sigkill"])
@@ -193,11 +205,12 @@ def test_a_setup_error_of_the_lab_is_infra_error_not_the_teams_failure(tmp_path)
 
 
 def test_timeout_scale_multiplies_each_step_deadline(tmp_path):
-    hv = assemble(HANG, tmp_path / "hang.elf")  # never logs: the boot step waits out its deadline
-    p = grader(tmp_path, hv, "-k", "boots_and_logs and qemu-tcg", "--timeout-scale", "0.05")
+    # never logs a marker and never goes quiet: the boot step waits out its deadline
+    hv = assemble(GARBAGE, tmp_path / "garbage.elf")
+    p = grader(tmp_path, hv, "-k", "boots_and_logs and qemu-tcg", "--timeout-scale", "0.1")
     out, _ = p.communicate(timeout=300)
     (row,) = json.loads((tmp_path / "reports" / "grade.json").read_text())["scenarios"]
-    # BOOT_DEADLINE 20 s, times 3 for TCG, times 0.05
+    # BOOT_DEADLINE 10 s, times 3 for TCG, times 0.1
     assert row["outcome"] == "timeout" and "did not appear within 3 s" in row["message"], out
 
 

@@ -40,7 +40,7 @@ def _boot(lab_outputs, platforms, tmp_path, *, platform="bochs", guest=None, ker
     with prep.machine() as m:
         if modules is not None:
             m.spec.modules = modules
-        m.start(timeout=prep.spec.scaled(10))
+        m.start(timeout=prep.start_wait())
         r = m.wait_end(timeout, [Watch.parse(w) for w in expect],
                        [Watch.parse(w) for w in fail], wall=True)
         return r, m.console_text()

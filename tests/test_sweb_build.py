@@ -274,8 +274,7 @@ def test_sweb_built_from_source_boots_to_its_shell_under_the_hypervisor(built, l
     cfg = RunConfig(platform="qemu-tcg", backend="svm", guest_kernel=sweb.kernel,
                     guest_disk=sweb.disk, guest_memory=8)
     prep = prepare(cfg, outputs=lab_outputs, platforms=host_platforms)
-    with prep.machine() as m:
-        m.start(timeout=prep.spec.scaled(10))
+    with prep.boot() as m:
         shell = SwebShell(m, 60)
         shell.wait_ready()
         assert "[F] mult.sweb" in shell.run("ls /usr")

@@ -18,7 +18,7 @@ from .grading import not_gradable
 from .machine import Machine, reap_all
 from .multiboot import check_multiboot
 from .platforms import Platform, detect
-from .prerequisite import boot_problem
+from .prerequisite import Claim, boot_problem, claim
 from .runner import prepare
 
 
@@ -90,6 +90,7 @@ def prerequisite_folder(pytestconfig, tmp_path_factory) -> Path:
 def boot(request, lab_outputs, host_platforms, record_property, prerequisite_folder):
     """Start a machine: boot(platform, backend, guest=..., cpu=..., append=...)."""
     machines: list[tuple[Machine, RunConfig]] = []
+    claims: list[Claim] = []  # the prerequisite this scenario answers (lab.prerequisite)
     base_images: dict[Path, str] = {}  # no run may write into a base image: checked after
     opts = request.config
 
@@ -106,7 +107,12 @@ def boot(request, lab_outputs, host_platforms, record_property, prerequisite_fol
                 check_multiboot(cfg.hypervisor, "hypervisor", need_mmap=True)
             except LabError as e:
                 pytest.fail(str(e), pytrace=False)
-        if not (cfg.direct or cfg.cpu or request.node.get_closest_marker("prerequisite")):
+        if cfg.direct or cfg.cpu:
+            pass  # another machine than the prerequisite's
+        elif request.node.get_closest_marker("prerequisite"):
+            if (c := claim(cfg, prerequisite_folder)) is not None:
+                claims.append(c)  # this run's outcome is the answer
+        else:
             problem = boot_problem(cfg, prerequisite_folder, outputs=lab_outputs,
                                    platforms=host_platforms)
             if problem:
@@ -125,7 +131,10 @@ def boot(request, lab_outputs, host_platforms, record_property, prerequisite_fol
         m.start(timeout=prep.start_wait())
         return m
 
-    yield start
+    try:
+        yield start
+    finally:
+        _answer(request, claims)
     failed = any(getattr(request.node, f"rep_{w}", None) is not None and
                  getattr(request.node, f"rep_{w}").failed for w in ("setup", "call"))
     for m, _cfg in machines:
@@ -143,6 +152,22 @@ def boot(request, lab_outputs, host_platforms, record_property, prerequisite_fol
     changed = [str(p) for p, d in base_images.items() if _digest(p) != d]
     if changed:
         pytest.fail(f"a run wrote into the base image(s) {', '.join(changed)}")
+
+
+def _answer(request, claims: list[Claim]) -> None:
+    """The boot scenario's outcome, as the answer to its prerequisite: passed, or why not.
+    Without a call phase (an error before it) there is no answer: another asks again."""
+    call = getattr(request.node, "rep_call", None)
+    for c in claims:
+        if call is None:
+            c.release()
+            continue
+        grade = dict(call.user_properties).get("lab_grade")  # the grader's own words
+        if not grade:
+            c.release()
+        else:
+            c.answer(None if grade["outcome"] == "passed"
+                     else f"{grade['outcome']}: {grade['message']}")
 
 
 def _digest(path: Path) -> str:

@@ -36,6 +36,34 @@ def _key(cfg: RunConfig) -> str:
     return hashlib.sha256(hv + f"{cfg.platform}/{cfg.backend}".encode()).hexdigest()[:16]
 
 
+class Claim:
+    """The boot scenario's own run answers for its target: it holds the answer's lock while
+    it runs (the others wait, instead of booting the same thing a second time meanwhile),
+    then gives its outcome as the answer."""
+
+    def __init__(self, lock, answer: Path) -> None:
+        self._lock, self._answer = lock, answer
+
+    def answer(self, problem: str | None) -> None:
+        self._answer.write_text(json.dumps({"problem": problem}) + "\n")
+        self.release()
+
+    def release(self) -> None:
+        self._lock.close()  # closing the file drops its flock
+
+
+def claim(cfg: RunConfig, folder: Path) -> Claim | None:
+    """The answer's lock for `cfg`'s target, unless it is answered already."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = open(folder / f"{_key(cfg)}.lock", "w")  # noqa: SIM115 (Claim closes it)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    answer = folder / f"{_key(cfg)}.json"
+    if answer.is_file():
+        lock.close()
+        return None
+    return Claim(lock, answer)
+
+
 def boot_problem(cfg: RunConfig, folder: Path, **prepare_args) -> str | None:
     """Why the hypervisor of `cfg` does not boot on its target, or None when it does. Asked
     once per hypervisor and target in `folder`; the others wait for that answer."""

@@ -11,6 +11,10 @@ cd "$(dirname "$0")"
 DEBS=(qemu-system-x86 qemu-utils bochs bochsbios vgabios grub-pc-bin grub-common xorriso
       mtools gcc g++ make cmake binutils gdb python3 python3-venv python3-pip rsync)
 
+# npm installs gitlab-ci-local for the class-grading CI test; a Node.js of the machine's own
+# (not Debian's) is kept.
+command -v npm >/dev/null || DEBS+=(nodejs npm)
+
 missing=()
 for pkg in "${DEBS[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \

@@ -241,9 +241,20 @@ def gitlab_ci_local() -> Path:
         installed = tools / "node_modules" / "gitlab-ci-local" / "package.json"
         if not installed.is_file() or json.loads(installed.read_text())["version"] \
                 != GITLAB_CI_LOCAL:
-            subprocess.run([npm, "install", "--prefix", str(tools), "--no-audit", "--no-fund",
-                            f"gitlab-ci-local@{GITLAB_CI_LOCAL}"], check=True, timeout=300,
-                           capture_output=True)
+            # npm 11 behind a TLS-inspecting proxy did not use its own `cafile` setting
+            # (SELF_SIGNED_CERT_IN_CHAIN, seen in a clean environment here); Node does
+            # use NODE_EXTRA_CA_CERTS
+            cafile = subprocess.run([npm, "config", "get", "cafile"], capture_output=True,
+                                    text=True).stdout.strip()
+            env = dict(os.environ)
+            if cafile not in ("", "null", "undefined") and Path(cafile).is_file():
+                env.setdefault("NODE_EXTRA_CA_CERTS", cafile)
+            done = subprocess.run([npm, "install", "--prefix", str(tools), "--no-audit",
+                                   "--no-fund", f"gitlab-ci-local@{GITLAB_CI_LOCAL}"],
+                                  timeout=300, capture_output=True, text=True, env=env)
+            if done.returncode != 0:
+                pytest.fail(f"npm could not install gitlab-ci-local@{GITLAB_CI_LOCAL}: "
+                            f"{(done.stderr or done.stdout).strip()[-300:]}", pytrace=False)
     return exe
 
 

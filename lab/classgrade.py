@@ -13,13 +13,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
 from .classtable import FAILED, GRADED, NOT_DUE, MilestoneResult, due
 from .course import URL, Course, CourseTeam, Milestone
-from .grading import MILESTONES, OUTCOMES
+from .grading import MILESTONES, outcome_counts
 
 GIT_ENV = {"GIT_TERMINAL_PROMPT": "0"}  # a private URL fails instead of asking for a password
 TERM_GRACE = 15  # seconds between SIGTERM (the lab reaps its emulators) and SIGKILL
@@ -111,10 +110,9 @@ def earned(report: Path, m: Milestone) -> tuple[float, str]:
         return points, "; ".join(data["not_a_grade"])[:300]
     if not lost:
         return points, ""
-    counts = Counter(r["outcome"] for r in lost)
     first = next((r for r in lost if r["outcome"] not in ("not-gradable", "skipped")), lost[0])
     name = first["nodeid"].split("::")[-1]
-    said = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o])
+    said = outcome_counts(r["outcome"] for r in lost)
     return points, f"{said}; {name}: {first['message']}"[:300]
 
 

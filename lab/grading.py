@@ -7,7 +7,8 @@ or hung (the machine stalled: lab.machine.base.STALL_QUIET).
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 import pytest
@@ -25,6 +26,12 @@ MILESTONES = {
 }
 NOT_GRADABLE = "not gradable here: "
 OUTCOMES = ("passed", "failed", "hung", "timeout", "infra-error", "skipped", "not-gradable")
+
+
+def outcome_counts(outcomes: Iterable[str]) -> str:
+    """'3 passed, 1 hung': how many of each outcome, in OUTCOMES' order."""
+    counts = Counter(outcomes)
+    return ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o])
 
 
 def scenario(milestone: str, points: float, title: str | None = None):
@@ -193,6 +200,7 @@ class Grader:
             return  # a teardown error does not hide the call's own failure
         res.outcome, res.message = grade["outcome"], grade["message"]
         res.earned = res.points if res.outcome == "passed" else 0.0
+
     def totals(self) -> dict[str, dict]:
         """Per milestone: earned, the course's possible points, and its state: graded, not
         run (selected out of this run by -m or -k) or no scenarios in this run (m5 and m6 have
@@ -206,20 +214,20 @@ class Grader:
                         "state": state}
         return out
 
+    def graded_where(self) -> str:
+        """'vmx on bochs, svm on qemu-tcg': each declared backend's grading platform."""
+        return ", ".join(f"{b} on {p or 'nothing here'}"
+                         for b, (p, _) in self.grading_platforms().items())
+
     def table(self) -> list[str]:
-        where = ", ".join(f"{b} on {p or 'nothing here'}"
-                          for b, (p, _) in self.grading_platforms().items())
-        lines = [f"graded: {where}",
+        lines = [f"graded: {self.graded_where()}",
                  f"{'milestone':<44} {'earned':>7} {'possible':>8}  outcomes"]
         total = [0.0, 0.0]
         totals = self.totals()
         for mid, (name, _) in MILESTONES.items():
             t = totals[mid]
-            rows = [r for r in self.results.values() if r.milestone == mid and r.counted]
-            counts = defaultdict(int)
-            for r in rows:
-                counts[r.outcome] += 1
-            outcomes = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o])
+            outcomes = outcome_counts(r.outcome for r in self.results.values()
+                                      if r.milestone == mid and r.counted)
             if t["state"] == "not run":
                 continue
             lines.append(f"{mid} {name[:40]:<41} {t['earned']:7.2f} {t['possible']:8.2f}  "
@@ -230,13 +238,9 @@ class Grader:
         skipped_out = [m for m, t in totals.items() if t["state"] == "not run"]
         if skipped_out:
             lines.append(f"PARTIAL: {', '.join(skipped_out)} not run, so not in this total")
-        extra = [r for r in self.results.values() if not r.counted]
+        extra = outcome_counts(r.outcome for r in self.results.values() if not r.counted)
         if extra:
-            counts = defaultdict(int)
-            for r in extra:
-                counts[r.outcome] += 1
-            lines.append("also run on other platforms, not counted: " +
-                         ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o]))
+            lines.append(f"also run on other platforms, not counted: {extra}")
         lines += self.not_a_grade()
         return lines
 

@@ -53,32 +53,42 @@ class Claim:
         self._lock.close()  # closing the file drops its flock
 
 
-def claim(cfg: RunConfig, folder: Path) -> Claim | None:
-    """The answer's lock for `cfg`'s target, unless it is answered already."""
+def _files(cfg: RunConfig, folder: Path) -> tuple[Path, Path]:
+    """The answer's lock and the answer for `cfg`'s hypervisor and target."""
     folder.mkdir(parents=True, exist_ok=True)
-    lock = open(folder / f"{_key(cfg)}.lock", "w")  # noqa: SIM115 (Claim closes it)
+    key = _key(cfg)
+    return folder / f"{key}.lock", folder / f"{key}.json"
+
+
+def _claim(lock_path: Path, answer: Path) -> Claim | None:
+    lock = open(lock_path, "w")  # noqa: SIM115 (Claim closes it)
     fcntl.flock(lock, fcntl.LOCK_EX)
-    answer = folder / f"{_key(cfg)}.json"
     if answer.is_file():
         lock.close()
         return None
     return Claim(lock, answer)
 
 
+def claim(cfg: RunConfig, folder: Path) -> Claim | None:
+    """The answer's lock for `cfg`'s target, unless it is answered already."""
+    return _claim(*_files(cfg, folder))
+
+
 def boot_problem(cfg: RunConfig, folder: Path, **prepare_args) -> str | None:
     """Why the hypervisor of `cfg` does not boot on its target, or None when it does. Asked
     once per hypervisor and target in `folder`; the others wait for that answer."""
-    folder.mkdir(parents=True, exist_ok=True)
-    answer = folder / f"{_key(cfg)}.json"
-    with open(folder / f"{_key(cfg)}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if answer.is_file():
-            return json.loads(answer.read_text())["problem"]
-        problem = _probe(RunConfig(platform=cfg.platform, backend=cfg.backend,
-                                   hypervisor=cfg.hypervisor, timeout_scale=cfg.timeout_scale),
-                         prepare_args)
-        answer.write_text(json.dumps({"problem": problem}) + "\n")
-        return problem
+    lock_path, answer = _files(cfg, folder)
+    c = _claim(lock_path, answer)
+    if c is not None:
+        try:
+            problem = _probe(RunConfig(platform=cfg.platform, backend=cfg.backend,
+                                       hypervisor=cfg.hypervisor,
+                                       timeout_scale=cfg.timeout_scale), prepare_args)
+        except BaseException:
+            c.release()  # no answer: the next to ask probes again
+            raise
+        c.answer(problem)
+    return json.loads(answer.read_text())["problem"]
 
 
 def _probe(cfg: RunConfig, prepare_args: dict) -> str | None:

@@ -74,9 +74,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     per = ", ".join(f"{p} {f:g}x" for p, f in SLOWNESS.items())
     sweb = config.getoption("--sweb")
     grader: Grader = config.stash_grader  # type: ignore[attr-defined]
-    where = ", ".join(f"{b} on {p or 'nothing here'}"
-                      for b, (p, _) in grader.grading_platforms().items())
-    return [f"lab: graded {where}" + (" (and every other platform, not counted)"
+    return [f"lab: graded {grader.graded_where()}" + (" (and every other platform, not counted)"
                                       if config.getoption("--all-platforms") else ""),
             f"lab: step deadlines scaled per platform ({per}), times --timeout-scale {scale:g}",
             f"lab: SWEB {sweb}" if sweb else "lab: no --sweb: the SWEB scenarios are skipped"]

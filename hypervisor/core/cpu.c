@@ -64,3 +64,13 @@ bool cpu_has_svm(void)
 	cpuid(0x80000001, 0, &a, &b, &c, &d);
 	return c & CPUID_80000001_ECX_SVM;
 }
+
+bool cpu_has_nx(void)
+{
+	u32 a, b, c, d;
+
+	if (boot_cpu.max_ext_leaf < 0x80000001)
+		return false;
+	cpuid(0x80000001, 0, &a, &b, &c, &d);
+	return d & CPUID_80000001_EDX_NX;
+}

@@ -26,7 +26,8 @@ static bool read_entry(struct vm *vm, u64 gpa, bool wide, u64 *e)
 	return *e & PTE_P;
 }
 
-/* 32-bit paging: two levels of 4-byte entries, 4 MiB pages with CR4.PSE. */
+/* 32-bit paging: two levels of 4-byte entries, 4 MiB pages with CR4.PSE. A 4 MiB page's
+ * PDE bits 20:13 are physical address bits 39:32 (PSE-36, SDM Vol 3A 4.3 table 4-4). */
 static bool walk_32(struct vm *vm, u64 cr3, u64 cr4, u32 la, u64 *gpa)
 {
 	u64 pde, pte;
@@ -34,7 +35,7 @@ static bool walk_32(struct vm *vm, u64 cr3, u64 cr4, u32 la, u64 *gpa)
 	if (!read_entry(vm, (cr3 & 0xfffff000) + ((la >> 22) << 2), false, &pde))
 		return false;
 	if ((pde & PTE_PS) && (cr4 & CR4_PSE)) {
-		*gpa = (pde & 0xffc00000) | (la & 0x3fffff);
+		*gpa = ((pde >> 13 & 0xff) << 32) | (pde & 0xffc00000) | (la & 0x3fffff);
 		return true;
 	}
 	if (!read_entry(vm, (pde & 0xfffff000) + (((la >> 12) & 0x3ff) << 2), false, &pte))

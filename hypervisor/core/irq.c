@@ -195,12 +195,15 @@ void irq_before_entry(struct vcpu *v)
 	pit_deliver_owed();
 }
 
-void irq_wait_for_interrupt(struct vcpu *v)
+bool irq_wait_for_interrupt(struct vcpu *v)
 {
 	for (;;) {
+		/* Nothing but a PIC line can wake it (no NMI source): with all masked, never. */
+		if (!pic_any_line_open(&pic) && !intr_requested())
+			return false;
 		pit_sync();
 		if (intr_requested())
-			return;
+			return true;
 		host_wait_irq();
 		run_answer_requests(v); /* a guest that halts for good still answers */
 	}

@@ -157,6 +157,10 @@ bool handle_npf(struct vcpu *v, struct vm_exit *e)
 
 	if (dev)
 		return emulate_mmio(v, dev, e->npf.gpa);
+	if (e->npf.gpa >= VGA_TEXT_START && e->npf.gpa < VGA_TEXT_END)
+		return guest_stop(v, END_GUEST_CRASH, "%s of the VGA text window at guest-physical "
+				  "%#lx (device memory, not code) at rip %#lx",
+				  e->npf.exec ? "fetch" : "access", e->npf.gpa, e->rip);
 	return guest_stop(v, END_GUEST_CRASH,
 			  "%s of guest-physical %#lx outside guest RAM (%lu MiB) at rip %#lx",
 			  e->npf.exec ? "fetch" : e->npf.write ? "write" : "read", e->npf.gpa,

@@ -7,7 +7,9 @@
  * That includes IA32_FEATURE_CONTROL, the VMX capability MSRs and AMD's VM_CR and
  * VM_HSAVE_PA: the guest is told (CPUID) that it has neither VMX nor SVM.
  */
+#include "cpu.h"
 #include "exits.h"
+#include "lib.h"
 #include "x86.h"
 
 
@@ -47,6 +49,33 @@ static bool inject_gp(struct vcpu *v)
 {
 	v->vm->ops->inject_exception(v, X86_VECTOR_GP, true, 0);
 	return true;
+}
+
+/*
+ * MSRs that hold a linear address: WRMSR of a non-canonical one raises #GP(0) (SDM Vol 2B
+ * "WRMSR"; APM Vol 3 "WRMSR"), checked here before the value reaches the backend (a host
+ * WRMSR would fault in the hypervisor, a VMCS field would fail the next VM entry). AMD
+ * ignores SYSENTER_ESP/EIP's upper half (no 64-bit SYSENTER, APM Vol 2 6.1.1), Intel
+ * does not (SDM Vol 3C 27.3.1.1 checks them at entry).
+ */
+static bool holds_an_address(u32 index)
+{
+	switch (index) {
+	case MSR_LSTAR: case MSR_CSTAR: case MSR_FS_BASE: case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+		return true;
+	case MSR_IA32_SYSENTER_ESP: case MSR_IA32_SYSENTER_EIP:
+		return strcmp(boot_cpu.vendor, "GenuineIntel") == 0;
+	}
+	return false;
+}
+
+/* 48 bits of linear address: bits 63:47 all equal (SDM Vol 1 3.3.7.1). */
+static bool canonical(u64 la)
+{
+	u64 top = la >> 47;
+
+	return top == 0 || top == 0x1ffff;
 }
 
 /* PAT entries hold memory types 0, 1, 4, 5, 6 or 7 (SDM Vol 3A 13.12.2). */
@@ -93,7 +122,8 @@ bool handle_msr_write(struct vcpu *v, struct vm_exit *e)
 		/* Accepted and ignored: the guest's TSC is the host's. */
 	} else if (find_reg(index, &reg)) {
 		if ((index == MSR_EFER && (value & ~EFER_GUEST_BITS)) ||
-		    (index == MSR_IA32_PAT && !pat_valid(value)))
+		    (index == MSR_IA32_PAT && !pat_valid(value)) ||
+		    (holds_an_address(index) && !canonical(value)))
 			return inject_gp(v);
 		if (index == MSR_EFER) /* LMA is the CPU's to set: writes leave it alone */
 			value = (value & ~EFER_LMA) |

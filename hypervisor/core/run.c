@@ -60,14 +60,16 @@ void vcpu_set_gpr(struct vcpu *v, unsigned n, u64 value)
 /*
  * HLT with interrupts enabled waits here, not in the guest, until the PIC has an interrupt
  * for it; the entry after that delivers it, with RIP after the HLT (SDM Vol 2A "HLT").
- * With interrupts disabled only an NMI could wake it, and there are none: the end.
+ * With interrupts disabled only an NMI could wake it, and there are none: the end. So too
+ * with every PIC line masked.
  */
 static bool handle_hlt(struct vcpu *v, struct vm_exit *e)
 {
 	if (!(v->vm->ops->read_reg(v, VREG_RFLAGS) & RFLAGS_IF))
 		return guest_stop(v, END_GUEST_CRASH, "guest halted with interrupts disabled");
 	vcpu_skip_insn(v, e); /* also ends an STI shadow over the HLT (sti; hlt) */
-	irq_wait_for_interrupt(v);
+	if (!irq_wait_for_interrupt(v))
+		return guest_stop(v, END_GUEST_CRASH, "guest halted with every interrupt line masked");
 	last_own_exit_tsc = rdtsc(); /* halted time is not running time */
 	return true;
 }
@@ -162,6 +164,23 @@ static bool handle_unhandled(struct vcpu *v, struct vm_exit *e)
 	return guest_stop(v, END_GUEST_CRASH, "unhandled exit, raw exit code %#lx", e->raw);
 }
 
+/* SDM Vol 2B "MONITOR", "MWAIT", Vol 3C 31.3 (VMX instructions), APM Vol 2 15.4: #UD
+ * when CPUID does not list the instruction, which the guest's CPUID never does. */
+static bool handle_ud(struct vcpu *v, struct vm_exit *e)
+{
+	(void)e;
+	v->vm->ops->inject_exception(v, X86_VECTOR_UD, false, 0);
+	return true;
+}
+
+/* INVD would drop dirty lines the host owns too (SDM Vol 2A "INVD"); as KVM does, it is
+ * completed as a no-op: the memory the guest sees is coherent already. */
+static bool handle_invd(struct vcpu *v, struct vm_exit *e)
+{
+	vcpu_skip_insn(v, e);
+	return true;
+}
+
 static bool (*const exit_handlers[EXIT_COUNT])(struct vcpu *v, struct vm_exit *e) = {
 	[EXIT_CPUID] = handle_cpuid,
 	[EXIT_IO] = handle_io,
@@ -177,6 +196,8 @@ static bool (*const exit_handlers[EXIT_COUNT])(struct vcpu *v, struct vm_exit *e
 	[EXIT_SHUTDOWN] = handle_shutdown,
 	[EXIT_PREEMPT] = handle_host_interrupt,
 	[EXIT_ENTRY_FAIL] = handle_entry_fail,
+	[EXIT_UD] = handle_ud,
+	[EXIT_INVD] = handle_invd,
 	[EXIT_UNHANDLED] = handle_unhandled,
 };
 
@@ -186,7 +207,8 @@ static const char *const exit_names[EXIT_COUNT] = {
 	[EXIT_HLT] = "hlt", [EXIT_HYPERCALL] = "hypercall", [EXIT_NPF] = "npf",
 	[EXIT_EXCEPTION] = "exception", [EXIT_EXTINT] = "extint",
 	[EXIT_INTR_WINDOW] = "intr-window", [EXIT_SHUTDOWN] = "shutdown",
-	[EXIT_PREEMPT] = "preempt", [EXIT_ENTRY_FAIL] = "entry-fail",
+	[EXIT_PREEMPT] = "preempt", [EXIT_ENTRY_FAIL] = "entry-fail", [EXIT_UD] = "ud",
+	[EXIT_INVD] = "invd",
 	[EXIT_UNHANDLED] = "unhandled",
 };
 

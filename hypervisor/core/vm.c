@@ -7,7 +7,7 @@
  * The guest-physical map:
  *   [0, 0xA0000)          RAM, 4 KiB pages
  *   [0xA0000, 0xB8000)    unmapped (graphics modes: nothing we emulate)
- *   [0xB8000, 0xC0000)    the REAL VGA text memory at host 0xB8000, 4 KiB pages
+ *   [0xB8000, 0xC0000)    the REAL VGA text memory at host 0xB8000, 4 KiB pages, no exec
  *   [0xC0000, 2 MiB)      RAM, 4 KiB pages
  *   [2 MiB, RAM end)      RAM, 2 MiB pages (4 KiB for a tail that is not a whole one)
  *   above RAM             unmapped: an access is a nested page fault
@@ -26,6 +26,10 @@
 #define NPT_ENTRIES 512
 #define NPT_ADDR_MASK 0x000ffffffffff000ULL /* bits 51:12 in EPT and NPT entries */
 #define SIZE_2M 0x200000ULL
+#define RAM_PERMS (NPT_READ | NPT_WRITE | NPT_EXEC)
+/* Device memory is not code: a fetch there stops the guest (core/mmio.c). Bochs cannot
+ * fetch from its VGA memory at all and would end the whole simulation. */
+#define VGA_TEXT_PERMS (NPT_READ | NPT_WRITE)
 
 /* The entry for gpa at `level` (1: 4 KiB page table, 2: page directory), tables made. */
 static u64 *npt_walk(struct vm *vm, u64 gpa, int level)
@@ -47,14 +51,14 @@ static u64 *npt_walk(struct vm *vm, u64 gpa, int level)
 	return &table[(gpa >> (12 + 9 * (level - 1))) & (NPT_ENTRIES - 1)];
 }
 
-static void npt_map_4k(struct vm *vm, u64 gpa, u64 hpa)
+static void npt_map_4k(struct vm *vm, u64 gpa, u64 hpa, unsigned perms)
 {
-	*npt_walk(vm, gpa, 1) = vm->ops->npt_leaf(hpa, NPT_READ | NPT_WRITE | NPT_EXEC, false);
+	*npt_walk(vm, gpa, 1) = vm->ops->npt_leaf(hpa, perms, false);
 }
 
 static void npt_map_2m(struct vm *vm, u64 gpa, u64 hpa)
 {
-	*npt_walk(vm, gpa, 2) = vm->ops->npt_leaf(hpa, NPT_READ | NPT_WRITE | NPT_EXEC, true);
+	*npt_walk(vm, gpa, 2) = vm->ops->npt_leaf(hpa, RAM_PERMS, true);
 }
 
 static void npt_build(struct vm *vm)
@@ -68,14 +72,14 @@ static void npt_build(struct vm *vm)
 		if (gpa >= VGA_WINDOW_START && gpa < VGA_TEXT_START)
 			continue;
 		if (gpa >= VGA_TEXT_START && gpa < VGA_TEXT_END)
-			npt_map_4k(vm, gpa, gpa); /* the real text memory */
+			npt_map_4k(vm, gpa, gpa, VGA_TEXT_PERMS); /* the real text memory */
 		else
-			npt_map_4k(vm, gpa, vm->ram_hpa + gpa);
+			npt_map_4k(vm, gpa, vm->ram_hpa + gpa, RAM_PERMS);
 	}
 	for (; gpa + SIZE_2M <= vm->ram_size; gpa += SIZE_2M)
 		npt_map_2m(vm, gpa, vm->ram_hpa + gpa);
 	for (; gpa < vm->ram_size; gpa += PAGE_SIZE)
-		npt_map_4k(vm, gpa, vm->ram_hpa + gpa);
+		npt_map_4k(vm, gpa, vm->ram_hpa + gpa, RAM_PERMS);
 }
 
 void vm_create(struct vm *vm, const struct virt_ops *ops, u64 mib)

@@ -130,6 +130,15 @@ static bool is_cascade(const struct pic_chip *master, int irq)
 	return !master->single && irq == PIC_CASCADE_IRQ && (master->icw3 & BIT(irq));
 }
 
+bool pic_any_line_open(const struct pic_pair *p)
+{
+	u8 master_open = (u8)~p->chip[0].imr;
+
+	if (master_open & ~BIT(PIC_CASCADE_IRQ))
+		return true;
+	return (master_open & BIT(PIC_CASCADE_IRQ)) && p->chip[1].imr != 0xff;
+}
+
 int pic_ack(struct pic_pair *p)
 {
 	struct pic_chip *m = &p->chip[0], *s = &p->chip[1];

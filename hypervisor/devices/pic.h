@@ -38,6 +38,9 @@ void pic_init(struct pic_pair *p);
 void pic_set_irq(struct pic_pair *p, int irq, int level);
 /* The master's INT output: an unmasked request outranks everything in service. */
 bool pic_has_interrupt(struct pic_pair *p);
+/* Could a line still raise INT: is any reachable through the masks? With every line
+ * masked (the slave's count only through an unmasked cascade IR2), none can. */
+bool pic_any_line_open(const struct pic_pair *p);
 /* The INTA cycle: returns the vector and updates IRR/ISR (spurious IR7/IR15 if none). */
 int pic_ack(struct pic_pair *p);
 

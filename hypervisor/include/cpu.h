@@ -16,5 +16,6 @@ extern struct cpu_info boot_cpu;
 void cpu_identify(void);
 bool cpu_has_vmx(void);
 bool cpu_has_svm(void);
+bool cpu_has_nx(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include "run_end.h"
 #include "vcpu.h"
 #include "vm.h"
+#include "x86.h"
 
 bool handle_cpuid(struct vcpu *v, struct vm_exit *e);     /* core/cpuid.c */
 bool handle_io(struct vcpu *v, struct vm_exit *e);        /* core/io.c */
@@ -23,8 +24,5 @@ bool guest_stop(struct vcpu *v, enum end_code code, const char *fmt, ...) __prin
 /* General register n (0 = RAX ... 15 = R15), RSP through the backend. */
 u64 vcpu_gpr(struct vcpu *v, unsigned n);
 void vcpu_set_gpr(struct vcpu *v, unsigned n, u64 value);
-
-#define X86_VECTOR_UD 6
-#define X86_VECTOR_GP 13
 
 #endif

@@ -18,8 +18,9 @@ void irq_platform_init(struct vm *vm);
 void irq_set_line(int irq, int level);
 /* Before each VM entry: brings the PIT up to now, injects or asks for a window. */
 void irq_before_entry(struct vcpu *v);
-/* The guest executed HLT with RFLAGS.IF=1: returns once an interrupt is pending for it. */
-void irq_wait_for_interrupt(struct vcpu *v);
+/* The guest executed HLT with RFLAGS.IF=1: returns true once an interrupt is pending for
+ * it, false at once if none ever can be (every PIC line masked). */
+bool irq_wait_for_interrupt(struct vcpu *v);
 /* Answers what the lab asked on the log channel since the last exit (core/run.c). */
 void run_answer_requests(const struct vcpu *v);
 

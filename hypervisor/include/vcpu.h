@@ -25,6 +25,9 @@ enum exit_reason {
 	EXIT_SHUTDOWN,    /* triple fault (VMX) / shutdown (SVM) */
 	EXIT_PREEMPT,     /* VMX preemption timer, or the hypervisor's own timer tick */
 	EXIT_ENTRY_FAIL,  /* VM entry failed (invalid guest state, VMEXIT_INVALID) */
+	EXIT_UD,          /* an instruction CPUID tells the guest it lacks (VMX, SVM, MONITOR,
+			   * MWAIT): the core raises #UD */
+	EXIT_INVD,        /* INVD: the guest's caches are the host's, so it is a no-op */
 	EXIT_UNHANDLED,   /* any other raw exit: reported with its raw code, guest stopped */
 	EXIT_COUNT
 };

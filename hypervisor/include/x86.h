@@ -34,12 +34,19 @@
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_EFER 0xc0000080
+/* Exception vectors (SDM Vol 3A table 6-1). */
+#define X86_VECTOR_UD 6
+#define X86_VECTOR_DF 8
+#define X86_VECTOR_GP 13
+
 #define EFER_LME BIT(8)
+#define EFER_NXE BIT(11)
 #define EFER_SVME BIT(12)
 
 /* CPUID feature bits the core looks at (SDM Vol 2A CPUID, APM Vol 3 appendix E). */
 #define CPUID_1_ECX_VMX BIT(5)
 #define CPUID_80000001_ECX_SVM BIT(2)
+#define CPUID_80000001_EDX_NX BIT(20)  /* APM Vol 3 E.4.2 */
 
 static inline void outb(u16 port, u8 v) { asm volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outw(u16 port, u16 v) { asm volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }

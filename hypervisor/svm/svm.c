@@ -38,7 +38,9 @@ static bool svm_probe(const char **why)
 
 static bool svm_enable(const char **why)
 {
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	/* Nested paging (15.25) reads its NX bit under the host's EFER.NXE; without it the
+	 * bit is reserved in an NPT entry (APM Vol 2 5.6), and the VGA window is mapped no-execute (core/vm.c). */
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME | (cpu_has_nx() ? EFER_NXE : 0));
 
 	/* 15.30.4: a 4 KiB aligned page; VMRUN #GPs until it is set. */
 	host_save_area = page_alloc();

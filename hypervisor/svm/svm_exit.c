@@ -16,8 +16,6 @@
 #define SEG_ES 0
 #define SEG_DS 3
 #define EXITINTINFO_VALID BIT(31)
-#define X86_VECTOR_UD 6
-#define X86_VECTOR_DF 8
 
 static bool long_mode_code(struct vmcb_save *s)
 {
@@ -155,6 +153,15 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 	case VMEXIT_SHUTDOWN:
 		e->reason = EXIT_SHUTDOWN;
 		break;
+	case VMEXIT_INVD:
+		e->reason = EXIT_INVD;
+		e->insn_len = insn_len(v, 2);  /* 0F 08 */
+		break;
+	case VMEXIT_VMRUN: case VMEXIT_VMLOAD: case VMEXIT_VMSAVE: case VMEXIT_STGI:
+	case VMEXIT_CLGI: case VMEXIT_SKINIT: case VMEXIT_INVLPGA: case VMEXIT_MONITOR:
+	case VMEXIT_MWAIT: case VMEXIT_MWAIT_ARMED:
+		e->reason = EXIT_UD;
+		break;
 	case VMEXIT_INTR:
 	case VMEXIT_NMI:
 		e->reason = EXIT_EXTINT;
@@ -179,34 +186,62 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 	}
 }
 
-/* SVM instructions a guest without SVM must not get: #UD, as CPUID says (15.4). */
-static bool is_svm_insn_exit(u64 code)
-{
-	return code == VMEXIT_VMRUN || code == VMEXIT_VMLOAD || code == VMEXIT_VMSAVE ||
-	       code == VMEXIT_STGI || code == VMEXIT_CLGI || code == VMEXIT_SKINIT ||
-	       code == VMEXIT_INVLPGA;
-}
-
 /*
- * Can the guest's IDT deliver a double fault (SDM Vol 3A 6.10, 6.11)? Its gate must
- * lie within the IDT limit and be present. Checked on an intercepted #DF because
- * Bochs ends the simulation on a triple fault in an SVM guest instead of taking the
- * shutdown intercept (APM Vol 2 15.12): the triple fault is reported before it happens.
- * A deeper failure (a bad handler segment or stack) still ends in a real shutdown.
+ * Can the guest's IDT deliver `vector` (SDM Vol 3A 6.10, 6.11)? Its gate must lie within
+ * the IDT limit and be present. Bochs ends the whole simulation on a triple fault in an SVM
+ * guest instead of taking the shutdown intercept (APM Vol 2 15.12), so #GP and #DF are
+ * intercepted and a fault the guest cannot deliver is taken further here, the way the CPU
+ * would (SDM Vol 3A 6.15 "Interrupt 8", table 6-5): a #GP that cannot be delivered becomes
+ * a #DF, a #DF that cannot be a triple fault, reported before it happens. A deeper failure
+ * (a bad handler segment or stack) still ends in a real shutdown.
  */
-static bool double_fault_deliverable(struct vcpu *v)
+static bool gate_deliverable(struct vcpu *v, u8 vector)
 {
 	struct vmcb_save *s = &to_svm(v)->vmcb->save;
 	u32 gate_size = (s->efer & EFER_LMA) ? 16 : 8;
 	u64 gate = 0;
 
-	if (!(s->cr0 & X86_CR0_PE))
-		return true; /* real mode: the IVT */
-	if (s->idtr.limit < X86_VECTOR_DF * gate_size + gate_size - 1)
+	if (!(s->cr0 & X86_CR0_PE)) /* real mode: 4-byte IVT entries within the limit */
+		return s->idtr.limit >= vector * 4u + 3;
+	if (s->idtr.limit < vector * gate_size + gate_size - 1)
 		return false;
-	if (!vcpu_read_linear(v, s->idtr.base + X86_VECTOR_DF * gate_size, &gate, 8))
+	if (!vcpu_read_linear(v, s->idtr.base + vector * gate_size, &gate, 8))
 		return false;
 	return gate & BIT(47); /* P */
+}
+
+/* A #GP raised while the CPU delivered a contributory exception or a #PF is a #DF
+ * (SDM Vol 3A table 6-5): the exit left that first event in EXITINTINFO (15.7.2). */
+static bool gp_makes_double_fault(u64 exitintinfo)
+{
+	u8 vector = exitintinfo & 0xff;
+
+	if (!(exitintinfo & EXITINTINFO_VALID) ||
+	    (exitintinfo & EVENTINJ_TYPE_MASK) != EVENTINJ_TYPE_EXCEPTION)
+		return false;
+	return vector == 0 || (vector >= 10 && vector <= 14);
+}
+
+/* An intercepted #GP or #DF (the Bochs workaround above): false when it is the guest's
+ * triple fault, else the fault is injected as the CPU would have delivered it. */
+static bool reflect_fault(struct vcpu *v)
+{
+	struct vmcb_control *c = &to_svm(v)->vmcb->control;
+	u8 vector = c->exitcode - VMEXIT_EXCP_BASE;
+
+	if (vector == X86_VECTOR_GP && !gp_makes_double_fault(c->exitintinfo) &&
+	    gate_deliverable(v, X86_VECTOR_GP)) {
+		svm_inject_exception(v, X86_VECTOR_GP, true, c->exitinfo1);
+		return true;
+	}
+	if (gate_deliverable(v, X86_VECTOR_DF)) {
+		svm_inject_exception(v, X86_VECTOR_DF, true, 0);
+		return true;
+	}
+	log_printf("svm: %s the guest's IDT cannot deliver (IDTR base %#lx limit %#x): a "
+		   "triple fault\n", vector == X86_VECTOR_GP ? "#GP and #DF" : "double fault",
+		   to_svm(v)->vmcb->save.idtr.base, to_svm(v)->vmcb->save.idtr.limit);
+	return false;
 }
 
 void svm_run(struct vcpu *v, struct vm_exit *exit)
@@ -215,6 +250,8 @@ void svm_run(struct vcpu *v, struct vm_exit *exit)
 	struct vmcb *vmcb = svm->vmcb;
 
 	for (;;) {
+		u64 code;
+
 		vmcb->save.rax = v->regs.rax;
 		svm_vmrun(&v->regs, (u64)vmcb, svm->host_vmcb_pa);
 		v->regs.rax = vmcb->save.rax;
@@ -222,24 +259,18 @@ void svm_run(struct vcpu *v, struct vm_exit *exit)
 		/* An event whose delivery the exit interrupted is delivered again (15.7.2). */
 		vmcb->control.event_inj = (vmcb->control.exitintinfo & EXITINTINFO_VALID) ?
 			vmcb->control.exitintinfo : 0;
-		if (vmcb->control.exitcode == VMEXIT_EXCP_BASE + X86_VECTOR_DF) {
-			if (!double_fault_deliverable(v)) {
-				log_printf("svm: double fault the guest's IDT cannot deliver (IDTR "
-					   "base %#lx limit %#x): a triple fault\n",
-					   vmcb->save.idtr.base, vmcb->save.idtr.limit);
-				*exit = (struct vm_exit){ .reason = EXIT_SHUTDOWN,
-							  .raw = vmcb->control.exitcode,
+		code = vmcb->control.exitcode;
+		if (code == VMEXIT_EXCP_BASE + X86_VECTOR_DF ||
+		    code == VMEXIT_EXCP_BASE + X86_VECTOR_GP) {
+			if (!reflect_fault(v)) {
+				*exit = (struct vm_exit){ .reason = EXIT_SHUTDOWN, .raw = code,
 							  .rip = vmcb->save.rip };
 				return;
 			}
 			v->exits++;
-			svm_inject_exception(v, X86_VECTOR_DF, true, 0);
 			continue;
 		}
-		if (!is_svm_insn_exit(vmcb->control.exitcode))
-			break;
-		v->exits++;
-		svm_inject_exception(v, X86_VECTOR_UD, false, 0);
+		break;
 	}
 	decode_exit(v, exit);
 }

@@ -35,18 +35,26 @@
 #define PTE_PS BIT(7)
 #define PTE_NX BIT(63)
 
-/* MSRs the guest reaches directly: VMLOAD/VMSAVE switch them (15.5.2). */
-static const u32 passthrough_msrs[] = {
-	0x00000174, 0x00000175, 0x00000176,             /* SYSENTER_CS/ESP/EIP */
-	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR LSTAR CSTAR SFMASK */
-	0xc0000100, 0xc0000101, 0xc0000102,             /* FS/GS/KernelGS base */
+/*
+ * MSRs the guest reaches directly: VMLOAD/VMSAVE switch them (15.5.2). Writes of the ones
+ * that hold an address still exit, so that the core refuses a non-canonical one with #GP
+ * as hardware does (core/msr.c): QEMU's TCG takes any value.
+ */
+static const struct {
+	u32 index;
+	bool writes;
+} passthrough_msrs[] = {
+	{ 0x00000174, true }, { 0x00000175, true }, { 0x00000176, true }, /* SYSENTER_CS/ESP/EIP */
+	{ 0xc0000081, true }, { 0xc0000082, false },                      /* STAR LSTAR */
+	{ 0xc0000083, false }, { 0xc0000084, true },                      /* CSTAR SFMASK */
+	{ 0xc0000100, false }, { 0xc0000101, false }, { 0xc0000102, false }, /* FS/GS/KernelGS base */
 };
 
 static struct svm_vcpu the_svm_vcpu;
 static u64 iopm_pa, msrpm_pa;
 
-/* 15.11 table 15-13: three 2 KiB blocks of MSRs, two bits each. */
-static void msrpm_allow(u8 *msrpm, u32 msr)
+/* 15.11 table 15-13: three 2 KiB blocks of MSRs, two bits each (read, then write). */
+static void msrpm_allow(u8 *msrpm, u32 msr, bool writes)
 {
 	u32 block;
 
@@ -60,7 +68,7 @@ static void msrpm_allow(u8 *msrpm, u32 msr)
 		return; /* always intercepted */
 	u32 bit = (msr & 0x1fff) * 2;
 
-	msrpm[block * 0x800 + bit / 8] &= ~(3u << (bit % 8));
+	msrpm[block * 0x800 + bit / 8] &= ~((writes ? 3u : 1u) << (bit % 8));
 }
 
 static bool alloc_maps(const char **why)
@@ -78,7 +86,7 @@ static bool alloc_maps(const char **why)
 		((u8 *)iopm_pa)[io_passthrough_ports[i] / 8] &= ~(1u << (io_passthrough_ports[i] % 8));
 	memset((void *)msrpm_pa, 0xff, MSRPM_PAGES * PAGE_SIZE);
 	for (unsigned i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
-		msrpm_allow((u8 *)msrpm_pa, passthrough_msrs[i]);
+		msrpm_allow((u8 *)msrpm_pa, passthrough_msrs[i].index, passthrough_msrs[i].writes);
 	return true;
 }
 
@@ -110,13 +118,15 @@ bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 	c = &svm->vmcb->control;
 	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_CPUID | INTERCEPT_HLT |
 			     INTERCEPT_INVLPGA | INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT |
-			     INTERCEPT_SHUTDOWN;
-	/* The SVM instructions would work for a guest with EFER.SVME: they #UD instead. */
+			     INTERCEPT_SHUTDOWN | INTERCEPT_INVD;
+	/* The SVM instructions would work for a guest with EFER.SVME, MONITOR and MWAIT
+	 * anyway: they #UD instead, as CPUID tells the guest (core/run.c). */
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
-			     INTERCEPT_SKINIT;
-	/* #DF only: svm_exit.c checks that the guest can deliver it (a Bochs workaround). */
-	c->intercept_exceptions = BIT(8);
+			     INTERCEPT_SKINIT | INTERCEPT_MONITOR | INTERCEPT_MWAIT |
+			     INTERCEPT_MWAIT_ARMED;
+	/* #GP and #DF: svm_exit.c checks that the guest can deliver them (a Bochs workaround). */
+	c->intercept_exceptions = BIT(X86_VECTOR_GP) | BIT(X86_VECTOR_DF);
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	c->guest_asid = 1;       /* 15.16: ASID 0 is the host's; VMRUN fails with it */
@@ -238,7 +248,7 @@ u64 svm_npt_leaf(u64 hpa, unsigned perms, bool large_2m)
 
 	if (perms & NPT_WRITE)
 		e |= PTE_RW;
-	if (!(perms & NPT_EXEC))
+	if (!(perms & NPT_EXEC) && cpu_has_nx()) /* reserved without NX (svm.c) */
 		e |= PTE_NX;
 	if (large_2m)
 		e |= PTE_PS;

@@ -122,6 +122,9 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB size");
 #define INTERCEPT_STGI BIT(4)
 #define INTERCEPT_CLGI BIT(5)
 #define INTERCEPT_SKINIT BIT(6)
+#define INTERCEPT_MONITOR BIT(10)
+#define INTERCEPT_MWAIT BIT(11)
+#define INTERCEPT_MWAIT_ARMED BIT(12)
 
 /* V_INTR fields at 060h (15.21.1, 15.21.4, appendix B table B-1). */
 #define V_IRQ BIT(8)
@@ -137,6 +140,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB size");
 /* EVENTINJ (15.20): vector 7:0, type 10:8, EV 11, V 31, error code 63:32. */
 #define EVENTINJ_TYPE_INTR (0 << 8)
 #define EVENTINJ_TYPE_EXCEPTION (3 << 8)
+#define EVENTINJ_TYPE_MASK (7 << 8)
 #define EVENTINJ_EV BIT(11)
 #define EVENTINJ_VALID BIT(31)
 
@@ -148,6 +152,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB size");
 #define VMEXIT_NMI 0x061
 #define VMEXIT_VINTR 0x064
 #define VMEXIT_CPUID 0x072
+#define VMEXIT_INVD 0x076
 #define VMEXIT_HLT 0x078
 #define VMEXIT_INVLPGA 0x07a
 #define VMEXIT_IOIO 0x07b
@@ -160,6 +165,9 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB size");
 #define VMEXIT_STGI 0x084
 #define VMEXIT_CLGI 0x085
 #define VMEXIT_SKINIT 0x086
+#define VMEXIT_MONITOR 0x08a
+#define VMEXIT_MWAIT 0x08b
+#define VMEXIT_MWAIT_ARMED 0x08c
 #define VMEXIT_NPF 0x400
 #define VMEXIT_INVALID 0xffffffffu /* -1: compare the low 32 bits (Bochs sets all 64) */
 

@@ -100,6 +100,7 @@ static bool setup_controls(struct vmx_vcpu *vv, const char **why)
 	    /* Interrupt-window exiting (25.6.2) is only checked for here; intr.c sets it. */
 	    !adjust_controls("primary processor-based",
 			     CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS |
+				     CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
 				     CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_INTR_WINDOW_EXITING |
 				     CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
 			     true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS

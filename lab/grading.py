@@ -24,6 +24,11 @@ MILESTONES = {
     "m5": ("Feature proof of concept in the booted guest", 10),
     "m6": ("Feature done, demonstrated in the booted guest", 30),
 }
+# Scenario groups outside the course's 100 points: shown for every graded hypervisor, never
+# in the total (a course could give them points in its course file one day).
+GROUPS = {
+    "robustness": "A guest cannot crash or hang the hypervisor",
+}
 NOT_GRADABLE = "not gradable here: "
 OUTCOMES = ("passed", "failed", "hung", "timeout", "infra-error", "skipped", "not-gradable")
 
@@ -35,9 +40,12 @@ def outcome_counts(outcomes: Iterable[str]) -> str:
 
 
 def scenario(milestone: str, points: float, title: str | None = None):
-    """Mark a test as a graded scenario of `milestone` worth `points`."""
-    if milestone not in MILESTONES:
+    """Mark a test as a graded scenario of `milestone` worth `points`, or of a group outside
+    the course's points (GROUPS, 0 points)."""
+    if milestone not in MILESTONES and milestone not in GROUPS:
         raise ValueError(f"unknown milestone {milestone}")
+    if milestone in GROUPS and points:
+        raise ValueError(f"{milestone} scenarios count no points")
 
     def mark(fn):
         fn = pytest.mark.grade(milestone=milestone, points=points, title=title)(fn)
@@ -238,6 +246,11 @@ class Grader:
         skipped_out = [m for m, t in totals.items() if t["state"] == "not run"]
         if skipped_out:
             lines.append(f"PARTIAL: {', '.join(skipped_out)} not run, so not in this total")
+        for gid, name in GROUPS.items():
+            outcomes = outcome_counts(r.outcome for r in self.results.values()
+                                      if r.milestone == gid and r.counted)
+            if outcomes:
+                lines.append(f"{gid} ({name}, no points): {outcomes}")
         extra = outcome_counts(r.outcome for r in self.results.values() if not r.counted)
         if extra:
             lines.append(f"also run on other platforms, not counted: {extra}")
@@ -267,6 +280,7 @@ class Grader:
 
     def as_json(self) -> dict:
         return {"milestones": {m: {"title": t, "points": p} for m, (t, p) in MILESTONES.items()},
+                "groups": GROUPS,
                 "backends": list(self.backends),
                 "grading_platforms": {b: p for b, (p, _) in self.grading_platforms().items()},
                 "totals": self.totals(), "not_a_grade": self.not_a_grade(),

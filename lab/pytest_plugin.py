@@ -41,6 +41,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "grade(milestone, points, title): a graded scenario")
+    config.addinivalue_line("markers", "robustness: a hostile guest, outside the course's points")
     config.addinivalue_line("markers", "prerequisite: boots without first asking whether the "
                                        "hypervisor boots (lab.prerequisite)")
     grader = Grader(config.getoption("--backend"),

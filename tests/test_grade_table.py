@@ -76,3 +76,22 @@ def test_an_expected_failure_is_a_failure_for_points_not_a_skip():
                                        "failed, a known flaky case (flaky on qemu-tcg/svm)")
     skipped = SimpleNamespace(skipped=True, passed=False, longrepr=("f", 1, "Skipped: no SWEB"))
     assert classify(skipped, None) == ("skipped", "no SWEB")
+
+
+def test_a_group_outside_the_points_is_shown_on_its_own_line_and_never_in_the_total():
+    g = _grader(("a", "passed", 1.0, ""))
+    g.results["h"] = Outcome("h", "robustness", "hostile", 0.0, outcome="failed")
+    lines = g.table()
+    assert f"{'total':<44}    1.00    45.00" in lines
+    assert ("robustness (A guest cannot crash or hang the hypervisor, no points): 1 failed"
+            in lines)
+
+
+def test_a_group_scenario_cannot_carry_points():
+    import pytest
+
+    from lab.grading import scenario
+    with pytest.raises(ValueError, match="no points"):
+        scenario("robustness", 1)
+    with pytest.raises(ValueError, match="unknown milestone"):
+        scenario("m7", 1)

@@ -399,6 +399,24 @@ static void test_glue(void)
 	CHECK(m.read(m.state, 0x20, 2) == 0x5A00, "a word read spans 0x20 and 0x21");
 }
 
+/* Whether any line can still raise INT: what ends a guest's HLT for good (core/irq.c). */
+static void test_any_line_open(void)
+{
+	pic_init(&pic);
+	CHECK(!pic_any_line_open(&pic), "power-on: every line masked, none open");
+	sweb_init();
+	CHECK(pic_any_line_open(&pic), "SWEB init unmasks both chips");
+	outb(0x21, 0xFB);
+	CHECK(pic_any_line_open(&pic), "only the cascade open on the master: the slave's lines");
+	outb(0xA1, 0xFF);
+	CHECK(!pic_any_line_open(&pic), "the cascade open but every slave line masked: none");
+	outb(0x21, 0xFE);
+	CHECK(pic_any_line_open(&pic), "IRQ0 open");
+	outb(0x21, 0xFF);
+	outb(0xA1, 0x00);
+	CHECK(!pic_any_line_open(&pic), "slave lines open behind a masked cascade: none");
+}
+
 int main(void)
 {
 	test_init();
@@ -417,5 +435,6 @@ int main(void)
 	test_init_variants();
 	test_sweb_irq6();
 	test_glue();
+	test_any_line_open();
 	return check_done();
 }

@@ -1,0 +1,63 @@
+"""Robustness (no points): a hostile guest cannot crash or hang the hypervisor.
+
+Each case boots images/tests/hostile.c with one attack (`attack=NAME`). An attack with an
+architectural answer (a #GP, a #UD, an instruction that completes) is checked by the guest
+itself, which then passes. Every other attack must end the guest with the contract's
+guest-crash code (docs/CONTRACT.md section 4) and an end line: the hypervisor survived,
+stopped the guest and said so. A panic, a hang, an emulator that dies or a guest that
+carries on all fail.
+"""
+import pytest
+
+from guests import GUEST_TARGETS, run_guest
+from lab.contract import EndCode
+from lab.grading import scenario
+from lab.targets import target_id
+
+RUN_DEADLINE = 60
+
+ANSWERED = {
+    "msr-noncanonical": "WRMSR of a non-canonical address to LSTAR, CSTAR, KERNEL_GS_BASE, "
+                        "FS/GS base (and SYSENTER_ESP/EIP on Intel) raises #GP",
+    "mwait": "MONITOR and MWAIT raise #UD when CPUID does not list them",
+    "invd": "INVD completes",
+}
+
+STOPPED = {
+    "halt-masked": "STI; HLT with every PIC line masked can never wake",
+    "vga-exec": "a call into the VGA text window (device memory, not code)",
+    "pd-in-vga": "paging with its page directory in the VGA graphics window",
+    "pse36": "an OUTS from a 4 MiB page whose PSE-36 bits put it above 4 GiB",
+    "pg-without-pe": "MOV CR0 with PG and without PE, no IDT: a triple fault",
+    "pdpte-reserved": "PAE with a reserved bit in a PDPTE, no IDT: a triple fault",
+    "rep-insb-down": "REP INSB downwards with the largest count, out of guest RAM",
+}
+
+
+@scenario("robustness", 0)
+@pytest.mark.robustness
+@pytest.mark.parametrize("attack", sorted(ANSWERED))
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_a_hostile_guest_gets_the_architectural_answer(boot, target, attack):
+    m, r, rep = run_guest(boot, target, "hostile", RUN_DEADLINE, guest_args=f"attack={attack}")
+    assert f"attack {attack}" in m.console_text(), m.console_text()[-500:]
+    # AMD ignores SYSENTER_ESP/EIP's upper half, so the guest skips those two checks there;
+    # any other skip under a hypervisor is a failure (as in guests.assert_clean_pass)
+    amd_only = [s for s in rep.skips if r.backend == "svm" and s.startswith("WRMSR SYSENTER_")]
+    assert rep.skips == amd_only, f"SKIP lines under a hypervisor: {rep.skips}"
+    assert rep.failures == [] and rep.passes, f"FAIL lines: {rep.failures}; {r.describe()}"
+    assert rep.summary == (len(rep.passes) + len(rep.skips), 0, len(rep.skips)), rep.summary
+    assert r.end_code == EndCode.PASS, r.describe()
+
+
+@scenario("robustness", 0)
+@pytest.mark.robustness
+@pytest.mark.parametrize("attack", sorted(STOPPED))
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_a_hostile_guest_is_stopped_alone(boot, target, attack):
+    m, r, rep = run_guest(boot, target, "hostile", RUN_DEADLINE, guest_args=f"attack={attack}")
+    # it got as far as the attack (an earlier crash proves nothing), and never past it
+    assert f"attack {attack}" in m.console_text(), m.console_text()[-500:]
+    assert rep.failures == [], f"the guest survived its attack: {rep.failures}"
+    assert r.stop == "end-line", f"the hypervisor did not survive: {r.describe()}"
+    assert r.end_code == EndCode.GUEST_CRASH, r.describe()

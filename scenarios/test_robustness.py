@@ -61,3 +61,19 @@ def test_a_hostile_guest_is_stopped_alone(boot, target, attack):
     assert rep.failures == [], f"the guest survived its attack: {rep.failures}"
     assert r.stop == "end-line", f"the hypervisor did not survive: {r.describe()}"
     assert r.end_code == EndCode.GUEST_CRASH, r.describe()
+
+
+@scenario("robustness", 0)
+@pytest.mark.robustness
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_a_long_rep_is_carried_out_in_pieces_that_interrupts_come_between(boot, target):
+    # REP INSB downwards from just below 1 MiB with the PIT at 1000 Hz: its tick handler
+    # prints "T". Done in one exit no tick could come before the transfer leaves guest RAM
+    # and the guest is stopped; done in pieces, as hardware allows, they come in between.
+    m, r, rep = run_guest(boot, target, "hostile", RUN_DEADLINE,
+                          guest_args="attack=rep-insb-ticking")
+    after = m.console_text().partition("attack rep-insb-ticking")[2]
+    assert after, m.console_text()[-500:]
+    assert "T" in after, f"no tick came during the REP: {after[-300:]!r}"
+    assert rep.failures == [], f"the guest survived its attack: {rep.failures}"
+    assert (r.stop, r.end_code) == ("end-line", EndCode.GUEST_CRASH), r.describe()

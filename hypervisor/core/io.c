@@ -1,6 +1,6 @@
 /*
- * IN/OUT and the string forms INS/OUTS, with REP, each in one exit: the whole
- * instruction is carried out here (SDM Vol 2B "INS", "OUTS", "REP"; APM Vol 3 the
+ * IN/OUT and the string forms INS/OUTS, with REP, each in one exit (a very long REP in
+ * several, see STRING_IO_MAX_PER_EXIT): the instruction is carried out here (SDM Vol 2B "INS", "OUTS", "REP"; APM Vol 3 the
  * same). A string instruction reads or writes guest memory at ES:rDI (INS) or
  * seg:rSI (OUTS, DS unless overridden), through the guest's page tables, and steps
  * the pointer by the size, downwards when RFLAGS.DF is set.
@@ -39,27 +39,61 @@ static u64 merge(u64 old, u64 new, u64 mask)
 }
 
 /*
+ * A REP string instruction moves at most this many elements in one exit; then the guest
+ * enters again at the same instruction with rCX and the pointer where they stand, and
+ * resumes it. Hardware does the same around interrupts (SDM Vol 2B "REP": a repeated
+ * string instruction can be interrupted between iterations), so the guest's interrupts,
+ * the watchdog and the lab's requests all get their turn during a long one.
+ */
+#define STRING_IO_MAX_PER_EXIT 65536
+
+/*
  * Where the next elements can go in one piece: as many as fit before the linear address
  * crosses a page (each page is translated on its own) and before the pointer wraps at
- * the address size. 0 when the very next element straddles either.
+ * the address size, upwards from la (DF=0) or downwards (DF=1). 0 when the very next
+ * element straddles either.
  */
-static u64 run_length(u64 la, u64 ptr, u64 mask, u8 size, u64 left)
+static u64 run_length(u64 la, u64 ptr, u64 mask, u8 size, u64 left, bool down)
 {
-	u64 to_page = PAGE_SIZE - (la & (PAGE_SIZE - 1));
-	u64 to_wrap = mask - ptr + 1; /* mask + 1 overflows only for 64-bit addresses */
-	u64 bytes = to_wrap && to_wrap < to_page ? to_wrap : to_page;
-	u64 n = bytes / size;
+	u64 in_page = la & (PAGE_SIZE - 1), n;
 
+	if (in_page + size > PAGE_SIZE || ptr + size - 1 > mask)
+		return 0;
+	if (down) {
+		u64 to_page = in_page / size + 1, to_wrap = ptr / size + 1;
+
+		n = to_wrap < to_page ? to_wrap : to_page;
+	} else {
+		u64 to_page = PAGE_SIZE - in_page;
+		u64 to_wrap = mask - ptr + 1; /* mask + 1 overflows only for 64-bit addresses */
+		u64 bytes = to_wrap && to_wrap < to_page ? to_wrap : to_page;
+
+		n = bytes / size;
+	}
 	return n < left ? n : left;
 }
 
+/* n elements downwards from p (DF=1): element i at p - i * size, one port access each. */
+static void access_down(u16 port, u8 size, bool in, u8 *p, u64 n)
+{
+	for (u64 i = 0; i < n; i++, p -= size) {
+		u32 value = 0;
+
+		if (!in)
+			memcpy(&value, p, size);
+		portbus_access(port, size, in, &value);
+		if (in)
+			memcpy(p, &value, size);
+	}
+}
+
 /*
- * The elements run through guest memory a page at a time, forwards (DF=0) in one block
- * access to the device (one memcpy for a device with a block hook, such as the ATA data
- * port). Backwards (DF=1), or for an element that straddles a page or the wrap of the
- * pointer, one at a time. Each piece's memory is found before the device is touched, so
- * an unmapped page stops the transfer with rCX and the pointer at the element that
- * could not move, as the fault would leave them on hardware.
+ * The elements run through guest memory a page at a time, in one block access to the
+ * device forwards (one memcpy for a device with a block hook, such as the ATA data port),
+ * element by element backwards. An element that straddles a page or the wrap of the
+ * pointer goes on its own. Each piece's memory is found before the device is touched, so
+ * an unmapped page stops the transfer with rCX and the pointer at the element that could
+ * not move, as the fault would leave them on hardware.
  */
 static bool handle_string_io(struct vcpu *v, struct vm_exit *e)
 {
@@ -70,24 +104,30 @@ static bool handle_string_io(struct vcpu *v, struct vm_exit *e)
 	u64 base = seg < 6 ? ops->read_reg(v, seg_base[seg]) : 0;
 	u64 ptr = vcpu_gpr(v, ptr_reg) & mask;
 	u64 count = e->io.rep ? (v->regs.rcx & mask) : 1;
+	u64 budget = STRING_IO_MAX_PER_EXIT;
 	bool down = ops->read_reg(v, VREG_RFLAGS) & RFLAGS_DF;
 	u8 size = e->io.size;
 	bool ok = true;
 
-	while (count) {
+	while (count && budget) {
 		u64 la = base + ptr;
-		u64 n = down ? 0 : run_length(la, ptr, mask, size, count);
+		u64 n = run_length(la, ptr, mask, size, count < budget ? count : budget, down);
 		u64 gpa;
-		void *p;
+		u8 *p;
 
 		if (n) {
-			p = vcpu_linear_to_gpa(v, la, e->io.in, &gpa) ?
+			u64 first = down ? la - (n - 1) * size : la; /* the lowest element */
+
+			p = vcpu_linear_to_gpa(v, first, e->io.in, &gpa) ?
 			    vm_gpa_to_hva(v->vm, gpa, n * size) : NULL;
 			if (!p) {
 				ok = false;
 				break;
 			}
-			portbus_access_block(e->io.port, size, e->io.in, p, n);
+			if (down)
+				access_down(e->io.port, size, e->io.in, p + (n - 1) * size, n);
+			else
+				portbus_access_block(e->io.port, size, e->io.in, p, n);
 		} else {
 			u32 value = 0;
 
@@ -110,6 +150,7 @@ static bool handle_string_io(struct vcpu *v, struct vm_exit *e)
 		}
 		ptr = (down ? ptr - n * size : ptr + n * size) & mask;
 		count -= n;
+		budget -= n;
 	}
 	vcpu_set_gpr(v, ptr_reg, merge(vcpu_gpr(v, ptr_reg), ptr, mask));
 	if (e->io.rep)
@@ -117,7 +158,8 @@ static bool handle_string_io(struct vcpu *v, struct vm_exit *e)
 	if (!ok)
 		return guest_stop(v, END_GUEST_CRASH, "%s to port %#x: linear %#lx is not in guest RAM",
 				  e->io.in ? "ins" : "outs", e->io.port, base + ptr);
-	vcpu_skip_insn(v, e);
+	if (!count)
+		vcpu_skip_insn(v, e); /* else the guest enters at the same REP, to resume it */
 	return true;
 }
 

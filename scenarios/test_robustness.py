@@ -21,6 +21,15 @@ ANSWERED = {
                         "FS/GS base (and SYSENTER_ESP/EIP on Intel) raises #GP",
     "mwait": "MONITOR and MWAIT raise #UD when CPUID does not list them",
     "invd": "INVD completes",
+    "vmx-insns": "the eleven VMX instructions raise #UD (CPUID says no VMX)",
+    "svm-insns": "the SVM instructions but VMMCALL raise #UD (CPUID says no SVM)",
+    "msr-classes": "VMX and SVM MSRs, unknown MSRs, EFER reserved bits and SVME, a bad PAT: #GP",
+    "hypercall-bogus": "unknown hypercalls and puts from outside RAM, too long: -1 each",
+    "port-read-sweep": "every port read (words and dwords in the ISA range too)",
+    "port-write-sweep": "every port but the console written with 0",
+    "pic-pit-garbage": "20000 random PIC and PIT accesses, then the timer works again",
+    "irq-storm": "10000 pulses of an IRQ line, each taken once",
+    "cpuid-sweep": "every CPUID range, and VMX and SVM stay hidden",
 }
 
 STOPPED = {
@@ -31,6 +40,18 @@ STOPPED = {
     "pg-without-pe": "MOV CR0 with PG and without PE, no IDT: a triple fault",
     "pdpte-reserved": "PAE with a reserved bit in a PDPTE, no IDT: a triple fault",
     "rep-insb-down": "REP INSB downwards with the largest count, out of guest RAM",
+    "gdt-outside-ram": "a segment load from a GDT outside guest RAM",
+    "idt-outside-ram": "an interrupt through an IDT outside guest RAM",
+    "stack-outside-ram": "a push onto a stack outside guest RAM",
+    "halt-if-off": "CLI; HLT: nothing can wake it",
+}
+
+# Illegal control-register values: hardware answers #GP (and the guest passes); QEMU's TCG
+# takes them, and then the VMCB's guest state is illegal and the guest is stopped at the
+# next VMRUN (APM Vol. 2 15.5.1). Either way the run ends with an end line.
+CONTAINED = {
+    "cr-illegal": "CR4 with a reserved bit, CR4.VMXE without VMX",
+    "cr0-nw-without-cd": "CR0.NW without CD",
 }
 
 
@@ -61,6 +82,33 @@ def test_a_hostile_guest_is_stopped_alone(boot, target, attack):
     assert rep.failures == [], f"the guest survived its attack: {rep.failures}"
     assert r.stop == "end-line", f"the hypervisor did not survive: {r.describe()}"
     assert r.end_code == EndCode.GUEST_CRASH, r.describe()
+
+
+@scenario("robustness", 0)
+@pytest.mark.robustness
+@pytest.mark.parametrize("attack", sorted(CONTAINED))
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_a_hostile_guest_is_answered_or_stopped(boot, target, attack):
+    m, r, rep = run_guest(boot, target, "hostile", RUN_DEADLINE, guest_args=f"attack={attack}")
+    assert f"attack {attack}" in m.console_text(), m.console_text()[-500:]
+    assert r.stop == "end-line", f"the hypervisor did not survive: {r.describe()}"
+    if r.end_code == EndCode.PASS:
+        assert rep.failures == [] and rep.passes, rep.failures
+    else:
+        assert r.end_code == EndCode.GUEST_CRASH, r.describe()
+        assert rep.failures == [], f"the guest survived its attack: {rep.failures}"
+
+
+@scenario("robustness", 0)
+@pytest.mark.robustness
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_a_guest_cannot_forge_the_end_or_reset_the_machine(boot, target):
+    # the end line written to COM2 (the log channel), the ACPI, Bochs and isa-debug-exit
+    # ends, and three reset lines; then the guest ends itself with code 7
+    m, r, rep = run_guest(boot, target, "hostile", RUN_DEADLINE, guest_args="attack=forge-end")
+    assert "still running after every forged end and reset" in m.console_text(), \
+        m.console_text()[-500:]
+    assert (r.stop, r.end_code) == ("end-line", EndCode.FAIL), r.describe()
 
 
 @scenario("robustness", 0)

@@ -9,6 +9,7 @@
 #include "exception.h"
 #include "io.h"
 #include "irq.h"
+#include "hv.h"
 #include "multiboot.h"
 #include "report.h"
 #include "string.h"
@@ -240,6 +241,311 @@ static void rep_insb_ticking(const struct multiboot_info *info)
     report("REP INSB through the end of guest RAM returned", false);
 }
 
+// --- Instructions a guest told it has neither VMX nor SVM must not get: #UD each. ---
+
+#define UD_ATTEMPT(name, insn)                                                        \
+    static void name(void *arg)                                                      \
+    {                                                                                \
+        asm volatile(insn : : "r"(arg), "m"(*(uint64_t *)arg) : "memory");           \
+    }
+static uint64_t region __attribute__((aligned(4096)));
+UD_ATTEMPT(try_vmxon, "vmxon %1")
+UD_ATTEMPT(try_vmclear, "vmclear %1")
+UD_ATTEMPT(try_vmptrld, "vmptrld %1")
+UD_ATTEMPT(try_vmptrst, "vmptrst %1")
+UD_ATTEMPT(try_vmread, "vmread %0, %0")
+UD_ATTEMPT(try_vmwrite, "vmwrite %0, %0")
+UD_ATTEMPT(try_vmlaunch, "vmlaunch")
+UD_ATTEMPT(try_vmresume, "vmresume")
+UD_ATTEMPT(try_vmxoff, "vmxoff")
+UD_ATTEMPT(try_invept, "invept %1, %0")
+UD_ATTEMPT(try_invvpid, "invvpid %1, %0")
+UD_ATTEMPT(try_vmrun, "vmrun")
+UD_ATTEMPT(try_vmload, "vmload")
+UD_ATTEMPT(try_vmsave, "vmsave")
+UD_ATTEMPT(try_stgi, "stgi")
+UD_ATTEMPT(try_clgi, "clgi")
+UD_ATTEMPT(try_skinit, "skinit")
+UD_ATTEMPT(try_invlpga, "invlpga")
+
+struct ud_case {
+    const char *check;
+    void (*fn)(void *);
+};
+
+static void expect_ud_all(const struct ud_case *cases, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        report(cases[i].check, expect_exception(UD_VECTOR, cases[i].fn, &region, NULL));
+}
+
+static void vmx_insns(const struct multiboot_info *info)
+{
+    static const struct ud_case cases[] = {
+        { "VMXON raises #UD", try_vmxon }, { "VMCLEAR raises #UD", try_vmclear },
+        { "VMPTRLD raises #UD", try_vmptrld }, { "VMPTRST raises #UD", try_vmptrst },
+        { "VMREAD raises #UD", try_vmread }, { "VMWRITE raises #UD", try_vmwrite },
+        { "VMLAUNCH raises #UD", try_vmlaunch }, { "VMRESUME raises #UD", try_vmresume },
+        { "VMXOFF raises #UD", try_vmxoff }, { "INVEPT raises #UD", try_invept },
+        { "INVVPID raises #UD", try_invvpid },
+    };
+    (void)info;
+    expect_ud_all(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void svm_insns(const struct multiboot_info *info)
+{
+    static const struct ud_case cases[] = {
+        { "VMRUN raises #UD", try_vmrun }, { "VMLOAD raises #UD", try_vmload },
+        { "VMSAVE raises #UD", try_vmsave }, { "STGI raises #UD", try_stgi },
+        { "CLGI raises #UD", try_clgi }, { "SKINIT raises #UD", try_skinit },
+        { "INVLPGA raises #UD", try_invlpga },
+    };
+    (void)info;
+    expect_ud_all(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+// --- MSRs of every class the guest must not reach: #GP each (SDM Vol. 2B RDMSR/WRMSR). ---
+
+static void msr_classes(const struct multiboot_info *info)
+{
+    static const struct { uint32_t index; const char *check; } absent[] = {
+        { 0x0000003A, "IA32_FEATURE_CONTROL (VMX) is absent" },
+        { 0x00000480, "IA32_VMX_BASIC is absent" },
+        { 0x0000048B, "IA32_VMX_PROCBASED_CTLS2 is absent" },
+        { 0xC0010114, "VM_CR (SVM) is absent" },
+        { 0xC0010117, "VM_HSAVE_PA (SVM) is absent" },
+        { 0x12345678, "an unknown MSR is absent" },
+        { 0xFFFFFFFF, "MSR 0xFFFFFFFF is absent" },
+    };
+    uint64_t efer = 0, value;
+    (void)info;
+    for (unsigned i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
+        report(absent[i].check, !rdmsr_safe(absent[i].index, &value) &&
+                                !wrmsr_safe(absent[i].index, 0));
+    rdmsr_safe(0xC0000080, &efer);
+    report("EFER with a reserved bit raises #GP", !wrmsr_safe(0xC0000080, efer | 1u << 2));
+    report("EFER.SVME raises #GP (no SVM)", !wrmsr_safe(0xC0000080, efer | 1u << 12));
+    report("a PAT entry of type 2 raises #GP", !wrmsr_safe(0x277, 0x0007040600070402ull));
+}
+
+// --- Control registers: reserved bits and illegal combinations raise #GP. ---
+
+static void write_cr0(void *arg) { asm volatile("mov %0, %%cr0" : : "r"(*(uint32_t *)arg)); }
+
+// CR0.NW without CD raises #GP on hardware (SDM Vol. 3A 2.5); QEMU's TCG takes it, and then
+// the VMCB's guest state is illegal (APM Vol. 2 15.5.1): either way the run must end well.
+static void cr0_nw_without_cd(const struct multiboot_info *info)
+{
+    uint32_t cr0, v;
+    (void)info;
+    asm volatile("mov %%cr0, %0" : "=r"(cr0));
+    v = (cr0 & ~(1u << 30)) | 1u << 29;
+    console_flush();
+    report("CR0.NW without CD raises #GP", expect_exception(GP_VECTOR, write_cr0, &v, NULL));
+}
+static void write_cr4(void *arg) { asm volatile("mov %0, %%cr4" : : "r"(*(uint32_t *)arg)); }
+
+static void cr_illegal(const struct multiboot_info *info)
+{
+    uint32_t cr0, cr4, v;
+    (void)info;
+    asm volatile("mov %%cr0, %0; mov %%cr4, %1" : "=r"(cr0), "=r"(cr4));
+    v = cr4 | 1u << 15;                   // reserved
+    report("CR4 bit 15 (reserved) raises #GP", expect_exception(GP_VECTOR, write_cr4, &v, NULL));
+    v = cr4 | 1u << 13;                   // VMXE, and CPUID says no VMX
+    report("CR4.VMXE raises #GP (no VMX)", expect_exception(GP_VECTOR, write_cr4, &v, NULL));
+    uint32_t after0, after4;
+    asm volatile("mov %%cr0, %0; mov %%cr4, %1" : "=r"(after0), "=r"(after4));
+    report("CR0 and CR4 unchanged by the refused writes", after0 == cr0 && after4 == cr4);
+}
+
+// --- Port sweeps: every port read at width 1 (and 2 and 4 in the ISA range), every port
+// written with 0 except the guest's own console. Nothing may end or reset the machine. ---
+
+static void port_read_sweep(const struct multiboot_info *info)
+{
+    (void)info;
+    for (uint32_t port = 0; port <= 0xFFFF; port++)
+        (void)inb(port);
+    for (uint32_t port = 0; port < 0x400; port++) {
+        uint16_t w;
+        uint32_t l;
+        asm volatile("inw %w1, %0" : "=a"(w) : "Nd"(port));
+        asm volatile("inl %w1, %0" : "=a"(l) : "Nd"(port));
+    }
+    report("every port read, the guest runs on", true);
+}
+
+static bool console_port(uint32_t port)
+{
+    return (port >= 0x3F8 && port <= 0x3FF) || port == 0xE9;
+}
+
+static void port_write_sweep(const struct multiboot_info *info)
+{
+    (void)info;
+    for (uint32_t port = 0; port <= 0xFFFF; port++)
+        if (!console_port(port))
+            outb(port, 0);
+    report("every port written with 0, the guest runs on", true);
+}
+
+// The machine-level ends the hypervisor itself uses (docs/CONTRACT.md 4), a forged end line
+// on the log channel (COM2), and the PC's reset lines: none may end the run or reset the
+// machine for the guest. It then ends itself with code 7: the verdict must be 1 (fail).
+static void forge_end(const struct multiboot_info *info)
+{
+    static const char forged[] = "\n@lab end code=0 reason=pass\n";
+    (void)info;
+    for (const char *c = forged; *c; c++)
+        outb(0x2F8, *c);             // COM2, the log channel
+    asm volatile("outw %w0, %w1" : : "a"(0x2000), "Nd"(0x604));   // ACPI S5
+    for (const char *c = "Shutdown"; *c; c++)
+        outb(0x8900, *c);            // Bochs' shutdown port
+    outb(0xF4, 0);                   // isa-debug-exit
+    outb(0x64, 0xFE);                // i8042: pulse the reset line
+    outb(0xCF9, 0x06);               // PCI reset control: hard reset
+    outb(0x92, 0x01);                // port 92: fast reset
+    puts("still running after every forged end and reset");
+    console_flush();
+    hypercall(HC_EXIT, 7, 0, 0);
+}
+
+// --- Hypercalls with bogus numbers and pointers: -1 each, and the guest runs on. ---
+
+static void hypercall_bogus(const struct multiboot_info *info)
+{
+    uint32_t ram_end = (info->mem_upper + 1024) * 1024;
+    report("an unknown hypercall returns -1", hypercall(0x1234, 0, 0, 0) == HC_UNKNOWN_RESULT);
+    report("puts from outside RAM returns -1",
+           hypercall(HC_PUTS, 0xC0000000, 16, 0) == HC_UNKNOWN_RESULT);
+    report("puts across the end of RAM returns -1",
+           hypercall(HC_PUTS, ram_end - 8, 16, 0) == HC_UNKNOWN_RESULT);
+    report("puts longer than its limit returns -1",
+           hypercall(HC_PUTS, 0x100000, HC_PUTS_MAX + 1, 0) == HC_UNKNOWN_RESULT);
+    report("puts with length 0xFFFFFFFF returns -1",
+           hypercall(HC_PUTS, 0x100000, 0xFFFFFFFF, 0) == HC_UNKNOWN_RESULT);
+}
+
+// --- Descriptor tables and the stack outside guest RAM: the CPU's own access faults. ---
+
+static void gdt_outside_ram(const struct multiboot_info *info)
+{
+    static const struct { uint16_t limit; uint32_t base; } __attribute__((packed))
+        far_gdt = { 0xFFFF, 0xC0000000 };
+    (void)info;
+    console_flush();
+    asm volatile("lgdt %0; mov $0x10, %%ax; mov %%ax, %%ds" : : "m"(far_gdt) : "eax");
+    report("a segment loaded from a GDT outside RAM", false);
+}
+
+static void idt_outside_ram(const struct multiboot_info *info)
+{
+    static const struct { uint16_t limit; uint32_t base; } __attribute__((packed))
+        far_idt = { 0x7FF, 0xC0000000 };
+    (void)info;
+    console_flush();
+    asm volatile("lidt %0; int3" : : "m"(far_idt));
+    report("an interrupt delivered through an IDT outside RAM", false);
+}
+
+static void stack_outside_ram(const struct multiboot_info *info)
+{
+    (void)info;
+    console_flush();
+    asm volatile("mov $0xC0000000, %%esp; push %%eax" : : : "memory");  // never returns
+    report("a push onto a stack outside RAM", false);
+}
+
+static void halt_if_off(const struct multiboot_info *info)
+{
+    (void)info;
+    console_flush();
+    asm volatile("cli; hlt");
+    report("a halt with interrupts off woke", false);
+}
+
+// --- Garbage programming of the PIC and PIT, then the timer must still work. ---
+
+static uint32_t lcg(uint32_t *state)
+{
+    *state = *state * 1103515245u + 12345u;
+    return *state >> 16;
+}
+
+static volatile uint32_t garbage_ticks;
+
+static void count_tick(struct exception_frame *frame)
+{
+    (void)frame;
+    garbage_ticks++;
+    pic_eoi(0);
+}
+
+static void pic_pit_garbage(const struct multiboot_info *info)
+{
+    static const uint16_t ports[] = { 0x20, 0x21, 0xA0, 0xA1, 0x40, 0x41, 0x42, 0x43, 0x61 };
+    uint32_t state = 1;
+    (void)info;
+    for (int i = 0; i < 20000; i++) {
+        uint16_t port = ports[lcg(&state) % (sizeof(ports) / sizeof(ports[0]))];
+        if (lcg(&state) & 1)
+            outb(port, lcg(&state));
+        else
+            (void)inb(port);
+    }
+    report("20000 random PIC and PIT accesses, the guest runs on", true);
+    pic_init();
+    irq_set_handler(0, count_tick);
+    pit_periodic(100);
+    pic_unmask(0);
+    sti();
+    for (int i = 0; i < 3; i++)
+        asm volatile("hlt");
+    cli();
+    report("re-initialised, the timer ticks again", garbage_ticks >= 3);
+}
+
+// --- An interrupt storm from the test device: every pulse is one interrupt. ---
+
+static volatile uint32_t storm_count;
+
+static void count_storm(struct exception_frame *frame)
+{
+    (void)frame;
+    storm_count++;
+    pic_eoi(5);
+}
+
+static void irq_storm(const struct multiboot_info *info)
+{
+    (void)info;
+    pic_init();
+    irq_set_handler(5, count_storm);
+    pic_unmask(5);
+    sti();
+    for (int i = 0; i < 10000; i++)
+        outb(TEST_IRQ_PORT, 5);
+    cli();
+    printf("IRQ5 taken %u times for 10000 pulses\n", storm_count);
+    report("10000 pulses of IRQ5, each taken once", storm_count == 10000);
+}
+
+// --- CPUID over every range: contained, and the hidden bits stay hidden. ---
+
+static void cpuid_sweep(const struct multiboot_info *info)
+{
+    static const uint32_t bases[] = { 0, 0x40000000, 0x80000000, 0xC0000000, 0x8FFFFFFF };
+    (void)info;
+    for (unsigned b = 0; b < sizeof(bases) / sizeof(bases[0]); b++)
+        for (uint32_t leaf = bases[b]; leaf < bases[b] + 0x100; leaf++)
+            for (uint32_t sub = 0; sub < 4; sub++)
+                (void)cpuid_count(leaf, sub);
+    report("CPUID leaf 1 still hides VMX", !(cpuid(1).ecx & (1u << 5)));
+    report("CPUID leaf 0x80000001 still hides SVM", !(cpuid(0x80000001).ecx & (1u << 2)));
+}
+
 static const struct attack attacks[] = {
     { "msr-noncanonical", msr_noncanonical },
     { "halt-masked", halt_masked },
@@ -253,6 +559,22 @@ static const struct attack attacks[] = {
     { "pdpte-reserved", pdpte_reserved },
     { "rep-insb-down", rep_insb_down },
     { "rep-insb-ticking", rep_insb_ticking },
+    { "vmx-insns", vmx_insns },
+    { "svm-insns", svm_insns },
+    { "msr-classes", msr_classes },
+    { "cr-illegal", cr_illegal },
+    { "cr0-nw-without-cd", cr0_nw_without_cd },
+    { "port-read-sweep", port_read_sweep },
+    { "port-write-sweep", port_write_sweep },
+    { "forge-end", forge_end },
+    { "hypercall-bogus", hypercall_bogus },
+    { "gdt-outside-ram", gdt_outside_ram },
+    { "idt-outside-ram", idt_outside_ram },
+    { "stack-outside-ram", stack_outside_ram },
+    { "halt-if-off", halt_if_off },
+    { "pic-pit-garbage", pic_pit_garbage },
+    { "irq-storm", irq_storm },
+    { "cpuid-sweep", cpuid_sweep },
 };
 
 int main(struct multiboot_info *info)

@@ -1,25 +1,78 @@
 """A serial line from the emulated machine: a loopback socket the emulator connects to.
 
 A pump thread copies every byte into the channel's log file (so nothing is lost even when no
-one is waiting) and into a pipe that pexpect reads, so waits use pexpect's matching.
+one is waiting) and into an in-memory stream that pexpect reads, so waits use pexpect's
+matching. The stream holds what no wait has read yet, up to STREAM_MAX bytes; past that a
+guest that floods its console loses its oldest unread bytes there (never in the log), so a
+later wait still sees the newest text.
 """
 from __future__ import annotations
 
-import fcntl
-import os
 import re
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
 import pexpect
-import pexpect.fdpexpect
+from pexpect.spawnbase import SpawnBase
 
 from ..errors import InfraError
 
-F_SETPIPE_SZ = 1031  # Linux: grow the pipe so a chatty guest is not throttled by the pump
+STREAM_MAX = 64 << 20
+
+
+class _Stream(SpawnBase):
+    """pexpect over bytes that a pump thread feeds: what pexpect's fdspawn does over a pipe,
+    without the pipe's fixed size, which dropped the newest bytes once full."""
+
+    def __init__(self) -> None:
+        # Large reads: pexpect searches its whole unmatched buffer after each one, so small
+        # ones make a flood quadratic.
+        super().__init__(timeout=30, maxread=1 << 20, encoding="utf-8", codec_errors="replace")
+        self._chunks: deque[bytes] = deque()
+        self._held = 0
+        self._ended = False
+        self._ready = threading.Condition()
+        self.dropped = 0  # bytes lost to STREAM_MAX (the log file has them)
+
+    def feed(self, data: bytes) -> None:
+        with self._ready:
+            self._chunks.append(data)
+            self._held += len(data)
+            while self._held > STREAM_MAX and len(self._chunks) > 1:
+                old = self._chunks.popleft()
+                self._held -= len(old)
+                self.dropped += len(old)
+            self._ready.notify_all()
+
+    def end(self) -> None:
+        with self._ready:
+            self._ended = True
+            self._ready.notify_all()
+
+    def read_nonblocking(self, size: int = 1, timeout: float | None = -1) -> str:
+        if timeout == -1:
+            timeout = self.timeout
+        with self._ready:
+            if not self._ready.wait_for(lambda: self._chunks or self._ended, timeout):
+                raise pexpect.TIMEOUT("Timeout exceeded.")
+            if not self._chunks:
+                self.flag_eof = True
+                raise pexpect.EOF("End of stream.")
+            data = bytearray()
+            while self._chunks and len(data) < size:
+                chunk = self._chunks.popleft()
+                if len(data) + len(chunk) > size:
+                    self._chunks.appendleft(chunk[size - len(data):])
+                    chunk = chunk[:size - len(data)]
+                data += chunk
+            self._held -= len(data)
+        text = self._decoder.decode(bytes(data), final=False)
+        self._log(text, "read")
+        return text
 
 
 class Channel:
@@ -43,16 +96,8 @@ class Channel:
         self._pumps: list[threading.Thread] = []
         self._live_pumps = 0
         self._pump_lock = threading.Lock()
-        self._rfd, self._wfd = os.pipe()
-        try:
-            fcntl.fcntl(self._wfd, F_SETPIPE_SZ, 1 << 20)
-        except OSError:
-            pass
-        os.set_blocking(self._wfd, False)
-        self._spawn = pexpect.fdpexpect.fdspawn(self._rfd, encoding="utf-8",
-                                                codec_errors="replace")
+        self._spawn = _Stream()
         self._closed = threading.Event()
-        self._fd_lock = threading.Lock()
         self.connected = threading.Event()
 
     def listen(self) -> int:
@@ -112,12 +157,7 @@ class Channel:
                     log.write(data)
                     if self.tee is not None:
                         self.tee(data)
-                    try:
-                        os.write(self._wfd, data)
-                    except BlockingIOError:  # no one reads: the log file still has it all
-                        pass
-                    except OSError:
-                        break
+                    self._spawn.feed(data)
                 if self._on_line:
                     line += data
                     *whole, line = line.split(b"\n")
@@ -130,15 +170,7 @@ class Channel:
             last = self._live_pumps <= 0
         if last:
             self._closed.set()
-            self._close_fd("_wfd")  # pexpect sees EOF
-
-    def _close_fd(self, attr: str) -> None:
-        # Each fd is closed once: a second close could hit a number another thread reused.
-        with self._fd_lock:
-            fd = getattr(self, attr)
-            if fd >= 0:
-                setattr(self, attr, -1)
-                os.close(fd)
+            self._spawn.end()  # pexpect sees EOF once it has read the rest
 
     @property
     def eof(self) -> bool:
@@ -184,8 +216,7 @@ class Channel:
                     pass
         for pump in self._pumps:
             pump.join(timeout=2)
-        self._close_fd("_wfd")
-        self._close_fd("_rfd")
+        self._spawn.end()
 
 
 def deadline_left(deadline: float) -> float:

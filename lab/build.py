@@ -132,7 +132,8 @@ def ninja_file(root: Path, build: Path) -> str:
         "  description = ISO $out",
         "",
     ]
-    hv_srcs = _sources(root / "hypervisor", root, exclude=("hypervisor/tests/",))
+    hv_srcs = _sources(root / "hypervisor", root,
+                       exclude=("hypervisor/tests/", "hypervisor/fuzz/"))
     hv_objs = []
     for src in hv_srcs:
         obj = _obj(b, src)

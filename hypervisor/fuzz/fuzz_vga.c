@@ -1,0 +1,30 @@
+/* The VGA CRTC (devices/vga.c): its index and data ports, 0x3D4/0x3D5. */
+#include "fuzz.h"
+#include "vga.h"
+
+static void cursor_write(void *ctx, u8 index, u8 value)
+{
+	(void)ctx;
+	(void)index;
+	(void)value;
+}
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+{
+	struct fuzz_input in = { data, size };
+	struct vga_crtc crtc;
+	struct port_device dev = { .name = "crtc", .base = 0x3d4, .count = 2, .state = &crtc,
+				   .read = vga_crtc_read, .write = vga_crtc_write };
+	struct port_device *devs[1] = { &dev };
+
+	vga_crtc_init(&crtc, 0x3d4, cursor_write, NULL);
+	while (in.n) {
+		int op = take8(&in) % OP_KINDS;
+
+		if (op != OP_EVENT)
+			fuzz_port_op(&in, op, devs, 1);
+		else
+			(void)take8(&in);	/* the CRTC has no events of its own */
+	}
+	return 0;
+}

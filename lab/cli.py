@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, bench, bench_grading, benchmarks, devfuzz
+from . import __version__, bench, bench_grading, benchmarks, cli_fuzz
 from .build import build, project_root
 from .config import RunConfig, apply, load_profile
-from .errors import BuildError, LabError
+from .errors import LabError
 from .interactive import attach_console, free_port, gdb_script
 from .machine import RunResult, Watch, Watcher, reap_all
 from .machine.base import STALL_QUIET
@@ -334,24 +334,6 @@ def cmd_bench(a: argparse.Namespace) -> int:
     return 1 if missed else 0
 
 
-def cmd_fuzz_devices(a: argparse.Namespace) -> int:
-    """Each device model under libFuzzer; exit 1 on any finding."""
-    known = devfuzz.harnesses()
-    names = a.models or known
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise BuildError(f"no fuzzing harness for {', '.join(unknown)} (known: "
-                         f"{', '.join(known)})")
-    bins = devfuzz.build_fuzzers(names)
-    runs = None if a.seconds and not a.runs else (a.runs or 100000)
-    failed = 0
-    for name in names:
-        result = devfuzz.run_fuzzer(name, bins[name], runs=runs, seconds=a.seconds)
-        print(result.line, flush=True)
-        failed += bool(result.finding)
-    return 1 if failed else 0
-
-
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="lab", description=__doc__)
     ap.add_argument("--version", action="version", version=f"lab {__version__}")
@@ -419,13 +401,7 @@ def parser() -> argparse.ArgumentParser:
                     help="skip the reference run that checks each killing scenario passes")
     mu.set_defaults(func=cmd_mutants)
 
-    fz = sub.add_parser("fuzz-devices", help="fuzz the device models on the host (libFuzzer, "
-                        "ASan, UBSan)")
-    fz.add_argument("models", nargs="*", help="only these (default: every harness in "
-                    "hypervisor/fuzz/)")
-    fz.add_argument("--runs", type=int, help="inputs per model (default 100000)")
-    fz.add_argument("--seconds", type=int, help="time per model instead (or as well)")
-    fz.set_defaults(func=cmd_fuzz_devices)
+    cli_fuzz.add_parsers(sub)
 
     d = sub.add_parser("demo", help="build and boot the reference hypervisor everywhere")
     d.add_argument("--timeout-scale", type=float, default=1.0)

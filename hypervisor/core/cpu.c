@@ -74,3 +74,37 @@ bool cpu_has_nx(void)
 	cpuid(0x80000001, 0, &a, &b, &c, &d);
 	return d & CPUID_80000001_EDX_NX;
 }
+
+/*
+ * The CR4 bits a guest may set: those this CPU implements (SDM Vol 3A 2.5, each bit with the
+ * CPUID flag that reports it), but VMXE and SMXE (the guest is told it has neither VMX nor
+ * SMX) and LA57 (the core's guest page walk knows four levels). Any other bit is reserved:
+ * MOV CR4 with it raises #GP.
+ */
+u64 cpu_cr4_guest_bits(void)
+{
+	static u64 bits;
+	u32 a, b, c, d, b7 = 0, c7 = 0;
+
+	if (bits)
+		return bits;
+	bits = 0x7ff; /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT */
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (boot_cpu.max_leaf >= 7)
+		cpuid(7, 0, &a, &b7, &c7, &d);
+	if (c7 & BIT(2))
+		bits |= BIT(11); /* UMIP */
+	if (b7 & BIT(0))
+		bits |= BIT(16); /* FSGSBASE */
+	if (c & BIT(17))
+		bits |= BIT(17); /* PCIDE */
+	if (c & BIT(26))
+		bits |= BIT(18); /* OSXSAVE */
+	if (b7 & BIT(7))
+		bits |= BIT(20); /* SMEP */
+	if (b7 & BIT(20))
+		bits |= BIT(21); /* SMAP */
+	if (c7 & BIT(3))
+		bits |= BIT(22); /* PKE */
+	return bits;
+}

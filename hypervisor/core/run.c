@@ -5,6 +5,7 @@
  * with the code it chose (CONTRACT.md 4). Never hangs: an exit no handler knows ends
  * the run as a guest crash with its raw code.
  */
+#include "cpu.h"
 #include "exits.h"
 #include "hostirq.h"
 #include "irq.h"
@@ -124,10 +125,18 @@ static bool handle_cr_access(struct vcpu *v, struct vm_exit *e)
 {
 	static const enum vreg cr_reg[5] = { VREG_CR0, VREG_CR0, VREG_CR2, VREG_CR3, VREG_CR4 };
 
+	u64 value = vcpu_gpr(v, e->cr.gpr);
+
 	if (e->cr.cr > 4 || e->cr.cr == 1)
 		return guest_stop(v, END_GUEST_CRASH, "unhandled access to CR%u", e->cr.cr);
+	/* A reserved CR4 bit raises #GP (SDM Vol 3A 2.5): the CPU would not take it, and an
+	 * emulator that does leaves guest state no VM entry accepts. */
+	if (e->cr.write && e->cr.cr == 4 && (value & ~cpu_cr4_guest_bits())) {
+		v->vm->ops->inject_exception(v, X86_VECTOR_GP, true, 0);
+		return true;
+	}
 	if (e->cr.write)
-		v->vm->ops->write_reg(v, cr_reg[e->cr.cr], vcpu_gpr(v, e->cr.gpr));
+		v->vm->ops->write_reg(v, cr_reg[e->cr.cr], value);
 	else
 		vcpu_set_gpr(v, e->cr.gpr, v->vm->ops->read_reg(v, cr_reg[e->cr.cr]));
 	vcpu_skip_insn(v, e);

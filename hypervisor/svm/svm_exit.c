@@ -54,6 +54,34 @@ static u32 insn_len(struct vcpu *v, u32 opcode_len)
 	return n + opcode_len;
 }
 
+/*
+ * MOV CR4, reg (0F 22 /r, SDM Vol 2B "MOV-Control Registers"): the general register, from
+ * EXITINFO1 where the CPU has decode assists (15.33.1: bit 63 valid, bits 3:0 the register),
+ * else from the instruction's ModRM (and REX.B in 64-bit code). False if it is not one.
+ */
+static bool decode_mov_cr(struct vcpu *v, u64 info1, struct vm_exit *e)
+{
+	struct svm_vcpu *svm = to_svm(v);
+	u8 b[MAX_INSN], n = 0, rex = 0;
+
+	if (info1 & BIT(63)) {
+		e->cr.gpr = info1 & 0xf;
+		e->insn_len = insn_len(v, 3);
+		return true;
+	}
+	if (!fetch(v, b, sizeof(b)))
+		return false;
+	while (n < MAX_INSN - 4 && is_legacy_prefix(b[n]))
+		n++;
+	if (long_mode_code(&svm->vmcb->save) && (b[n] & 0xf0) == 0x40)
+		rex = b[n++];
+	if (b[n] != 0x0f || b[n + 1] != 0x22)
+		return false;
+	e->cr.gpr = (b[n + 2] & 7) | (rex & 1 ? 8 : 0);
+	e->insn_len = n + 3;
+	return true;
+}
+
 /* The segment of an OUTS: DS unless a prefix overrides it (SDM Vol 2B "OUTS"). */
 static u8 outs_segment(struct vcpu *v, u32 len)
 {
@@ -152,6 +180,13 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 		break;
 	case VMEXIT_SHUTDOWN:
 		e->reason = EXIT_SHUTDOWN;
+		break;
+	case VMEXIT_CR4_WRITE:
+		e->reason = EXIT_CR_ACCESS;
+		e->cr.cr = 4;
+		e->cr.write = true;
+		if (!decode_mov_cr(v, c->exitinfo1, e))
+			e->reason = EXIT_UNHANDLED;
 		break;
 	case VMEXIT_INVD:
 		e->reason = EXIT_INVD;

@@ -127,6 +127,9 @@ bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 			     INTERCEPT_MWAIT_ARMED;
 	/* #GP and #DF: svm_exit.c checks that the guest can deliver them (a Bochs workaround). */
 	c->intercept_exceptions = BIT(X86_VECTOR_GP) | BIT(X86_VECTOR_DF);
+	/* CR4 writes are checked in the core (#GP for a reserved bit): QEMU's TCG takes any
+	 * value, and VMRUN then refuses the guest state (15.5.1). */
+	c->intercept_cr = INTERCEPT_CR4_WRITE;
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	c->guest_asid = 1;       /* 15.16: ASID 0 is the host's; VMRUN fails with it */

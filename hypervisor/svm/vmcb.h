@@ -147,6 +147,8 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB size");
 /* Exit codes (appendix C). */
 #define VMEXIT_CR0_READ 0x000
 #define VMEXIT_CR0_WRITE 0x010
+#define VMEXIT_CR4_WRITE 0x014
+#define INTERCEPT_CR4_WRITE BIT(20)
 #define VMEXIT_EXCP_BASE 0x040
 #define VMEXIT_INTR 0x060
 #define VMEXIT_NMI 0x061

@@ -175,7 +175,8 @@ static void pse36(const struct multiboot_info *info)
     paging_on((uint32_t)page_directory, CR4_PSE);
     puts("outsb from linear 0x400000");
     console_flush();
-    asm volatile("cld; outsb" : : "S"(0x400000), "d"(0xE9) : "memory");
+    uint32_t from = 0x400000;
+    asm volatile("cld; outsb" : "+S"(from) : "d"(0xE9) : "memory");
     report("OUTS read outside guest RAM", false);
 }
 
@@ -212,7 +213,8 @@ static void rep_insb_down(const struct multiboot_info *info)
 {
     (void)info;
     console_flush();
-    asm volatile("std; rep insb; cld" : : "D"(0x10000), "c"(0xFFFFFFFF), "d"(0xE4) : "memory");
+    uint32_t to = 0x10000, count = 0xFFFFFFFF;
+    asm volatile("std; rep insb; cld" : "+D"(to), "+c"(count) : "d"(0xE4) : "memory");
     report("REP INSB through the end of guest RAM returned", false);
 }
 
@@ -236,7 +238,8 @@ static void rep_insb_ticking(const struct multiboot_info *info)
     pic_unmask(0);
     console_flush();
     sti();
-    asm volatile("std; rep insb; cld" : : "D"(0xFFFFF), "c"(0xFFFFFFFF), "d"(0xE4) : "memory");
+    uint32_t to = 0xFFFFF, count = 0xFFFFFFFF;
+    asm volatile("std; rep insb; cld" : "+D"(to), "+c"(count) : "d"(0xE4) : "memory");
     cli();
     report("REP INSB through the end of guest RAM returned", false);
 }
@@ -546,6 +549,129 @@ static void cpuid_sweep(const struct multiboot_info *info)
     report("CPUID leaf 0x80000001 still hides SVM", !(cpuid(0x80000001).ecx & (1u << 2)));
 }
 
+// --- More device garbage: the UART, the CRTC and the i8042, each then still working. ---
+
+static void uart_garbage(const struct multiboot_info *info)
+{
+    uint32_t state = 7;
+    (void)info;
+    console_flush();
+    for (int i = 0; i < 5000; i++)
+        outb(0x3F9 + lcg(&state) % 7, lcg(&state));   // IER .. SCR, never THR itself
+    outb(0x3FB, 0x03);   // 8N1, DLAB off: the console's own setting back
+    outb(0x3F9, 0x00);
+    outb(0x3FC, 0x03);
+    report("5000 random UART register writes, the console prints again", true);
+}
+
+static void crtc_garbage(const struct multiboot_info *info)
+{
+    uint32_t state = 11;
+    (void)info;
+    for (int i = 0; i < 5000; i++) {
+        outb(0x3D4, lcg(&state));
+        if (lcg(&state) & 1)
+            outb(0x3D5, lcg(&state));
+        else
+            (void)inb(0x3D5);
+    }
+    outb(0x3D4, 0x0F);
+    outb(0x3D5, 0x42);
+    outb(0x3D4, 0x0F);
+    report("5000 random CRTC accesses, the cursor register still reads back",
+           inb(0x3D5) == 0x42);
+}
+
+static void i8042_garbage(const struct multiboot_info *info)
+{
+    uint32_t state = 13;
+    (void)info;
+    for (int i = 0; i < 5000; i++) {
+        uint8_t v = lcg(&state);
+        if (v == 0xFE)
+            continue;                              // the reset pulse: forge-end's business
+        outb(lcg(&state) & 1 ? 0x64 : 0x60, v);
+        (void)inb(0x64);
+        (void)inb(0x60);
+    }
+    outb(0x64, 0xAA);                              // controller self-test
+    for (int i = 0; i < 100000 && !(inb(0x64) & 1); i++)
+        ;
+    uint8_t answer = inb(0x60);
+    printf("self-test answered 0x%x\n", answer);
+    report("5000 random i8042 accesses, the self-test answers 0x55", answer == 0x55);
+}
+
+// --- Console floods: the hypervisor and the lab must keep up, and lose nothing after. ---
+
+// `kib=N` KiB (default 64) through port 0xE9 with REP OUTSB, then a line of its own.
+static void console_flood(const struct multiboot_info *info)
+{
+    static char block[1024];
+    uint32_t kib = 64;
+    cmdline_number(info, "kib=", &kib);
+    for (unsigned k = 0; k < sizeof(block); k++)
+        block[k] = k % 64 == 63 ? '\n' : 'F';
+    for (uint32_t i = 0; i < kib; i++) {
+        const char *from = block;
+        uint32_t count = sizeof(block);
+        asm volatile("cld; rep outsb" : "+S"(from), "+c"(count) : "d"(0xE9) : "memory");
+    }
+    puts("flood over");
+    report("a flood on the console, the guest runs on", true);
+}
+
+static void hypercall_storm(const struct multiboot_info *info)
+{
+    static const char dot = '.';
+    int32_t bad = 0;
+    (void)info;
+    for (int i = 0; i < 20000; i++)
+        bad += hypercall(HC_PUTS, (uint32_t)&dot, 1, 0) != 0;
+    puts("");
+    report("20000 one-byte puts hypercalls, each answered 0", bad == 0);
+}
+
+// --- Accesses that straddle the end of guest RAM, and page tables outside it. ---
+
+static void ram_straddle(const struct multiboot_info *info)
+{
+    uint32_t end = (info->mem_upper + 1024) * 1024;
+    volatile uint32_t *across = (volatile uint32_t *)(end - 2);
+    console_flush();
+    (void)*across;
+    report("a dword read across the end of guest RAM", false);
+}
+
+static void insw_straddle(const struct multiboot_info *info)
+{
+    uint32_t end = (info->mem_upper + 1024) * 1024;
+    console_flush();
+    uint32_t to = end - 16, count = 64;
+    asm volatile("cld; rep insw" : "+D"(to), "+c"(count) : "d"(0xE4) : "memory");
+    report("REP INSW across the end of guest RAM", false);
+}
+
+static void cr3_outside_ram(const struct multiboot_info *info)
+{
+    (void)info;
+    console_flush();
+    paging_on(0xC0000000, CR4_PSE);
+    report("paging with its page directory outside guest RAM", false);
+}
+
+// An IDT too short for the vector: #GP, which it cannot deliver either; then #DF, neither.
+static void idt_too_short(const struct multiboot_info *info)
+{
+    static uint64_t idt[4];
+    static const struct { uint16_t limit; uint32_t base; } __attribute__((packed))
+        short_idt = { sizeof(idt) - 1, (uint32_t)idt };
+    (void)info;
+    console_flush();
+    asm volatile("lidt %0; int $0x80" : : "m"(short_idt));
+    report("INT 0x80 through a four-entry IDT", false);
+}
+
 static const struct attack attacks[] = {
     { "msr-noncanonical", msr_noncanonical },
     { "halt-masked", halt_masked },
@@ -575,6 +701,15 @@ static const struct attack attacks[] = {
     { "pic-pit-garbage", pic_pit_garbage },
     { "irq-storm", irq_storm },
     { "cpuid-sweep", cpuid_sweep },
+    { "uart-garbage", uart_garbage },
+    { "crtc-garbage", crtc_garbage },
+    { "i8042-garbage", i8042_garbage },
+    { "console-flood", console_flood },
+    { "hypercall-storm", hypercall_storm },
+    { "ram-straddle", ram_straddle },
+    { "insw-straddle", insw_straddle },
+    { "cr3-outside-ram", cr3_outside_ram },
+    { "idt-too-short", idt_too_short },
 };
 
 int main(struct multiboot_info *info)

@@ -55,23 +55,29 @@ bool cpu_has_vmx(void)
 	return c & CPUID_1_ECX_VMX;
 }
 
+/* Leaf 0x80000001's ECX and EDX, zero where the CPU has no such leaf. */
+static void ext_features(u32 *c, u32 *d)
+{
+	u32 a, b;
+
+	*c = *d = 0;
+	if (boot_cpu.max_ext_leaf >= 0x80000001)
+		cpuid(0x80000001, 0, &a, &b, c, d);
+}
+
 bool cpu_has_svm(void)
 {
-	u32 a, b, c, d;
+	u32 c, d;
 
-	if (boot_cpu.max_ext_leaf < 0x80000001)
-		return false;
-	cpuid(0x80000001, 0, &a, &b, &c, &d);
+	ext_features(&c, &d);
 	return c & CPUID_80000001_ECX_SVM;
 }
 
 bool cpu_has_nx(void)
 {
-	u32 a, b, c, d;
+	u32 c, d;
 
-	if (boot_cpu.max_ext_leaf < 0x80000001)
-		return false;
-	cpuid(0x80000001, 0, &a, &b, &c, &d);
+	ext_features(&c, &d);
 	return d & CPUID_80000001_EDX_NX;
 }
 

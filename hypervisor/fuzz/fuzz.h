@@ -85,4 +85,19 @@ static inline void fuzz_port_op(struct fuzz_input *in, int op, struct port_devic
 	}
 }
 
+/* The input, operation by operation, until it runs out: port operations on `devs`, and
+ * the model's own events through `event` (which takes its operands from the input). */
+static inline void fuzz_run(struct fuzz_input *in, struct port_device *const *devs,
+			    unsigned ndevs, void (*event)(struct fuzz_input *in))
+{
+	while (in->n) {
+		int op = take8(in) % OP_KINDS;
+
+		if (op == OP_EVENT)
+			event(in);
+		else
+			fuzz_port_op(in, op, devs, ndevs);
+	}
+}
+
 #endif

@@ -50,6 +50,16 @@ static void irq_line(void *opaque, int level)
 	(void)level;
 }
 
+/* Which of the disk's next reads, writes and flushes fail. */
+static void event(struct fuzz_input *in)
+{
+	u8 e = take8(in);
+
+	disk.fail_read = e & 1;
+	disk.fail_write = e & 2;
+	disk.fail_flush = e & 4;
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct fuzz_input in = { data, size };
@@ -63,18 +73,6 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	ata_init(&ata, &backend, irq_line, NULL);
 	cmd = ata_cmd_dev(&ata);
 	ctl = ata_ctl_dev(&ata);
-	while (in.n) {
-		int op = take8(&in) % OP_KINDS;
-
-		if (op != OP_EVENT) {
-			fuzz_port_op(&in, op, devs, 2);
-			continue;
-		}
-		u8 e = take8(&in);
-
-		disk.fail_read = e & 1;
-		disk.fail_write = e & 2;
-		disk.fail_flush = e & 4;
-	}
+	fuzz_run(&in, devs, 2, event);
 	return 0;
 }

@@ -8,27 +8,24 @@ static void irq_line(void *opaque, int level)
 	(void)level;
 }
 
+static struct i8042 kbd;
+
+/* A scancode from the keyboard. */
+static void event(struct fuzz_input *in)
+{
+	i8042_push_scancode(&kbd, take8(in));
+	(void)i8042_irq_pending(&kbd);
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct fuzz_input in = { data, size };
-	struct i8042 kbd;
 	struct port_device data_port, cmd_port;
-	struct port_device *devs[2];
+	struct port_device *devs[2] = { &data_port, &cmd_port };
 
 	i8042_init(&kbd, irq_line, NULL);
 	data_port = i8042_data_dev(&kbd);
 	cmd_port = i8042_cmd_dev(&kbd);
-	devs[0] = &data_port;
-	devs[1] = &cmd_port;
-	while (in.n) {
-		int op = take8(&in) % OP_KINDS;
-
-		if (op != OP_EVENT) {
-			fuzz_port_op(&in, op, devs, 2);
-			continue;
-		}
-		i8042_push_scancode(&kbd, take8(&in));
-		(void)i8042_irq_pending(&kbd);
-	}
+	fuzz_run(&in, devs, 2, event);
 	return 0;
 }

@@ -14,24 +14,23 @@ static void irq_line(void *ctx, int level)
 	(void)level;
 }
 
+static struct serial com1;
+
+/* A byte received on the line. */
+static void event(struct fuzz_input *in)
+{
+	serial_receive(&com1, take8(in));
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct fuzz_input in = { data, size };
-	struct serial com1;
 	struct port_device dev = { .name = "com1", .base = 0x3f8, .count = SERIAL_PORTS,
 				   .state = &com1, .read = serial_read, .write = serial_write };
 	struct port_device *devs[1] = { &dev };
 
 	serial_init(&com1, 0x3f8, tx, NULL);
 	serial_set_irq(&com1, irq_line, NULL);
-	while (in.n) {
-		int op = take8(&in) % OP_KINDS;
-
-		if (op != OP_EVENT) {
-			fuzz_port_op(&in, op, devs, 1);
-			continue;
-		}
-		serial_receive(&com1, take8(&in));
-	}
+	fuzz_run(&in, devs, 1, event);
 	return 0;
 }

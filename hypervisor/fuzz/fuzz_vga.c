@@ -9,6 +9,12 @@ static void cursor_write(void *ctx, u8 index, u8 value)
 	(void)value;
 }
 
+/* The CRTC has no events of its own. */
+static void event(struct fuzz_input *in)
+{
+	(void)take8(in);
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct fuzz_input in = { data, size };
@@ -18,13 +24,6 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct port_device *devs[1] = { &dev };
 
 	vga_crtc_init(&crtc, 0x3d4, cursor_write, NULL);
-	while (in.n) {
-		int op = take8(&in) % OP_KINDS;
-
-		if (op != OP_EVENT)
-			fuzz_port_op(&in, op, devs, 1);
-		else
-			(void)take8(&in);	/* the CRTC has no events of its own */
-	}
+	fuzz_run(&in, devs, 1, event);
 	return 0;
 }

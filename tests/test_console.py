@@ -8,7 +8,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from kernels import HANG, assemble, emulators_under, kill_emulators_under, wait_for_emulator
+from kernels import GARBAGE, HANG, assemble, emulators_under, kill_emulators_under, wait_for_emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +31,9 @@ def test_console_leaves_on_ctrl_bracket_q_and_reaps_the_emulator(tmp_path):
 
 
 def _lab(tmp_path: Path, *args: str) -> tuple[list[str], dict]:
-    hv = assemble(HANG, tmp_path / "hang.elf")  # never ends: only a signal stops the run
+    # never ends, and never falls quiet (a halted one is found hung within seconds, and a
+    # slow host once let that happen before the signal came): only the signal stops it
+    hv = assemble(GARBAGE, tmp_path / "garbage.elf")
     env = dict(os.environ, LAB_BUILD_DIR=str(tmp_path / "build"))
     return [sys.executable, "-m", "lab", *args, "--hypervisor", str(hv), "--no-build"], env
 

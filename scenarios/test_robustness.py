@@ -35,6 +35,9 @@ ANSWERED = {
     "crtc-garbage": "5000 random CRTC accesses, then a cursor register reads back",
     "i8042-garbage": "5000 random i8042 accesses, then its self-test answers",
     "hypercall-storm": "20000 one-byte puts hypercalls, each answered",
+    "sysenter-cs-zero": "SYSENTER with SYSENTER_CS = 0 raises #GP",
+    "port-wrap": "dword and word accesses at the top of the port space",
+    "addr16-string-wrap": "a 16-bit REP OUTSB wraps SI within its segment",
 }
 
 STOPPED = {

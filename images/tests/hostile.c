@@ -672,6 +672,48 @@ static void idt_too_short(const struct multiboot_info *info)
     report("INT 0x80 through a four-entry IDT", false);
 }
 
+// --- Odd corners of ordinary instructions. ---
+
+static void sysenter_now(void *arg)
+{
+    (void)arg;
+    asm volatile("sysenter");
+}
+
+// SYSENTER with IA32_SYSENTER_CS = 0 raises #GP(0) (SDM Vol. 2B SYSENTER).
+static void sysenter_cs_zero(const struct multiboot_info *info)
+{
+    (void)info;
+    report("SYSENTER_CS = 0 written", wrmsr_safe(0x174, 0));
+    report("SYSENTER with SYSENTER_CS = 0 raises #GP",
+           expect_exception(GP_VECTOR, sysenter_now, NULL, NULL));
+}
+
+// Port accesses at the top of the port space: a dword at 0xFFFD..0xFFFF reaches past it.
+static void port_wrap(const struct multiboot_info *info)
+{
+    uint32_t v;
+    (void)info;
+    for (uint32_t port = 0xFFFC; port <= 0xFFFF; port++) {
+        asm volatile("outl %0, %w1" : : "a"(0x12345678u), "Nd"(port));
+        asm volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
+        asm volatile("outw %w0, %w1" : : "a"(0x1234u), "Nd"(port));
+    }
+    report("dword and word accesses at the top of the port space, the guest runs on", true);
+}
+
+// REP OUTSB with a 16-bit address size: SI wraps from 0xFFFF to 0 within the segment (SDM
+// Vol. 1 3.3.6); the bytes after the wrap come from offset 0.
+static void addr16_string_wrap(const struct multiboot_info *info)
+{
+    uint32_t si = 0xFFF8, cx = 16;
+    (void)info;
+    asm volatile("cld; addr16 rep outsb" : "+S"(si), "+c"(cx) : "d"(0xE4) : "memory");
+    printf("after the wrap SI = 0x%x, CX = %u\n", si, cx);
+    report("16-bit REP OUTSB wraps SI to 0x0008 and counts CX down to 0",
+           si == 0x0008 && cx == 0);
+}
+
 static const struct attack attacks[] = {
     { "msr-noncanonical", msr_noncanonical },
     { "halt-masked", halt_masked },
@@ -710,6 +752,9 @@ static const struct attack attacks[] = {
     { "insw-straddle", insw_straddle },
     { "cr3-outside-ram", cr3_outside_ram },
     { "idt-too-short", idt_too_short },
+    { "sysenter-cs-zero", sysenter_cs_zero },
+    { "port-wrap", port_wrap },
+    { "addr16-string-wrap", addr16_string_wrap },
 };
 
 int main(struct multiboot_info *info)

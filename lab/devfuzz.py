@@ -59,7 +59,7 @@ def build_fuzzers(names: list[str], root: Path | None = None) -> dict[str, Path]
     out.mkdir(parents=True, exist_ok=True)
     devices = sorted(p.relative_to(root).as_posix()
                      for p in (root / "hypervisor" / "devices").glob("*.c"))
-    lines = ["ninja_required_version = 1.10", "rule fuzzcc",
+    lines = ["ninja_required_version = 1.10", f"builddir = {out}", "rule fuzzcc",
              f"  command = clang {FUZZ_CFLAGS} -MMD -MF $out.d -o $out $in",
              "  depfile = $out.d", "  deps = gcc", "  description = FUZZCC $out", ""]
     bins = {}

@@ -30,8 +30,10 @@ def test_a_short_campaign_finds_nothing(fuzzers, model):
 
 
 def test_a_model_bug_is_reported_with_the_input_that_found_it(tmp_path, monkeypatch):
-    # A copy of the tree whose PIC model writes past its state on a write of 0xAB to its
-    # data port: the campaign must end with the sanitizer's report and the input saved.
+    # A copy of the tree whose PIC model writes past a stack array when a guest writes 0xAB
+    # to one of its ports: the campaign must end with the sanitizer's report and the input
+    # saved. (A write past the model's state was once missed: the state is a global there,
+    # and the byte past it can be another global's.)
     root = tmp_path / "lab"
     shutil.copytree(project_root() / "hypervisor", root / "hypervisor")
     pic = root / "hypervisor" / "devices" / "pic.c"
@@ -40,9 +42,11 @@ def test_a_model_bug_is_reported_with_the_input_that_found_it(tmp_path, monkeypa
     pic.write_text(text.replace(
         "void pic_port_write(void *state, u16 port, u8 size, u32 value)\n{",
         "void pic_port_write(void *state, u16 port, u8 size, u32 value)\n{\n"
-        "\tif ((u8)value == 0xAB) ((volatile u8 *)state)[sizeof(struct pic_pair) + 64] = 1;"))
+        "\tif ((u8)value == 0xAB) { volatile u8 a[4]; volatile int i = 4; a[i] = 1; }"))
     monkeypatch.setenv("LAB_BUILD_DIR", str(tmp_path / "build"))
     binary = devfuzz.build_fuzzers(["pic"], root=root)["pic"]
     result = devfuzz.run_fuzzer("pic", binary, runs=2_000_000, root=root)
-    assert "AddressSanitizer" in result.finding, result.line
+    # UBSan's bounds check or ASan's stack check, whichever sees it first
+    assert ("index 4 out of bounds" in result.finding
+            or "stack-buffer-overflow" in result.finding), result.line
     assert result.artifact is not None and result.artifact.is_file()

@@ -4,7 +4,7 @@ A pump thread copies every byte into the channel's log file (so nothing is lost 
 one is waiting) and into an in-memory stream that pexpect reads, so waits use pexpect's
 matching. The stream holds what no wait has read yet, up to STREAM_MAX bytes; past that a
 guest that floods its console loses its oldest unread bytes there (never in the log), so a
-later wait still sees the newest text.
+later wait still sees the newest text. A pattern must fit in WINDOW characters.
 """
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ from pexpect.spawnbase import SpawnBase
 from ..errors import InfraError
 
 STREAM_MAX = 64 << 20
+# pexpect searches the last WINDOW characters and each read is at most half of that, so a
+# read always lands in one window with the end of the one before: a match is never split,
+# and a flood costs linear time and bounded memory, not a search of everything so far.
+WINDOW = 64 << 10
 
 
 class _Stream(SpawnBase):
@@ -29,9 +33,8 @@ class _Stream(SpawnBase):
     without the pipe's fixed size, which dropped the newest bytes once full."""
 
     def __init__(self) -> None:
-        # Large reads: pexpect searches its whole unmatched buffer after each one, so small
-        # ones make a flood quadratic.
-        super().__init__(timeout=30, maxread=1 << 20, encoding="utf-8", codec_errors="replace")
+        super().__init__(timeout=30, maxread=WINDOW // 2, searchwindowsize=WINDOW,
+                         encoding="utf-8", codec_errors="replace")
         self._chunks: deque[bytes] = deque()
         self._held = 0
         self._ended = False
@@ -47,6 +50,14 @@ class _Stream(SpawnBase):
                 self._held -= len(old)
                 self.dropped += len(old)
             self._ready.notify_all()
+
+    def trim(self) -> None:
+        """pexpect keeps all text since its last match for `before`, which the lab never
+        reads: keep the last window of it, which is all a search looks at."""
+        if self._before.tell() > 2 * WINDOW:
+            tail = self._before.getvalue()[-WINDOW:]
+            self._before = self.buffer_type()
+            self._before.write(tail)
 
     def end(self) -> None:
         with self._ready:
@@ -183,6 +194,7 @@ class Channel:
         """Index of the first pattern seen, or -1 on timeout, -2 on end of stream."""
         if not self.connected.is_set():
             return -1
+        self._spawn.trim()
         try:
             return self._spawn.expect(list(patterns), timeout=max(timeout, 0.0))
         except pexpect.TIMEOUT:

@@ -8,7 +8,14 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from kernels import GARBAGE, HANG, assemble, emulators_under, kill_emulators_under, wait_for_emulator
+from kernels import (
+    GARBAGE,
+    HANG,
+    assemble,
+    emulators_under,
+    kill_emulators_under,
+    wait_for_emulator,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -417,6 +417,9 @@ def main(argv: list[str] | None = None) -> int:
     a = parser().parse_args(argv)
     for sig in (signal.SIGTERM, signal.SIGHUP):  # a killed lab (or a closed terminal)
         signal.signal(sig, _terminate)  # still reaps its emulators
+    # A lab started in the background of a script inherits SIGINT ignored, and Python then
+    # keeps it so: kill -INT would leave it running. It is a Ctrl-C whatever the parent did.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return a.func(a)
     except LabError as e:

@@ -73,12 +73,17 @@ bool cpu_has_svm(void)
 	return c & CPUID_80000001_ECX_SVM;
 }
 
+/* Asked once per nested-page-table entry the SVM backend builds: CPUID once. */
 bool cpu_has_nx(void)
 {
+	static int nx = -1;
 	u32 c, d;
 
-	ext_features(&c, &d);
-	return d & CPUID_80000001_EDX_NX;
+	if (nx < 0) {
+		ext_features(&c, &d);
+		nx = !!(d & CPUID_80000001_EDX_NX);
+	}
+	return nx;
 }
 
 /*

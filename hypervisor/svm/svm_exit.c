@@ -36,22 +36,33 @@ static bool is_legacy_prefix(u8 b)
 	       b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65;
 }
 
+/* How many prefix bytes (legacy, then REX in 64-bit code) lead the fetched instruction b,
+ * leaving room for opcode_len more; the REX byte, if any, goes to *rex. */
+static u32 skip_prefixes(struct vcpu *v, const u8 *b, u32 opcode_len, u8 *rex)
+{
+	u32 n = 0;
+
+	while (n < MAX_INSN - opcode_len && is_legacy_prefix(b[n]))
+		n++;
+	if (long_mode_code(&to_svm(v)->vmcb->save) && (b[n] & 0xf0) == 0x40) {
+		if (rex)
+			*rex = b[n];
+		n++;
+	}
+	return n;
+}
+
 /* The exiting instruction's length: opcode_len bytes after any prefixes. */
 static u32 insn_len(struct vcpu *v, u32 opcode_len)
 {
 	struct svm_vcpu *svm = to_svm(v);
 	u8 b[MAX_INSN];
-	u32 n = 0;
 
 	if (svm->nrips && svm->vmcb->control.nrip > svm->vmcb->save.rip)
 		return svm->vmcb->control.nrip - svm->vmcb->save.rip;
 	if (!fetch(v, b, sizeof(b)))
 		return opcode_len;
-	while (n < MAX_INSN - opcode_len && is_legacy_prefix(b[n]))
-		n++;
-	if (long_mode_code(&svm->vmcb->save) && (b[n] & 0xf0) == 0x40)
-		n++; /* REX */
-	return n + opcode_len;
+	return skip_prefixes(v, b, opcode_len, NULL) + opcode_len;
 }
 
 /*
@@ -61,8 +72,8 @@ static u32 insn_len(struct vcpu *v, u32 opcode_len)
  */
 static bool decode_mov_cr(struct vcpu *v, u64 info1, struct vm_exit *e)
 {
-	struct svm_vcpu *svm = to_svm(v);
-	u8 b[MAX_INSN], n = 0, rex = 0;
+	u8 b[MAX_INSN], rex = 0;
+	u32 n;
 
 	if (info1 & BIT(63)) {
 		e->cr.gpr = info1 & 0xf;
@@ -71,10 +82,7 @@ static bool decode_mov_cr(struct vcpu *v, u64 info1, struct vm_exit *e)
 	}
 	if (!fetch(v, b, sizeof(b)))
 		return false;
-	while (n < MAX_INSN - 4 && is_legacy_prefix(b[n]))
-		n++;
-	if (long_mode_code(&svm->vmcb->save) && (b[n] & 0xf0) == 0x40)
-		rex = b[n++];
+	n = skip_prefixes(v, b, 3, &rex);
 	if (b[n] != 0x0f || b[n + 1] != 0x22)
 		return false;
 	e->cr.gpr = (b[n + 2] & 7) | (rex & 1 ? 8 : 0);

@@ -60,8 +60,10 @@ static bool value_is(const char *v, size_t len, const char *word)
 	return strlen(word) == len && !strncmp(v, word, len);
 }
 
-static bool parse_backend(const char *v, size_t len, struct hv_config *cfg)
+/* Each parser gets the value and, for a word `key.K=value`, the guest K (else -1). */
+static bool parse_backend(const char *v, size_t len, struct hv_config *cfg, int guest)
 {
+	(void)guest;
 	if (value_is(v, len, "auto"))
 		cfg->backend = BACKEND_AUTO;
 	else if (value_is(v, len, "vmx"))
@@ -73,8 +75,9 @@ static bool parse_backend(const char *v, size_t len, struct hv_config *cfg)
 	return true;
 }
 
-static bool parse_selftest(const char *v, size_t len, struct hv_config *cfg)
+static bool parse_selftest(const char *v, size_t len, struct hv_config *cfg, int guest)
 {
+	(void)guest;
 	if (!value_is(v, len, "ud2") && !value_is(v, len, "pf"))
 		return false;
 	memcpy(cfg->selftest, v, len);
@@ -89,53 +92,95 @@ static bool parse_selftest(const char *v, size_t len, struct hv_config *cfg)
 #define GUEST_MEM_MIN_MIB 2
 #define GUEST_MEM_MAX_MIB 4096
 
-static bool parse_mib(const char *v, size_t len, struct hv_config *cfg)
+static bool parse_mib(const char *v, size_t len, struct hv_config *cfg, int guest)
 {
-	return parse_u64(v, len, &cfg->guest_mem_mib) &&
-	       cfg->guest_mem_mib >= GUEST_MEM_MIN_MIB && cfg->guest_mem_mib <= GUEST_MEM_MAX_MIB;
+	u64 *mib = guest < 0 ? &cfg->guest_mem_mib : &cfg->guest[guest].mem_mib;
+
+	return parse_u64(v, len, mib) && *mib >= GUEST_MEM_MIN_MIB && *mib <= GUEST_MEM_MAX_MIB;
 }
 
-static bool parse_watchdog(const char *v, size_t len, struct hv_config *cfg)
+static bool parse_watchdog(const char *v, size_t len, struct hv_config *cfg, int guest)
 {
+	(void)guest;
 	return parse_u64(v, len, &cfg->watchdog_ms);
 }
 
-static bool parse_disk(const char *v, size_t len, struct hv_config *cfg)
+static bool parse_slice(const char *v, size_t len, struct hv_config *cfg, int guest)
 {
-	(void)cfg; /* the region is kept by core/disk.c */
-	return disk_parse(v, len);
+	(void)guest;
+	return parse_u64(v, len, &cfg->slice_ms) && cfg->slice_ms > 0;
+}
+
+/* `disk=` is guest 0's (CONTRACT.md 10). */
+static bool parse_disk(const char *v, size_t len, struct hv_config *cfg, int guest)
+{
+	return disk_parse(v, len, &cfg->guest[guest < 0 ? 0 : guest].disk);
+}
+
+static bool parse_flag(const char *v, size_t len, struct hv_config *cfg, int guest)
+{
+	(void)guest;
+	if (!v || value_is(v, len, "on"))
+		cfg->dedup = true;
+	else if (value_is(v, len, "off"))
+		cfg->dedup = false;
+	else
+		return false;
+	return true;
 }
 
 static const struct {
 	const char *key;
-	bool (*parse)(const char *value, size_t len, struct hv_config *cfg);
+	bool (*parse)(const char *value, size_t len, struct hv_config *cfg, int guest);
 	const char *expect;
+	bool per_guest;  /* also as `key.K=value` for guest K */
+	bool flag;       /* also bare: `key` alone, which the parser gets as value NULL */
 } options[] = {
-	{ "backend", parse_backend, "auto, vmx or svm" },
-	{ "guest_mem", parse_mib, "a number of MiB from 2 to 4096" },
-	{ "disk", parse_disk, "START:COUNT or START, in sectors" },
-	{ "watchdog", parse_watchdog, "a number of ms" },
-	{ "selftest", parse_selftest, "ud2 or pf" },
+	{ "backend", parse_backend, "auto, vmx or svm", false, false },
+	{ "guest_mem", parse_mib, "a number of MiB from 2 to 4096", true, false },
+	{ "disk", parse_disk, "START:COUNT or START, in sectors", true, false },
+	{ "watchdog", parse_watchdog, "a number of ms", false, false },
+	{ "slice", parse_slice, "a number of ms above 0", false, false },
+	{ "dedup", parse_flag, "on or off (or the bare word)", false, true },
+	{ "selftest", parse_selftest, "ud2 or pf", false, false },
 };
+
+/* The guest number of a key's `.K` suffix (one digit below MAX_GUESTS), or -1 if bad. */
+static int guest_suffix(const char *s, size_t n)
+{
+	if (n != 2 || s[0] != '.' || s[1] < '0' || s[1] >= '0' + MAX_GUESTS)
+		return -1;
+	return s[1] - '0';
+}
 
 bool cmdline_parse(const char *cmdline, struct hv_config *cfg)
 {
 	const char *s = cmdline_words(cmdline ? cmdline : "");
 	bool ok = true;
 
-	*cfg = (struct hv_config){ .backend = BACKEND_AUTO, .guest_mem_mib = 32 };
+	*cfg = (struct hv_config){ .backend = BACKEND_AUTO, .guest_mem_mib = 32, .slice_ms = 10 };
 	for (s = skip_spaces(s); *s; s = skip_spaces(s)) {
 		size_t n = word_len(s);
 		const char *eq = find_equals(s, n);
 		size_t klen = eq ? (size_t)(eq - s) : n;
-		size_t i;
+		int guest = -1;
+		size_t i, base;
 
-		for (i = 0; i < ARRAY_SIZE(options); i++)
-			if (strlen(options[i].key) == klen && !strncmp(s, options[i].key, klen))
+		for (i = 0; i < ARRAY_SIZE(options); i++) {
+			base = strlen(options[i].key);
+			if (base > klen || strncmp(s, options[i].key, base))
+				continue;
+			if (base == klen)
 				break;
+			guest = options[i].per_guest ? guest_suffix(s + base, klen - base) : -1;
+			if (guest >= 0)
+				break;
+		}
 		if (i == ARRAY_SIZE(options)) {
 			log_printf("cmdline: ignoring unknown word '%.*s'\n", (int)n, s);
-		} else if (!eq || !options[i].parse(eq + 1, n - klen - 1, cfg)) {
+		} else if (!eq && options[i].flag) {
+			options[i].parse(NULL, 0, cfg, guest);
+		} else if (!eq || !options[i].parse(eq + 1, n - klen - 1, cfg, guest)) {
 			log_printf("cmdline: bad value in '%.*s': %s wants %s\n", (int)n, s,
 				   options[i].key, options[i].expect);
 			ok = false;

@@ -3,78 +3,74 @@
  * disk. The model's sector count is the window's size and the backend adds START, so
  * no guest request reaches outside the window.
  */
-#include "../devices/ata.h"
 #include "ata_host.h"
 #include "disk.h"
+#include "irq.h"
 #include "lib.h"
 #include "log.h"
-#include "portbus.h"
 #include "run_end.h"
+#include "vm.h"
 
-struct region {
-	struct ata_host_disk *disk;
-	u64 start, count;
-};
-
-static struct {
-	bool enabled;
-	u64 start, count;	/* count 0: to the end of the real disk */
-} config;
-
+/* The machine's one real disk; each guest's region is a window of it. */
 static struct ata_host_disk real_disk;
-static struct region region;
-static struct ata_backend backend;
-static struct ata model;
-static struct port_device cmd_dev, ctl_dev;
 
-bool disk_parse(const char *value, size_t len)
+bool disk_parse(const char *value, size_t len, struct disk_window *w)
 {
 	size_t colon = 0;
 
 	while (colon < len && value[colon] != ':')
 		colon++;
-	config.count = 0;
-	if (!parse_u64(value, colon, &config.start))
+	w->count = 0;
+	if (!parse_u64(value, colon, &w->start))
 		return false;
-	if (colon < len &&
-	    (!parse_u64(value + colon + 1, len - colon - 1, &config.count) || !config.count))
+	if (colon < len && (!parse_u64(value + colon + 1, len - colon - 1, &w->count) || !w->count))
 		return false;
-	config.enabled = true;
+	w->enabled = true;
 	return true;
 }
 
+bool disk_windows_overlap(const struct disk_window *a, const struct disk_window *b)
+{
+	if (!a->enabled || !b->enabled)
+		return false;
+	/* [start, start + count): a window with count 0 runs to the end. */
+	return (!b->count || a->start < b->start + b->count) &&
+	       (!a->count || b->start < a->start + a->count);
+}
+
 /* The model asks only inside [0, count); the check keeps that true whatever it asks. */
-static bool inside(const struct region *r, u64 lba, u32 count)
+static bool inside(const struct disk_region *r, u64 lba, u32 count)
 {
 	return lba < r->count && count <= r->count - lba;
 }
 
 static bool region_read(void *ctx, u64 lba, u32 count, void *buf)
 {
-	struct region *r = ctx;
+	struct disk_region *r = ctx;
 
 	return inside(r, lba, count) && ata_host_read(r->disk, r->start + lba, count, buf);
 }
 
 static bool region_write(void *ctx, u64 lba, u32 count, const void *buf)
 {
-	struct region *r = ctx;
+	struct disk_region *r = ctx;
 
 	return inside(r, lba, count) && ata_host_write(r->disk, r->start + lba, count, buf);
 }
 
 static bool region_flush(void *ctx)
 {
-	struct region *r = ctx;
+	struct disk_region *r = ctx;
 
 	return ata_host_flush(r->disk);
 }
 
-void disk_init(void (*set_irq)(void *opaque, int level), void *opaque)
+void disk_init(struct vm *vm, const struct disk_window *w, struct port_device *ports, int *n)
 {
-	u64 start = config.start, count, avail;
+	struct platform *d = &vm->dev;
+	u64 start = w->start, count, avail;
 
-	if (!config.enabled) {
+	if (!w->enabled) {
 		log_printf("disk: no disk= word, the guest has no disk\n");
 		return;
 	}
@@ -88,7 +84,7 @@ void disk_init(void (*set_irq)(void *opaque, int level), void *opaque)
 		run_end(END_CONFIG);
 	}
 	avail = real_disk.sectors - start;
-	count = config.count ? config.count : avail;
+	count = w->count ? w->count : avail;
 	if (count > avail) {
 		log_printf("disk: COUNT %lu runs past the real disk's end; shrunk to %lu\n", count,
 			   avail);
@@ -99,13 +95,15 @@ void disk_init(void (*set_irq)(void *opaque, int level), void *opaque)
 			   (u64)ATA_LBA28_MAX);
 		count = ATA_LBA28_MAX;
 	}
-	region = (struct region){ &real_disk, start, count };
-	backend = (struct ata_backend){ &region, count, region_read, region_write, region_flush };
-	ata_init(&model, &backend, set_irq, opaque);
-	cmd_dev = ata_cmd_dev(&model);
-	ctl_dev = ata_ctl_dev(&model);
-	if (!portbus_register(&cmd_dev) || !portbus_register(&ctl_dev))
-		panic("disk: cannot register the ATA ports %#x and %#x", cmd_dev.base, ctl_dev.base);
+	d->has_disk = true;
+	d->region = (struct disk_region){ &real_disk, start, count };
+	d->disk_backend = (struct ata_backend){ &d->region, count, region_read, region_write,
+						region_flush };
+	/* IRQ 14, as the primary channel's on a PC. */
+	ata_init(&d->ata, &d->disk_backend, irq_line_of(vm, 14));
+	ports[(*n)++] = ata_data_dev(&d->ata);
+	ports[(*n)++] = ata_regs_dev(&d->ata);
+	ports[(*n)++] = ata_ctl_dev(&d->ata);
 	log_printf("disk: guest region LBA %lu..%lu of a real disk of %lu sectors\n", start,
 		   start + count - 1, real_disk.sectors);
 }

@@ -7,15 +7,21 @@
 #ifndef CORE_DISK_H
 #define CORE_DISK_H
 
+#include "cmdline.h"
+#include "portbus.h"
 #include "types.h"
 
-/* The value of `disk=`, for cmdline.c's option table; false if malformed. */
-bool disk_parse(const char *value, size_t len);
+struct vm;
+
+/* The value of `disk=` into *w, for cmdline.c's option table; false if malformed. */
+bool disk_parse(const char *value, size_t len, struct disk_window *w);
 /*
- * Platform setup: with a disk= word, probes the real disk and puts the model's ports on
- * the bus, IRQ14 going to set_irq. A missing real disk or a START past its end ends the
- * run with code 6 (config); a COUNT past its end is shrunk, with a log line.
+ * Platform setup: with a window (a disk= word), probes the real disk, sets up the guest's ATA model
+ * on IRQ 14 and adds its ports to ports[*n]. A missing real disk or a START past its end
+ * ends the run with code 6 (config); a COUNT past its end is shrunk, with a log line.
  */
-void disk_init(void (*set_irq)(void *opaque, int level), void *opaque);
+void disk_init(struct vm *vm, const struct disk_window *w, struct port_device *ports, int *n);
+/* Whether two windows share a sector (a count of 0 reaches the end of the disk). */
+bool disk_windows_overlap(const struct disk_window *a, const struct disk_window *b);
 
 #endif

@@ -14,7 +14,6 @@
 #define PTE_PS BIT(7)
 #define PTE_ADDR 0x000ffffffffff000ULL
 #define CR4_PSE BIT(4)
-#define EFER_LMA BIT(10)
 
 static bool read_entry(struct vm *vm, u64 gpa, bool wide, u64 *e)
 {

@@ -9,8 +9,8 @@
 #include "lib.h"
 #include "log.h"
 #include "portbus.h"
+#include "x86.h"
 
-#define RFLAGS_DF BIT(10)
 #define SEG_ES 0
 
 enum { GPR_RAX = 0, GPR_RCX = 1, GPR_RSI = 6, GPR_RDI = 7 };
@@ -74,14 +74,14 @@ static u64 run_length(u64 la, u64 ptr, u64 mask, u8 size, u64 left, bool down)
 }
 
 /* n elements downwards from p (DF=1): element i at p - i * size, one port access each. */
-static void access_down(u16 port, u8 size, bool in, u8 *p, u64 n)
+static void access_down(struct portbus *bus, u16 port, u8 size, bool in, u8 *p, u64 n)
 {
 	for (u64 i = 0; i < n; i++, p -= size) {
 		u32 value = 0;
 
 		if (!in)
 			memcpy(&value, p, size);
-		portbus_access(port, size, in, &value);
+		portbus_access(bus, port, size, in, &value);
 		if (in)
 			memcpy(p, &value, size);
 	}
@@ -105,7 +105,7 @@ static bool handle_string_io(struct vcpu *v, struct vm_exit *e)
 	u64 ptr = vcpu_gpr(v, ptr_reg) & mask;
 	u64 count = e->io.rep ? (v->regs.rcx & mask) : 1;
 	u64 budget = STRING_IO_MAX_PER_EXIT;
-	bool down = ops->read_reg(v, VREG_RFLAGS) & RFLAGS_DF;
+	bool down = ops->read_reg(v, VREG_RFLAGS) & X86_RFLAGS_DF;
 	u8 size = e->io.size;
 	bool ok = true;
 
@@ -125,9 +125,10 @@ static bool handle_string_io(struct vcpu *v, struct vm_exit *e)
 				break;
 			}
 			if (down)
-				access_down(e->io.port, size, e->io.in, p + (n - 1) * size, n);
+				access_down(&v->vm->bus, e->io.port, size, e->io.in,
+					    p + (n - 1) * size, n);
 			else
-				portbus_access_block(e->io.port, size, e->io.in, p, n);
+				portbus_access_block(&v->vm->bus, e->io.port, size, e->io.in, p, n);
 		} else {
 			u32 value = 0;
 
@@ -138,12 +139,12 @@ static bool handle_string_io(struct vcpu *v, struct vm_exit *e)
 					ok = false;
 					break;
 				}
-				portbus_access(e->io.port, size, true, &value);
+				portbus_access(&v->vm->bus, e->io.port, size, true, &value);
 				ok = vcpu_write_linear(v, la, &value, size);
 			} else {
 				ok = vcpu_read_linear(v, la, &value, size);
 				if (ok)
-					portbus_access(e->io.port, size, false, &value);
+					portbus_access(&v->vm->bus, e->io.port, size, false, &value);
 			}
 			if (!ok)
 				break;
@@ -172,7 +173,7 @@ bool handle_io(struct vcpu *v, struct vm_exit *e)
 	if (e->io.string)
 		return handle_string_io(v, e);
 	if (e->io.in) {
-		portbus_access(e->io.port, e->io.size, true, &value);
+		portbus_access(&v->vm->bus, e->io.port, e->io.size, true, &value);
 		/* IN AL/AX keep the rest of RAX; IN EAX zero-extends (SDM Vol 1 3.4.1.1). */
 		if (e->io.size == 4)
 			v->regs.rax = value;
@@ -182,7 +183,7 @@ bool handle_io(struct vcpu *v, struct vm_exit *e)
 			v->regs.rax = (v->regs.rax & ~0xffULL) | (value & 0xff);
 	} else {
 		value = v->regs.rax;
-		portbus_access(e->io.port, e->io.size, false, &value);
+		portbus_access(&v->vm->bus, e->io.port, e->io.size, false, &value);
 	}
 	vcpu_skip_insn(v, e);
 	return true;

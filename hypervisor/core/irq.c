@@ -14,174 +14,123 @@
  * delivered one per acknowledge (KVM's "reinject" policy), up to PIT_OWED_MAX; while IRQ0
  * is masked the IRR latch holds one, as on the board, and the rest are dropped.
  */
-#include "../devices/i8042.h"
-#include "../devices/pic.h"
-#include "../devices/pit.h"
-#include "../devices/testdev.h"
 #include "hostirq.h"
 #include "irq.h"
 #include "log.h"
-#include "portbus.h"
-#include "run_end.h"
 #include "vm.h"
+#include "x86.h"
 
-#define RFLAGS_IF BIT(9)
 #define PIT_IRQ 0
-#define KBD_IRQ 1
 #define PIT_OWED_MAX 16
 
-static struct pic_pair pic;
-static struct pit pit;
-static struct i8042 kbd;
-static struct testdev_irq testirq;
-static u64 pit_synced_ns; /* the hypervisor time the PIT model has reached */
-static u64 pit_edge_ns;   /* when its next IRQ0 edge falls due (PIT_NO_EVENT: never) */
-static u32 pit_owed;      /* IRQ0 edges not yet latched in the PIC */
-static bool intr_glitch;  /* the test device's too-short request (devices/testdev.h) */
-
-static struct port_device pic_master, pic_slave, pit_ports, pit_port_b, kbd_data, kbd_cmd;
-
-void irq_set_line(int irq, int level)
+/* The PIC pair's inputs, as every device model's struct irq_line reaches them. */
+void irq_set_line(void *vm, int irq, int level)
 {
-	pic_set_irq(&pic, irq, level);
+	pic_set_irq(&((struct vm *)vm)->dev.pic, irq, level);
 }
 
-static bool irq0_masked(void)
+struct irq_line irq_line_of(struct vm *vm, int irq)
 {
-	return pic.chip[0].imr & BIT(PIT_IRQ);
+	return (struct irq_line){ irq_set_line, vm, irq };
 }
 
 /* One owed edge into the PIC once the last one left IRR (acknowledged or dropped). */
-static void pit_deliver_owed(void)
+static void pit_deliver_owed(struct platform *d)
 {
-	if (pit_owed && !(pic.chip[0].irr & BIT(PIT_IRQ))) {
-		pic_set_irq(&pic, PIT_IRQ, 1);
-		pic_set_irq(&pic, PIT_IRQ, 0);
-		pit_owed--;
+	if (d->pit_owed && !pic_line_latched(&d->pic, PIT_IRQ)) {
+		pic_set_irq(&d->pic, PIT_IRQ, 1);
+		pic_set_irq(&d->pic, PIT_IRQ, 0);
+		d->pit_owed--;
 	}
 	/* Masked, the IRR latch holds one edge and the board loses the rest. */
-	if (irq0_masked())
-		pit_owed = 0;
+	if (pic_line_masked(&d->pic, PIT_IRQ))
+		d->pit_owed = 0;
 }
 
 /* After the model moved or was programmed: until pit_edge_ns, time brings it no edge. */
-static void pit_plan(void)
+static void pit_plan(struct platform *d)
 {
-	u64 ns = pit_next_event_ns(&pit);
+	u64 ns = pit_next_event_ns(&d->pit);
 
-	pit_edge_ns = ns == PIT_NO_EVENT ? PIT_NO_EVENT : pit_synced_ns + ns;
+	d->pit_edge_ns = ns == PIT_NO_EVENT ? PIT_NO_EVENT : d->pit_synced_ns + ns;
 }
 
-static void pit_sync_at(u64 now)
+static void pit_sync_at(struct platform *d, u64 now)
 {
-	if (now > pit_synced_ns) {
-		pit_owed += pit_advance(&pit, now - pit_synced_ns);
-		pit_synced_ns = now;
-		if (pit_owed > PIT_OWED_MAX)
-			pit_owed = PIT_OWED_MAX;
-		pit_plan();
+	if (now > d->pit_synced_ns) {
+		d->pit_owed += pit_advance(&d->pit, now - d->pit_synced_ns);
+		d->pit_synced_ns = now;
+		if (d->pit_owed > PIT_OWED_MAX)
+			d->pit_owed = PIT_OWED_MAX;
+		pit_plan(d);
 	}
-	pit_deliver_owed();
-}
-
-static void pit_sync(void)
-{
-	pit_sync_at(time_ns());
+	pit_deliver_owed(d);
 }
 
 /* The PIT's state depends on time: bring it up to now before the guest looks or writes. */
 static u32 pit_read_synced(void *state, u16 port, u8 size)
 {
-	pit_sync();
-	return pit_port_read(state, port, size);
+	struct platform *d = state;
+
+	pit_sync_at(d, time_ns());
+	return pit_port_read(&d->pit, port, size);
 }
 
 static void pit_write_synced(void *state, u16 port, u8 size, u32 value)
 {
-	pit_sync();
-	pit_port_write(state, port, size, value);
-	pit_plan();
-	pit_deliver_owed();
-}
+	struct platform *d = state;
 
-static void kbd_irq_line(void *opaque, int level)
-{
-	(void)opaque;
-	pic_set_irq(&pic, KBD_IRQ, level);
-}
-
-/* The real keyboard's bytes (drivers/ps2kbd.c), already translated to set 1. */
-static void kbd_input(u8 scancode)
-{
-	i8042_push_scancode(&kbd, scancode);
-}
-
-static void testirq_set_line(void *ctx, int irq, int level)
-{
-	(void)ctx;
-	pic_set_irq(&pic, irq, level);
+	pit_sync_at(d, time_ns());
+	pit_port_write(&d->pit, port, size, value);
+	pit_plan(d);
+	pit_deliver_owed(d);
 }
 
 static void testirq_glitch(void *ctx)
 {
-	(void)ctx;
-	intr_glitch = true;
+	((struct vm *)ctx)->dev.intr_glitch = true;
 }
 
-static struct port_device testirq_dev = {
-	.name = "testdev-irq", .base = TESTDEV_IRQ_PORT, .count = 1, .state = &testirq,
-	.read = testdev_irq_read, .write = testdev_irq_write,
-};
-
-static void register_dev(struct port_device *d)
+void irq_devices_init(struct vm *vm, struct port_device *ports, int *n)
 {
-	if (!portbus_register(d))
-		panic("irq: cannot register %s at port %#x", d->name, d->base);
+	struct platform *d = &vm->dev;
+	struct port_device pit_ports = pit_dev(&d->pit), port_b = pit_port_b_dev(&d->pit);
+
+	pic_init(&d->pic);
+	pit_init(&d->pit);
+	i8042_init(&d->kbd, irq_line_of(vm, 1));
+	d->testirq = (struct testdev_irq){ irq_set_line, testirq_glitch, vm };
+	d->pit_synced_ns = time_ns();
+	pit_plan(d);
+
+	/* The PIT's ports go through the clock sync above. */
+	pit_ports.state = port_b.state = d;
+	pit_ports.read = port_b.read = pit_read_synced;
+	pit_ports.write = port_b.write = pit_write_synced;
+	ports[(*n)++] = pic_master_dev(&d->pic);
+	ports[(*n)++] = pic_slave_dev(&d->pic);
+	ports[(*n)++] = pit_ports;
+	ports[(*n)++] = port_b;
+	ports[(*n)++] = i8042_data_dev(&d->kbd);
+	ports[(*n)++] = i8042_cmd_dev(&d->kbd);
+	ports[(*n)++] = testdev_irq_dev(&d->testirq);
 }
 
-void irq_platform_init(struct vm *vm)
+static bool intr_requested(struct platform *d)
 {
-	(void)vm;
-	pic_init(&pic);
-	pit_init(&pit);
-	i8042_init(&kbd, kbd_irq_line, NULL);
-	testirq = (struct testdev_irq){ testirq_set_line, testirq_glitch, NULL };
-	pit_synced_ns = time_ns();
-	pit_plan();
-
-	/* The *_dev() helpers return by value: the bus keeps pointers, so keep them here. */
-	pic_master = pic_master_dev(&pic);
-	pic_slave = pic_slave_dev(&pic);
-	pit_ports = pit_dev(&pit);
-	pit_port_b = pit_port_b_dev(&pit);
-	pit_ports.read = pit_port_b.read = pit_read_synced;
-	pit_ports.write = pit_port_b.write = pit_write_synced;
-	kbd_data = i8042_data_dev(&kbd);
-	kbd_cmd = i8042_cmd_dev(&kbd);
-	register_dev(&pic_master);
-	register_dev(&pic_slave);
-	register_dev(&pit_ports);
-	register_dev(&pit_port_b);
-	register_dev(&kbd_data);
-	register_dev(&kbd_cmd);
-	register_dev(&testirq_dev);
-	ps2kbd_init(kbd_input);
-}
-
-static bool intr_requested(void)
-{
-	return pic_has_interrupt(&pic) || intr_glitch;
+	return pic_has_interrupt(&d->pic) || d->intr_glitch;
 }
 
 void irq_before_entry(struct vcpu *v)
 {
 	const struct virt_ops *ops = v->vm->ops;
+	struct platform *d = &v->vm->dev;
 	u64 now = time_ns();
 
 	/* The common exit changes nothing the PIT does: no edge due, none owed. */
-	if (pit_owed || now >= pit_edge_ns)
-		pit_sync_at(now);
-	if (!intr_requested()) {
+	if (d->pit_owed || now >= d->pit_edge_ns)
+		pit_sync_at(d, now);
+	if (!intr_requested(d)) {
 		ops->set_intr_window(v, false);
 		return;
 	}
@@ -189,22 +138,21 @@ void irq_before_entry(struct vcpu *v)
 		ops->set_intr_window(v, true);
 		return;
 	}
-	intr_glitch = false;
-	ops->inject_irq(v, pic_ack(&pic));
+	d->intr_glitch = false;
+	ops->inject_irq(v, pic_ack(&d->pic));
 	ops->set_intr_window(v, false);
-	pit_deliver_owed();
+	pit_deliver_owed(d);
 }
 
-bool irq_wait_for_interrupt(struct vcpu *v)
+bool irq_can_wake(struct vm *vm)
 {
-	for (;;) {
-		/* Nothing but a PIC line can wake it (no NMI source): with all masked, never. */
-		if (!pic_any_line_open(&pic) && !intr_requested())
-			return false;
-		pit_sync();
-		if (intr_requested())
-			return true;
-		host_wait_irq();
-		run_answer_requests(v); /* a guest that halts for good still answers */
-	}
+	/* Nothing but a PIC line can wake a halted guest (no NMI source): with all masked,
+	 * never. */
+	return pic_any_line_open(&vm->dev.pic) || intr_requested(&vm->dev);
+}
+
+bool irq_pending(struct vm *vm)
+{
+	pit_sync_at(&vm->dev, time_ns());
+	return intr_requested(&vm->dev);
 }

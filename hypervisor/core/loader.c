@@ -261,11 +261,12 @@ static bool module_role(const struct multiboot_module *m, const char *role, cons
 	return true;
 }
 
+/* The guest's `guest-module`s are host modules [first, end): those after its `guest`
+ * module and before the next one, for guest 0 also those before it (CONTRACT.md 10). */
 static bool build_info(struct vm *vm, const struct multiboot_info *host, const char *args,
-		       u64 modules_at, u64 *info_gpa)
+		       u32 first, u32 end, u64 modules_at, u64 *info_gpa)
 {
 	const struct multiboot_module *hm = (const void *)(u64)host->mods_addr;
-	u32 nhost = (host->flags & MULTIBOOT_INFO_MODS) ? host->mods_count : 0;
 	struct info_area a = { vm, MBI_BASE };
 	struct multiboot_info *mbi;
 	struct multiboot_mmap_entry *mmap;
@@ -295,7 +296,7 @@ static bool build_info(struct vm *vm, const struct multiboot_info *host, const c
 	if (!mbi->cmdline || !mbi->boot_loader_name)
 		return false;
 
-	for (u32 i = 0; i < nhost; i++) {
+	for (u32 i = first; i < end; i++) {
 		const char *margs;
 		u64 size = hm[i].mod_end - hm[i].mod_start;
 
@@ -326,17 +327,28 @@ bool guest_load(struct vm *vm, const struct multiboot_info *mbi, struct vcpu_boo
 {
 	const struct multiboot_module *m = (const void *)(u64)mbi->mods_addr;
 	u32 n = (mbi->flags & MULTIBOOT_INFO_MODS) ? mbi->mods_count : 0;
-	const char *args = NULL;
+	const char *args = NULL, *other;
 	struct image img = { 0 };
 	struct loaded k;
+	u32 first = n, end = n;
+	int guests = 0;
 	u64 info;
 
-	for (u32 i = 0; i < n && !args; i++)
-		if (module_role(&m[i], "guest", &args))
+	/* Guest vm->id is the vm->id'th `guest` module (0 the first). */
+	for (u32 i = 0; i < n; i++) {
+		if (!module_role(&m[i], "guest", &other))
+			continue;
+		if (guests++ == vm->id) {
+			args = other;
+			first = vm->id ? i + 1 : 0; /* guest 0 also takes those before it */
 			img = (struct image){ (const u8 *)(u64)m[i].mod_start,
 					      m[i].mod_end - m[i].mod_start };
+		} else if (args && end == n) {
+			end = i;
+		}
+	}
 	if (!args) {
-		log_printf("loader: no guest module\n");
+		log_printf("loader: no guest module for guest %d\n", vm->id);
 		return false;
 	}
 	if (!load_kernel(vm, &img, &k))
@@ -352,7 +364,7 @@ bool guest_load(struct vm *vm, const struct multiboot_info *mbi, struct vcpu_boo
 			   "Multiboot kernel starts with a 32-bit EIP\n", k.entry);
 		return false;
 	}
-	if (!build_info(vm, mbi, args, ALIGN_UP(k.end, PAGE_SIZE), &info)) {
+	if (!build_info(vm, mbi, args, first, end, ALIGN_UP(k.end, PAGE_SIZE), &info)) {
 		log_printf("loader: the Multiboot information does not fit in guest RAM\n");
 		return false;
 	}

@@ -8,9 +8,9 @@
 #include "exits.h"
 #include "lib.h"
 #include "log.h"
+#include "x86.h"
 
 #define MAX_INSN 15
-#define EFER_LMA BIT(10)
 #define AR_L BIT(13)   /* code segment access rights, VMX layout (SDM Vol 3C 25.4.1) */
 #define AR_DB BIT(14)
 

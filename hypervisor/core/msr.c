@@ -15,7 +15,6 @@
 
 /* EFER bits a guest may set (APM Vol 2 3.1.7): SCE, LME, LMA, NXE, FFXSR. */
 #define EFER_GUEST_BITS (BIT(0) | BIT(8) | BIT(10) | BIT(11) | BIT(14))
-#define EFER_LMA BIT(10)
 
 static const struct {
 	u32 index;

@@ -1,40 +1,67 @@
 /*
- * The guest's platform: which device models stand at which ports, and how they
- * reach the real machine. The guest console (its COM1 and port 0xE9) goes to the
- * real COM1, byte for byte (CONTRACT.md 3), and what the real COM1 receives comes back
- * into the guest's receive buffer, with IRQ 4 (CONTRACT.md 7); the VGA cursor registers go
- * to the real CRTC so that the real cursor follows the guest's. The interrupt controllers,
- * the PIT and the i8042 are core/irq.c's.
+ * The guest's platform: which device models stand at which ports, and how they reach the
+ * real machine. This is the one place a VM's devices are created and put on its port bus.
+ * The guest console (its COM1 and port 0xE9) goes to the real COM1, byte for byte
+ * (CONTRACT.md 3), and what the real COM1 receives comes back into the guest's receive
+ * buffer, with IRQ 4 (CONTRACT.md 7); the VGA cursor registers go to the real CRTC so that
+ * the real cursor follows the guest's. The interrupt controllers, the PIT and the i8042
+ * are set up by core/irq.c, the disk by core/disk.c.
+ *
+ * With several guests (CONTRACT.md 10) the console carries them all, each run of bytes
+ * after a tag `ESC g D` naming its guest (a guest's own ESC doubled), and the real
+ * keyboard, COM1's input and the screen belong to the guest with the focus.
  */
-#include "../devices/debugcon.h"
-#include "../devices/serial.h"
-#include "../devices/testdev.h"
-#include "../devices/vga.h"
 #include "disk.h"
+#include "hostirq.h"
 #include "irq.h"
 #include "log.h"
-#include "portbus.h"
+#include "platform.h"
 #include "run_end.h"
 #include "uart.h"
 #include "vm.h"
 #include "x86.h"
 
 #define GUEST_COM1 0x3f8
-#define DEBUGCON_PORT 0xe9
 #define TESTDEV_PORT 0xe0
 #define VGA_CRTC_PORT 0x3d4
 #define POST_CODE_PORT 0x80 /* BIOS POST codes; guests write it as an I/O delay */
 #define COM1_IRQ 4
+#define PLATFORM_PORT_DEVICES PORTBUS_MAX
+#define ESC 0x1b
+#define TAG_GUEST 'g'
+/* Set-1 scancodes (make codes; a break code has bit 7 set). */
+#define SC_CTRL 0x1d
+#define SC_ALT 0x38
+#define SC_F1 0x3b
+#define SC_F10 0x44
+#define SC_BREAK 0x80
 
-static struct serial com1;
-static struct debugcon debugcon;
-static struct testdev testdev;
-static struct vga_crtc crtc;
+static struct vm *guests;
+static int nr_guests = 1;
+/* The real keyboard and the real COM1's input belong to one guest: this one. */
+static struct vm *input_vm;
+static int console_guest = -1; /* whose bytes the console carried last */
+static bool ctrl_down, alt_down;
+static volatile int focus_wanted = -1; /* set from interrupt handlers, done by platform_poll */
 
-static void console_tx(void *ctx, u8 byte)
+void console_write(struct vm *vm, u8 byte)
 {
-	(void)ctx;
+	if (nr_guests > 1) {
+		if (vm->id != console_guest) {
+			uart_putc(COM1_PORT, ESC);
+			uart_putc(COM1_PORT, TAG_GUEST);
+			uart_putc(COM1_PORT, '0' + vm->id);
+			console_guest = vm->id;
+		}
+		if (byte == ESC)
+			uart_putc(COM1_PORT, ESC);
+	}
 	uart_putc(COM1_PORT, byte);
+}
+
+static void console_tx(void *vm, u8 byte)
+{
+	console_write(vm, byte);
 }
 
 static void real_crtc_write(void *ctx, u8 index, u8 value)
@@ -44,16 +71,68 @@ static void real_crtc_write(void *ctx, u8 index, u8 value)
 	outb(VGA_CRTC_PORT + 1, value);
 }
 
-static void com1_irq(void *ctx, int level)
-{
-	(void)ctx;
-	irq_set_line(COM1_IRQ, level);
-}
-
 /* Bytes the real COM1 receives (CONTRACT.md 7) reach the guest's COM1. */
 static void console_rx(u8 byte)
 {
-	serial_receive(&com1, byte);
+	if (input_vm)
+		serial_receive(&input_vm->dev.com1, byte);
+}
+
+/* Ctrl+Alt+F(K+1) moves the focus to guest K (CONTRACT.md 10): the F key's make code is
+ * the hypervisor's; everything else, the modifiers too, goes on to the focused guest. */
+static bool focus_hotkey(u8 scancode)
+{
+	bool up = scancode & SC_BREAK;
+	u8 key = scancode & ~SC_BREAK;
+
+	if (key == SC_CTRL)
+		ctrl_down = !up;
+	else if (key == SC_ALT)
+		alt_down = !up;
+	if (nr_guests < 2 || up || !ctrl_down || !alt_down || key < SC_F1 || key > SC_F10)
+		return false;
+	if (key - SC_F1 < nr_guests)
+		focus_wanted = key - SC_F1;
+	return true;
+}
+
+/* The real keyboard's bytes (drivers/ps2kbd.c), already translated to set 1. */
+static void kbd_input(u8 scancode)
+{
+	if (!focus_hotkey(scancode) && input_vm)
+		i8042_push_scancode(&input_vm->dev.kbd, scancode);
+}
+
+void platform_request_focus(int id)
+{
+	if (id >= 0 && id < nr_guests)
+		focus_wanted = id;
+}
+
+void platform_poll(void)
+{
+	int id = focus_wanted;
+
+	if (id < 0)
+		return;
+	focus_wanted = -1;
+	if (nr_guests < 2 || &guests[id] == input_vm)
+		return;
+	/* The guest that loses the keyboard sees the modifiers of the hotkey released. */
+	if (ctrl_down)
+		i8042_push_scancode(&input_vm->dev.kbd, SC_CTRL | SC_BREAK);
+	if (alt_down)
+		i8042_push_scancode(&input_vm->dev.kbd, SC_ALT | SC_BREAK);
+	vm_move_screen(input_vm, &guests[id]);
+	input_vm = &guests[id];
+	log_printf("@lab focus guest=%d\n", id);
+}
+
+void platform_set_guests(struct vm *vms, int n)
+{
+	guests = vms;
+	nr_guests = n;
+	input_vm = &vms[0];
 }
 
 static u32 ignore_read(void *state, u16 port, u8 size)
@@ -71,38 +150,33 @@ static void ignore_write(void *state, u16 port, u8 size, u32 value)
 	(void)value;
 }
 
-static struct port_device port_devices[] = {
-	{ .name = "com1", .base = GUEST_COM1, .count = SERIAL_PORTS, .state = &com1,
-	  .read = serial_read, .write = serial_write },
-	{ .name = "debugcon", .base = DEBUGCON_PORT, .count = 1, .state = &debugcon,
-	  .read = debugcon_read, .write = debugcon_write },
-	{ .name = "testdev", .base = TESTDEV_PORT, .count = TESTDEV_PORTS, .state = &testdev,
-	  .read = testdev_read, .write = testdev_write },
-	{ .name = "vga-crtc", .base = VGA_CRTC_PORT, .count = VGA_CRTC_PORTS, .state = &crtc,
-	  .read = vga_crtc_read, .write = vga_crtc_write },
-	{ .name = "post", .base = POST_CODE_PORT, .count = 1, .state = NULL,
-	  .read = ignore_read, .write = ignore_write },
-};
-
-/* The emulated disk's interrupt line: IRQ 14 of the guest's PIC, as on a PC. */
-static void ata_irq(void *ctx, int level)
+void platform_init(struct vm *vm, const struct disk_window *disk)
 {
-	(void)ctx;
-	irq_set_line(14, level);
-}
+	struct platform *d = &vm->dev;
+	struct port_device ports[PLATFORM_PORT_DEVICES];
+	int n = 0;
 
-void platform_init(struct vm *vm)
-{
-	serial_init(&com1, GUEST_COM1, console_tx, NULL);
-	serial_set_irq(&com1, com1_irq, NULL);
-	debugcon_init(&debugcon, console_tx, NULL);
-	testdev_init(&testdev, TESTDEV_PORT);
-	vga_crtc_init(&crtc, VGA_CRTC_PORT, real_crtc_write, NULL);
-	for (unsigned i = 0; i < ARRAY_SIZE(port_devices); i++)
-		if (!portbus_register(&port_devices[i]))
-			panic("platform: cannot register %s at port %#x", port_devices[i].name,
-			      port_devices[i].base);
-	irq_platform_init(vm);
-	disk_init(ata_irq, NULL);
-	uart_com1_rx_init(console_rx);
+	serial_init(&d->com1, GUEST_COM1, console_tx, vm);
+	serial_set_irq(&d->com1, irq_line_of(vm, COM1_IRQ));
+	debugcon_init(&d->debugcon, console_tx, vm);
+	testdev_init(&d->testdev, TESTDEV_PORT);
+	vga_crtc_init(&d->crtc, VGA_CRTC_PORT, real_crtc_write, NULL);
+	ports[n++] = serial_dev(&d->com1);
+	ports[n++] = debugcon_dev(&d->debugcon);
+	ports[n++] = testdev_dev(&d->testdev);
+	ports[n++] = vga_crtc_dev(&d->crtc);
+	ports[n++] = (struct port_device){ .name = "post", .base = POST_CODE_PORT, .count = 1,
+					   .read = ignore_read, .write = ignore_write };
+	irq_devices_init(vm, ports, &n);
+	disk_init(vm, disk, ports, &n);
+	for (int i = 0; i < n; i++)
+		if (!portbus_register(&vm->bus, ports[i]))
+			panic("platform: cannot register %s at port %#x", ports[i].name,
+			      ports[i].base);
+
+	if (vm->id == 0) {
+		input_vm = vm;
+		ps2kbd_init(kbd_input);
+		uart_com1_rx_init(console_rx);
+	}
 }

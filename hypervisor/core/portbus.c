@@ -1,36 +1,33 @@
 /*
  * The port bus: a short list of device ranges, searched on each I/O exit. A port no
  * device claims reads as all ones and ignores writes, as an ISA bus with nothing on
- * it does; the first few such accesses are logged to help a guest's author.
+ * it does; the first few such accesses are logged to help a guest's author. A 16- or
+ * 32-bit access to an 8-bit device is split here into byte accesses at consecutive
+ * ports, each routed on its own, as a PC's bus converts it for an 8-bit ISA card.
  */
 #include "lib.h"
 #include "log.h"
 #include "portbus.h"
 
-#define PORTBUS_MAX 32
 #define UNCLAIMED_LOG_LIMIT 16
 
-static struct port_device *devices[PORTBUS_MAX];
-static int nr_devices;
-static int unclaimed_logged;
-
-bool portbus_register(struct port_device *dev)
+bool portbus_register(struct portbus *bus, struct port_device dev)
 {
-	if (nr_devices == PORTBUS_MAX || dev->count == 0)
+	if (bus->nr == PORTBUS_MAX || dev.count == 0)
 		return false;
-	for (int i = 0; i < nr_devices; i++)
-		if (dev->base < devices[i]->base + devices[i]->count &&
-		    devices[i]->base < dev->base + dev->count)
+	for (int i = 0; i < bus->nr; i++)
+		if (dev.base < bus->devices[i].base + bus->devices[i].count &&
+		    bus->devices[i].base < dev.base + dev.count)
 			return false;
-	devices[nr_devices++] = dev;
+	bus->devices[bus->nr++] = dev;
 	return true;
 }
 
-static struct port_device *find(u16 port)
+static struct port_device *find(struct portbus *bus, u16 port)
 {
-	for (int i = 0; i < nr_devices; i++)
-		if (port >= devices[i]->base && port - devices[i]->base < devices[i]->count)
-			return devices[i];
+	for (int i = 0; i < bus->nr; i++)
+		if (port >= bus->devices[i].base && port - bus->devices[i].base < bus->devices[i].count)
+			return &bus->devices[i];
 	return NULL;
 }
 
@@ -39,11 +36,13 @@ static u32 size_mask(u8 size)
 	return size == 4 ? 0xffffffff : (1u << (8 * size)) - 1;
 }
 
-static void log_unclaimed(u16 port, u8 size, bool in, u32 value)
+static void log_unclaimed(struct portbus *bus, u16 port, u8 size, bool in, u32 value)
 {
-	if (unclaimed_logged >= UNCLAIMED_LOG_LIMIT)
+	int unclaimed_logged;
+
+	if (bus->unclaimed_logged >= UNCLAIMED_LOG_LIMIT)
 		return;
-	unclaimed_logged++;
+	unclaimed_logged = ++bus->unclaimed_logged;
 	if (in)
 		log_printf("io: in%c from unclaimed port %#x reads all ones%s\n", "bw?l"[size - 1],
 			   port, unclaimed_logged == UNCLAIMED_LOG_LIMIT ? " (no more logged)" : "");
@@ -53,18 +52,42 @@ static void log_unclaimed(u16 port, u8 size, bool in, u32 value)
 			   unclaimed_logged == UNCLAIMED_LOG_LIMIT ? " (no more logged)" : "");
 }
 
-bool portbus_access(u16 port, u8 size, bool in, u32 *value)
+/* An access to an 8-bit device wider than a byte: one byte per port, from the lowest. A
+ * byte no device claims reads as 0xff and is not logged (the access as a whole is not
+ * unclaimed). */
+static void split_access(struct portbus *bus, u16 port, u8 size, bool in, u32 *value)
+{
+	u32 result = 0;
+
+	for (u8 i = 0; i < size; i++) {
+		u16 at = port + i;
+		struct port_device *d = find(bus, at);
+		u32 byte = 0xff;
+
+		if (d && in)
+			byte = d->read(d->state, at, 1) & 0xff;
+		else if (d)
+			d->write(d->state, at, 1, (*value >> (8 * i)) & 0xff);
+		result |= byte << (8 * i);
+	}
+	if (in)
+		*value = result;
+}
+
+bool portbus_access(struct portbus *bus, u16 port, u8 size, bool in, u32 *value)
 {
 	u32 mask = size_mask(size);
-	struct port_device *dev = find(port);
+	struct port_device *dev = find(bus, port);
 
 	if (!dev) {
-		log_unclaimed(port, size, in, *value & mask);
+		log_unclaimed(bus, port, size, in, *value & mask);
 		if (in)
 			*value = mask;
 		return false;
 	}
-	if (in)
+	if (dev->eight_bit && size > 1)
+		split_access(bus, port, size, in, value);
+	else if (in)
 		*value = dev->read(dev->state, port, size) & mask;
 	else
 		dev->write(dev->state, port, size, *value & mask);
@@ -87,19 +110,30 @@ static void store(u8 *p, u8 size, u32 v)
 		p[i] = v >> (8 * i);
 }
 
-void portbus_access_block(u16 port, u8 size, bool in, void *buf, u32 count)
+void portbus_access_block(struct portbus *bus, u16 port, u8 size, bool in, void *buf,
+			  u32 count)
 {
 	u32 mask = size_mask(size), done = 0;
-	struct port_device *dev = find(port);
+	struct port_device *dev = find(bus, port);
 	u8 *p = buf;
 
 	if (!count)
 		return;
 	if (!dev) {
 		/* One log line for the whole block, as for its first element. */
-		log_unclaimed(port, size, in, in ? 0 : load(p, size));
+		log_unclaimed(bus, port, size, in, in ? 0 : load(p, size));
 		if (in)
 			memset(p, 0xff, (size_t)count * size);
+		return;
+	}
+	if (dev->eight_bit && size > 1) {
+		for (; done < count; done++, p += size) {
+			u32 v = in ? 0 : load(p, size);
+
+			split_access(bus, port, size, in, &v);
+			if (in)
+				store(p, size, v);
+		}
 		return;
 	}
 	if (in && dev->read_block)

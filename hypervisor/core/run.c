@@ -1,9 +1,9 @@
 /*
- * The vCPU loop: enter the guest through the backend, dispatch the vendor-neutral
- * exit record through a table of handlers (KVM's kvm_vmx_exit_handlers style), and
- * resume while the handler says so. When a handler stops the guest, the run ends
- * with the code it chose (CONTRACT.md 4). Never hangs: an exit no handler knows ends
- * the run as a guest crash with its raw code.
+ * One step of a vCPU: enter the guest through the backend, dispatch the vendor-neutral
+ * exit record through a table of handlers (KVM's kvm_vmx_exit_handlers style), and say
+ * whether the guest goes on. When a handler stops the guest, its end code is the one the
+ * handler chose (CONTRACT.md 4). Never hangs: an exit no handler knows ends the guest as
+ * a crash with its raw code. core/sched.c decides whose step comes next.
  */
 #include "cpu.h"
 #include "exits.h"
@@ -11,19 +11,13 @@
 #include "irq.h"
 #include "lib.h"
 #include "log.h"
-#include "uart.h"
 #include "x86.h"
 
-#define RFLAGS_IF BIT(9)
 #define HC_EXIT 0
 #define HC_PUTS 1
 #define HC_PUTS_MAX 4096
 #define HC_UNKNOWN 0xffffffffULL /* -1 in EAX */
 
-static enum end_code end_code = END_GUEST_CRASH;
-/* The watchdog's reference (CONTRACT.md 2, watchdog=): the TSC, which is cheaper to keep
- * on every exit than the time in ns. */
-static u64 last_own_exit_tsc;
 
 bool guest_stop(struct vcpu *v, enum end_code code, const char *fmt, ...)
 {
@@ -34,7 +28,7 @@ bool guest_stop(struct vcpu *v, enum end_code code, const char *fmt, ...)
 	log_vprintf(fmt, ap);
 	va_end(ap);
 	log_printf(" (rip %#lx, %lu exits)\n", v->vm->ops->read_reg(v, VREG_RIP), v->exits);
-	end_code = code;
+	v->vm->end_code = code;
 	return false;
 }
 
@@ -59,19 +53,19 @@ void vcpu_set_gpr(struct vcpu *v, unsigned n, u64 value)
 }
 
 /*
- * HLT with interrupts enabled waits here, not in the guest, until the PIC has an interrupt
- * for it; the entry after that delivers it, with RIP after the HLT (SDM Vol 2A "HLT").
- * With interrupts disabled only an NMI could wake it, and there are none: the end. So too
- * with every PIC line masked.
+ * HLT with interrupts enabled: the guest gives up the CPU until the PIC has an interrupt
+ * for it (core/sched.c waits or runs another guest); the entry after that delivers it,
+ * with RIP after the HLT (SDM Vol 2A "HLT"). With interrupts disabled only an NMI could
+ * wake it, and there are none: the end. So too with every PIC line masked.
  */
 static bool handle_hlt(struct vcpu *v, struct vm_exit *e)
 {
-	if (!(v->vm->ops->read_reg(v, VREG_RFLAGS) & RFLAGS_IF))
+	if (!(v->vm->ops->read_reg(v, VREG_RFLAGS) & X86_RFLAGS_IF))
 		return guest_stop(v, END_GUEST_CRASH, "guest halted with interrupts disabled");
 	vcpu_skip_insn(v, e); /* also ends an STI shadow over the HLT (sti; hlt) */
-	if (!irq_wait_for_interrupt(v))
+	if (!irq_can_wake(v->vm))
 		return guest_stop(v, END_GUEST_CRASH, "guest halted with every interrupt line masked");
-	last_own_exit_tsc = rdtsc(); /* halted time is not running time */
+	v->vm->state = VM_HALTED;
 	return true;
 }
 
@@ -81,14 +75,16 @@ static bool handle_hlt(struct vcpu *v, struct vm_exit *e)
  */
 static bool handle_host_interrupt(struct vcpu *v, struct vm_exit *e)
 {
-	u64 limit = v->vm->watchdog_ms;
+	/* The watchdog's reference (CONTRACT.md 2, watchdog=) is the TSC, which is cheaper
+	 * to keep on every exit than the time in ns. */
+	u64 limit = v->vm->watchdog_ms, idle_ns;
 
 	(void)e;
 	host_take_irqs();
-	if (limit && time_ns() - tsc_to_ns(last_own_exit_tsc) > limit * 1000000ULL)
+	idle_ns = time_ns() - tsc_to_ns(v->vm->last_own_exit_tsc);
+	if (limit && idle_ns > limit * 1000000ULL)
 		return guest_stop(v, END_WATCHDOG, "watchdog: no exit of its own for %lu ms "
-				  "(watchdog=%lu)", (time_ns() - tsc_to_ns(last_own_exit_tsc)) / 1000000,
-				  limit);
+				  "(watchdog=%lu)", idle_ns / 1000000, limit);
 	return true;
 }
 
@@ -110,7 +106,7 @@ static bool handle_hypercall(struct vcpu *v, struct vm_exit *e)
 			break;
 		}
 		for (u32 i = 0; i < arg1; i++)
-			uart_putc(COM1_PORT, s[i]);
+			console_write(v->vm, s[i]);
 		v->regs.rax = 0;
 		break;
 	default:
@@ -121,24 +117,56 @@ static bool handle_hypercall(struct vcpu *v, struct vm_exit *e)
 	return true;
 }
 
+/* MOV to CR0 raises #GP(0) for bits 63:32, NW without CD, PG without PE, and PG with
+ * EFER.LME but not CR4.PAE (SDM Vol 2B "MOV-Control Registers", Vol 3A 2.5). */
+static bool cr0_faults(struct vcpu *v, u64 value)
+{
+	const struct virt_ops *ops = v->vm->ops;
+
+	if ((value >> 32) || ((value & X86_CR0_NW) && !(value & X86_CR0_CD)))
+		return true;
+	if ((value & X86_CR0_PG) && !(value & X86_CR0_PE))
+		return true;
+	return (value & X86_CR0_PG) && (ops->read_reg(v, VREG_EFER) & EFER_LME) &&
+	       !(ops->read_reg(v, VREG_CR4) & X86_CR4_PAE);
+}
+
+/*
+ * A control-register access that exits: on VMX, one that touches a bit the backend owns
+ * (SDM Vol 3C 25.6.6; CLTS and LMSW too); on SVM, a CR4 write. The core emulates it
+ * through read_reg/write_reg, with the faults the CPU would raise.
+ */
 static bool handle_cr_access(struct vcpu *v, struct vm_exit *e)
 {
 	static const enum vreg cr_reg[5] = { VREG_CR0, VREG_CR0, VREG_CR2, VREG_CR3, VREG_CR4 };
+	const struct virt_ops *ops = v->vm->ops;
+	u8 cr = e->cr.cr;
+	u64 cr0 = ops->read_reg(v, VREG_CR0), value;
 
-	u64 value = vcpu_gpr(v, e->cr.gpr);
-
-	if (e->cr.cr > 4 || e->cr.cr == 1)
-		return guest_stop(v, END_GUEST_CRASH, "unhandled access to CR%u", e->cr.cr);
+	if (cr > 4 || cr == 1)
+		return guest_stop(v, END_GUEST_CRASH, "unhandled access to CR%u", cr);
+	switch (e->cr.kind) {
+	case CR_MOV_FROM:
+		vcpu_set_gpr(v, e->cr.gpr, ops->read_reg(v, cr_reg[cr]));
+		vcpu_skip_insn(v, e);
+		return true;
+	case CR_CLTS:
+		value = cr0 & ~X86_CR0_TS;
+		break;
+	case CR_LMSW: /* loads CR0 bits 3:0, but cannot clear PE (SDM Vol 2A "LMSW") */
+		value = (cr0 & ~0xeULL) | (e->cr.lmsw_data & 0xf);
+		break;
+	default:
+		value = vcpu_gpr(v, e->cr.gpr);
+		break;
+	}
 	/* A reserved CR4 bit raises #GP (SDM Vol 3A 2.5): the CPU would not take it, and an
 	 * emulator that does leaves guest state no VM entry accepts. */
-	if (e->cr.write && e->cr.cr == 4 && (value & ~cpu_cr4_guest_bits())) {
-		v->vm->ops->inject_exception(v, X86_VECTOR_GP, true, 0);
+	if ((cr == 4 && (value & ~cpu_cr4_guest_bits())) || (cr == 0 && cr0_faults(v, value))) {
+		ops->inject_exception(v, X86_VECTOR_GP, true, 0);
 		return true;
 	}
-	if (e->cr.write)
-		v->vm->ops->write_reg(v, cr_reg[e->cr.cr], value);
-	else
-		vcpu_set_gpr(v, e->cr.gpr, v->vm->ops->read_reg(v, cr_reg[e->cr.cr]));
+	ops->write_reg(v, cr_reg[cr], value);
 	vcpu_skip_insn(v, e);
 	return true;
 }
@@ -222,10 +250,14 @@ static const char *const exit_names[EXIT_COUNT] = {
 };
 
 /* The exit counts by reason, where a guest's time under the hypervisor went (CONTRACT.md
- * 3): at the end of the run, and whenever the lab asks with a '?' on the log channel. */
-static void log_exit_counts(const struct vcpu *v)
+ * 3): at the end of the run, and whenever the lab asks with a '?' on the log channel.
+ * With several guests, one line each, with its guest= word. */
+void log_exit_counts(const struct vcpu *v, bool tagged)
 {
-	log_printf("@lab exits total=%lu", v->exits);
+	log_printf("@lab exits");
+	if (tagged)
+		log_printf(" guest=%d", v->vm->id);
+	log_printf(" total=%lu", v->exits);
 	for (int r = 0; r < EXIT_COUNT; r++)
 		if (v->exits_by_reason[r])
 			log_printf(" %s=%lu", exit_names[r], v->exits_by_reason[r]);
@@ -235,57 +267,24 @@ static void log_exit_counts(const struct vcpu *v)
 	log_printf("\n");
 }
 
-static volatile bool exit_counts_wanted;
-
-/* Bytes the real COM2 receives: the lab's requests (drivers/uart.c, from IRQ3). */
-static void log_channel_rx(u8 byte)
+bool vcpu_step(struct vcpu *v)
 {
-	if (byte == '?')
-		exit_counts_wanted = true;
-}
-
-void run_answer_requests(const struct vcpu *v)
-{
-	if (exit_counts_wanted) {
-		exit_counts_wanted = false;
-		log_exit_counts(v);
-	}
-}
-
-void vm_run(struct vm *vm)
-{
-	struct vcpu *v = &vm->vcpu;
+	struct vm *vm = v->vm;
 	struct vm_exit exit;
+	bool (*handler)(struct vcpu *, struct vm_exit *);
 
-	uart_com2_rx_init(log_channel_rx);
-	log_printf("guest: running\n");
-	if (vm->watchdog_ms) {
-		log_printf("guest: watchdog %lu ms\n", vm->watchdog_ms);
-		if (vm->ops->nmi_exits)
-			ioapic_pit_nmi();
-	}
-	last_own_exit_tsc = rdtsc();
-	for (;;) {
-		bool (*handler)(struct vcpu *, struct vm_exit *);
-
-		memset(&exit, 0, sizeof(exit));
-		irq_before_entry(v);
-		vm->ops->run(v, &exit);
-		v->exits++;
-		if (exit.reason < EXIT_COUNT)
-			v->exits_by_reason[exit.reason]++;
-		/* Exits the hypervisor causes itself do not count for the watchdog. */
-		if (exit.reason != EXIT_EXTINT && exit.reason != EXIT_PREEMPT &&
-		    exit.reason != EXIT_INTR_WINDOW)
-			last_own_exit_tsc = rdtsc();
-		handler = exit.reason < EXIT_COUNT ? exit_handlers[exit.reason] : NULL;
-		if (!handler)
-			handler = handle_unhandled;
-		if (!handler(v, &exit))
-			break;
-		run_answer_requests(v);
-	}
-	log_printf("guest: stopped after %lu exits\n", v->exits);
-	log_exit_counts(v);
-	run_end(end_code);
+	memset(&exit, 0, sizeof(exit));
+	irq_before_entry(v);
+	vm->ops->run(v, &exit);
+	v->exits++;
+	if (exit.reason < EXIT_COUNT)
+		v->exits_by_reason[exit.reason]++;
+	/* Exits the hypervisor causes itself do not count for the watchdog. */
+	if (exit.reason != EXIT_EXTINT && exit.reason != EXIT_PREEMPT &&
+	    exit.reason != EXIT_INTR_WINDOW)
+		vm->last_own_exit_tsc = rdtsc();
+	handler = exit.reason < EXIT_COUNT ? exit_handlers[exit.reason] : NULL;
+	if (!handler)
+		handler = handle_unhandled;
+	return handler(v, &exit);
 }

@@ -19,6 +19,11 @@ static const char *const reason_words[] = {
 	[END_CONFIG] = "config",
 };
 
+const char *end_reason(enum end_code code)
+{
+	return reason_words[code];
+}
+
 void run_end(enum end_code code)
 {
 	static bool ending;

@@ -7,14 +7,17 @@
  * The guest-physical map:
  *   [0, 0xA0000)          RAM, 4 KiB pages
  *   [0xA0000, 0xB8000)    unmapped (graphics modes: nothing we emulate)
- *   [0xB8000, 0xC0000)    the REAL VGA text memory at host 0xB8000, 4 KiB pages, no exec
+ *   [0xB8000, 0xC0000)    the REAL VGA text memory at host 0xB8000, 4 KiB pages, no exec,
+ *                         for the guest with the focus; a copy of its own for the others
  *   [0xC0000, 2 MiB)      RAM, 4 KiB pages
  *   [2 MiB, RAM end)      RAM, 2 MiB pages (4 KiB for a tail that is not a whole one)
  *   above RAM             unmapped: an access is a nested page fault
  * The VGA text window is a direct mapping rather than an emulated device: guest writes
  * cost no exits, and the cells land on the real screen exactly as the guest wrote
  * them, which is what the lab reads back. The hypervisor owns no other part of the
- * real screen, so sharing it costs nothing. Hypervisor memory is never mapped.
+ * real screen, so sharing it costs nothing. Hypervisor memory is never mapped. With
+ * several guests (CONTRACT.md 10) the focus moves the real screen: vm_move_screen saves
+ * the text into the guest that loses it, restores the other's, and remaps both windows.
  */
 #include "lib.h"
 #include "log.h"
@@ -30,6 +33,8 @@
 /* Device memory is not code: a fetch there stops the guest (core/mmio.c). Bochs cannot
  * fetch from its VGA memory at all and would end the whole simulation. */
 #define VGA_TEXT_PERMS (NPT_READ | NPT_WRITE)
+#define VGA_TEXT_PAGES ((VGA_TEXT_END - VGA_TEXT_START) / PAGE_SIZE)
+#define VGA_BLANK 0x0720 /* a space, light grey on black */
 
 /* The entry for gpa at `level` (1: 4 KiB page table, 2: page directory), tables made. */
 static u64 *npt_walk(struct vm *vm, u64 gpa, int level)
@@ -72,7 +77,7 @@ static void npt_build(struct vm *vm)
 		if (gpa >= VGA_WINDOW_START && gpa < VGA_TEXT_START)
 			continue;
 		if (gpa >= VGA_TEXT_START && gpa < VGA_TEXT_END)
-			npt_map_4k(vm, gpa, gpa, VGA_TEXT_PERMS); /* the real text memory */
+			npt_map_4k(vm, gpa, vm->vga_hpa + (gpa - VGA_TEXT_START), VGA_TEXT_PERMS);
 		else
 			npt_map_4k(vm, gpa, vm->ram_hpa + gpa, RAM_PERMS);
 	}
@@ -82,9 +87,10 @@ static void npt_build(struct vm *vm)
 		npt_map_4k(vm, gpa, vm->ram_hpa + gpa, RAM_PERMS);
 }
 
-void vm_create(struct vm *vm, const struct virt_ops *ops, u64 mib)
+void vm_create(struct vm *vm, int id, const struct virt_ops *ops, u64 mib, bool focused)
 {
 	memset(vm, 0, sizeof(*vm));
+	vm->id = id;
 	vm->ops = ops;
 	vm->ram_size = mib << 20;
 	if (vm->ram_size < HIGH_MEM_START * 2)
@@ -95,10 +101,41 @@ void vm_create(struct vm *vm, const struct virt_ops *ops, u64 mib)
 			   mib, mem_free_bytes() >> 10);
 		run_end(END_CONFIG);
 	}
+	vm->vga_copy = pages_alloc_contig(VGA_TEXT_PAGES, PAGE_SIZE);
+	if (!vm->vga_copy)
+		panic("vm: out of memory for a VGA text copy");
+	for (u16 *cell = (u16 *)vm->vga_copy; cell < (u16 *)(vm->vga_copy + VGA_TEXT_END -
+							     VGA_TEXT_START); cell++)
+		*cell = VGA_BLANK;
+	vm->vga_hpa = focused ? VGA_TEXT_START : vm->vga_copy;
 	npt_build(vm);
 	vm->vcpu.vm = vm;
-	log_printf("vm: %lu MiB guest RAM at host %#lx, nested root %#lx\n", mib, vm->ram_hpa,
-		   vm->npt_root);
+	log_printf("vm: guest %d: %lu MiB guest RAM at host %#lx, nested root %#lx\n", id, mib,
+		   vm->ram_hpa, vm->npt_root);
+}
+
+static void map_screen(struct vm *vm, u64 hpa)
+{
+	vm->vga_hpa = hpa;
+	for (u64 off = 0; off < VGA_TEXT_END - VGA_TEXT_START; off += PAGE_SIZE)
+		npt_map_4k(vm, VGA_TEXT_START + off, hpa + off, VGA_TEXT_PERMS);
+	vm->ops->flush_tlb(&vm->vcpu);
+}
+
+void vm_move_screen(struct vm *from, struct vm *to)
+{
+	u64 size = VGA_TEXT_END - VGA_TEXT_START;
+
+	if (from == to)
+		return;
+	if (from) {
+		memcpy((void *)from->vga_copy, (const void *)VGA_TEXT_START, size);
+		map_screen(from, from->vga_copy);
+	}
+	if (to) {
+		memcpy((void *)VGA_TEXT_START, (const void *)to->vga_copy, size);
+		map_screen(to, VGA_TEXT_START);
+	}
 }
 
 void *vm_gpa_to_hva(struct vm *vm, u64 gpa, u64 len)
@@ -108,7 +145,7 @@ void *vm_gpa_to_hva(struct vm *vm, u64 gpa, u64 len)
 	/* The VGA window is not RAM: the real text memory stands there. */
 	if (gpa < VGA_TEXT_END && gpa + len > VGA_WINDOW_START) {
 		if (gpa >= VGA_TEXT_START && gpa + len <= VGA_TEXT_END)
-			return (void *)gpa;
+			return (void *)(vm->vga_hpa + (gpa - VGA_TEXT_START));
 		return NULL;
 	}
 	return (void *)(vm->ram_hpa + gpa);

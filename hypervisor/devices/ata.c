@@ -33,10 +33,9 @@ static void update_irq(struct ata *d)
 {
 	bool line = d->irq_pending && !(d->control & ATA_DC_NIEN);
 
-	if (line != d->irq_line) {
-		d->irq_line = line;
-		if (d->set_irq)
-			d->set_irq(d->irq_opaque, line);
+	if (line != d->irq_level) {
+		d->irq_level = line;
+		irq_line_set(&d->irq, line);
 	}
 }
 
@@ -65,14 +64,12 @@ static void set_signature(struct ata *d)
 	d->status = STATUS_READY;
 }
 
-void ata_init(struct ata *d, const struct ata_backend *b,
-	      void (*set_irq)(void *opaque, int level), void *opaque)
+void ata_init(struct ata *d, const struct ata_backend *b, struct irq_line irq)
 {
 	for (size_t i = 0; i < sizeof(*d); i++)
 		((u8 *)d)[i] = 0;
 	d->backend = b;
-	d->set_irq = set_irq;
-	d->irq_opaque = opaque;
+	d->irq = irq;
 	/* Words 60-61 saturate at 0FFFFFFFh; LBA28 reaches no further. */
 	d->sectors = b->sectors > ATA_LBA28_MAX ? ATA_LBA28_MAX : b->sectors;
 	ata_geometry(d->sectors, &d->cyls, &d->heads, &d->spt);
@@ -479,41 +476,39 @@ static void write_reg(struct ata *d, unsigned reg, u8 v)
 	}
 }
 
-/* Wider accesses to the 8-bit registers split into bytes at consecutive ports. */
-u32 ata_cmd_read(void *state, u16 port, u8 size)
+/* The data register is 16 bits wide; a 32-bit access moves two words (ATA-6 7.8). */
+u32 ata_data_read(void *state, u16 port, u8 size)
 {
 	struct ata *d = state;
-	unsigned reg = port & 7;
-	u32 val = 0;
+	u32 lo = data_read(d);
 
-	if (reg == REG_DATA) {
-		u32 lo = data_read(d);
-
-		if (size == 4)
-			return lo | (u32)data_read(d) << 16;
-		return size == 2 ? lo : (lo & 0xFF);
-	}
-	for (u8 i = 0; i < size; i++) {
-		u8 b = reg + i < ATA_CMD_PORTS ? read_reg(d, reg + i) : 0xFF;
-
-		val |= (u32)b << (8 * i);
-	}
-	return val;
+	(void)port;
+	if (size == 4)
+		return lo | (u32)data_read(d) << 16;
+	return size == 2 ? lo : (lo & 0xFF);
 }
 
-void ata_cmd_write(void *state, u16 port, u8 size, u32 value)
+void ata_data_write(void *state, u16 port, u8 size, u32 value)
 {
 	struct ata *d = state;
-	unsigned reg = port & 7;
 
-	if (reg == REG_DATA) {
-		data_write(d, size == 1 ? (value & 0xFF) : (u16)value);
-		if (size == 4)
-			data_write(d, (u16)(value >> 16));
-		return;
-	}
-	for (u8 i = 0; i < size && reg + i < ATA_CMD_PORTS; i++)
-		write_reg(d, reg + i, value >> (8 * i));
+	(void)port;
+	data_write(d, size == 1 ? (value & 0xFF) : (u16)value);
+	if (size == 4)
+		data_write(d, (u16)(value >> 16));
+}
+
+/* The other registers are 8 bits wide: the bus splits wider accesses (core/portbus.c). */
+u32 ata_reg_read(void *state, u16 port, u8 size)
+{
+	(void)size;
+	return read_reg(state, port & 7);
+}
+
+void ata_reg_write(void *state, u16 port, u8 size, u32 value)
+{
+	(void)size;
+	write_reg(state, port & 7, value);
 }
 
 /* Alternate Status: the status, without clearing the pending interrupt. */
@@ -523,8 +518,8 @@ u32 ata_ctl_read(void *state, u16 port, u8 size)
 	u32 val = slave_selected(d) ? 0 : d->status;
 
 	(void)port;
-	/* Only 0x3F6 is ours; 0x3F7 belongs to the floppy controller. */
-	return size == 1 ? val : val | (size == 2 ? 0xFF00 : 0xFFFFFF00);
+	(void)size; /* 8 bits: 0x3F7 belongs to the floppy controller, the bus splits */
+	return val;
 }
 
 /*
@@ -550,19 +545,27 @@ void ata_ctl_write(void *state, u16 port, u8 size, u32 value)
 	update_irq(d);
 }
 
-struct port_device ata_cmd_dev(struct ata *d)
+struct port_device ata_data_dev(struct ata *d)
 {
 	return (struct port_device){
-		.name = "ata0-cmd", .base = ATA_PRIMARY_CMD, .count = ATA_CMD_PORTS, .state = d,
-		.read = ata_cmd_read, .write = ata_cmd_write,
+		.name = "ata0-data", .base = ATA_PRIMARY_CMD, .count = 1, .state = d,
+		.read = ata_data_read, .write = ata_data_write,
 		.read_block = ata_data_read_block, .write_block = ata_data_write_block,
+	};
+}
+
+struct port_device ata_regs_dev(struct ata *d)
+{
+	return (struct port_device){
+		.name = "ata0-regs", .base = ATA_PRIMARY_CMD + 1, .count = ATA_CMD_PORTS - 1,
+		.eight_bit = true, .state = d, .read = ata_reg_read, .write = ata_reg_write,
 	};
 }
 
 struct port_device ata_ctl_dev(struct ata *d)
 {
 	return (struct port_device){
-		.name = "ata0-ctl", .base = ATA_PRIMARY_CTL, .count = 1, .state = d,
+		.name = "ata0-ctl", .base = ATA_PRIMARY_CTL, .count = 1, .eight_bit = true, .state = d,
 		.read = ata_ctl_read, .write = ata_ctl_write,
 	};
 }

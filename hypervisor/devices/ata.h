@@ -12,6 +12,7 @@
 #define DEVICES_ATA_H
 
 #include "types.h"
+#include "irqline.h"
 #include "portbus.h"
 
 #define ATA_PRIMARY_CMD 0x1F0
@@ -72,8 +73,7 @@ enum ata_xfer { ATA_XFER_NONE, ATA_XFER_IN, ATA_XFER_OUT };
 
 struct ata {
 	const struct ata_backend *backend;
-	void (*set_irq)(void *opaque, int level);	/* may be NULL */
-	void *irq_opaque;
+	struct irq_line irq;		/* INTRQ */
 	u16 cyls, heads, spt;		/* the CHS geometry IDENTIFY reports */
 	u64 sectors;			/* what LBA28 reaches of the backend */
 
@@ -81,7 +81,7 @@ struct ata {
 	u8 features, error, count, lba_low, lba_mid, lba_high, device;
 	u8 status, control;
 	bool irq_pending;		/* INTRQ wanted; cleared by a status read or a command */
-	bool irq_line;			/* what set_irq was last told */
+	bool irq_level;			/* what irq was last told */
 
 	u8 multiple;			/* SET MULTIPLE MODE's block size; 0: disabled */
 
@@ -109,18 +109,21 @@ static inline u64 ata_chs_capacity(const struct ata *d)
 /* IDENTIFY DEVICE data into d->buf (ata_identify.c, for ata.c). */
 void ata_build_identify(struct ata *d);
 /* Power-on: the master presents the reset signature with the backend's disk behind it. */
-void ata_init(struct ata *d, const struct ata_backend *b,
-	      void (*set_irq)(void *opaque, int level), void *opaque);
+void ata_init(struct ata *d, const struct ata_backend *b, struct irq_line irq);
 
-/* Port glue; the caller keeps the returned structs alive for portbus_register(). */
-u32 ata_cmd_read(void *state, u16 port, u8 size);
-void ata_cmd_write(void *state, u16 port, u8 size, u32 value);
+/* Port glue: the data register (0x1F0), the other command-block registers, the control
+ * block's Device Control / Alternate Status (0x3F6). */
+u32 ata_data_read(void *state, u16 port, u8 size);
+void ata_data_write(void *state, u16 port, u8 size, u32 value);
+u32 ata_reg_read(void *state, u16 port, u8 size);
+void ata_reg_write(void *state, u16 port, u8 size, u32 value);
 /* The port bus's block hooks: string I/O on the data port, a DRQ block at a time. */
 u32 ata_data_read_block(void *state, u16 port, u8 size, void *buf, u32 count);
 u32 ata_data_write_block(void *state, u16 port, u8 size, const void *buf, u32 count);
 u32 ata_ctl_read(void *state, u16 port, u8 size);
 void ata_ctl_write(void *state, u16 port, u8 size, u32 value);
-struct port_device ata_cmd_dev(struct ata *d);
+struct port_device ata_data_dev(struct ata *d);
+struct port_device ata_regs_dev(struct ata *d);
 struct port_device ata_ctl_dev(struct ata *d);
 
 #endif

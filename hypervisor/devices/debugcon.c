@@ -22,3 +22,11 @@ void debugcon_write(void *state, u16 port, u8 size, u32 value)
 	(void)size;
 	d->tx(d->ctx, value); /* the low byte, as Bochs and QEMU take it */
 }
+
+struct port_device debugcon_dev(struct debugcon *d)
+{
+	return (struct port_device){
+		.name = "debugcon", .base = DEBUGCON_PORT, .count = 1, .state = d,
+		.read = debugcon_read, .write = debugcon_write,
+	};
+}

@@ -64,8 +64,7 @@ static u8 fifo_get(struct i8042_fifo *f, u8 *buf, u8 size)
 static void update_irq(struct i8042 *k)
 {
 	k->irq_level = k->obf && (k->ctr & I8042_CTR_KBDINT);
-	if (k->irq_cb)
-		k->irq_cb(k->irq_opaque, k->irq_level);
+	irq_line_set(&k->irq, k->irq_level);
 }
 
 /* Move the next byte into an empty output buffer. */
@@ -251,7 +250,7 @@ static u8 read_data(struct i8042 *k)
 	return byte;
 }
 
-void i8042_init(struct i8042 *k, void (*irq_cb)(void *opaque, int level), void *opaque)
+void i8042_init(struct i8042 *k, struct irq_line irq)
 {
 	for (size_t i = 0; i < sizeof(*k); i++)
 		((u8 *)k)[i] = 0;
@@ -259,8 +258,7 @@ void i8042_init(struct i8042 *k, void (*irq_cb)(void *opaque, int level), void *
 	k->out_port = 0x03;	/* reset line inactive (high), A20 enabled */
 	k->scanning = true;
 	kbd_defaults(k);
-	k->irq_cb = irq_cb;
-	k->irq_opaque = opaque;
+	k->irq = irq;
 }
 
 void i8042_push_scancode(struct i8042 *k, u8 code)
@@ -287,9 +285,7 @@ u32 i8042_port_read(void *state, u16 port, u8 size)
 		val = read_data(k);
 	else
 		val = 0xFF;
-	/* The ports are 8 bits wide; the upper bytes of a wider read float high. */
-	if (size > 1)
-		val |= size == 2 ? 0xFF00u : 0xFFFFFF00u;
+	(void)size; /* 8 bits: the bus splits a wider access (core/portbus.c) */
 	return val;
 }
 
@@ -308,7 +304,7 @@ void i8042_port_write(void *state, u16 port, u8 size, u32 value)
 struct port_device i8042_data_dev(struct i8042 *k)
 {
 	return (struct port_device){
-		.name = "i8042-data", .base = I8042_DATA_PORT, .count = 1, .state = k,
+		.name = "i8042-data", .base = I8042_DATA_PORT, .count = 1, .eight_bit = true, .state = k,
 		.read = i8042_port_read, .write = i8042_port_write,
 	};
 }
@@ -316,7 +312,7 @@ struct port_device i8042_data_dev(struct i8042 *k)
 struct port_device i8042_cmd_dev(struct i8042 *k)
 {
 	return (struct port_device){
-		.name = "i8042-cmd", .base = I8042_CMD_PORT, .count = 1, .state = k,
+		.name = "i8042-cmd", .base = I8042_CMD_PORT, .count = 1, .eight_bit = true, .state = k,
 		.read = i8042_port_read, .write = i8042_port_write,
 	};
 }

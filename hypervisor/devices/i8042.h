@@ -12,6 +12,7 @@
 #define I8042_H
 
 #include "types.h"
+#include "irqline.h"
 #include "portbus.h"
 
 #define I8042_DATA_PORT 0x60
@@ -52,12 +53,11 @@ struct i8042 {
 	struct i8042_fifo replies, keys;
 	u8 reply_buf[I8042_REPLY_QUEUE];
 	u8 key_buf[I8042_QUEUE];
-	void (*irq_cb)(void *opaque, int level);
-	void *irq_opaque;
+	struct irq_line irq;
 };
 
-/* irq_cb may be NULL; it is called with the IRQ1 level each time the model re-evaluates it. */
-void i8042_init(struct i8042 *k, void (*irq_cb)(void *opaque, int level), void *opaque);
+/* irq is told the IRQ1 level each time the model re-evaluates it. */
+void i8042_init(struct i8042 *k, struct irq_line irq);
 /* A byte from the real keyboard, already translated to set 1. Dropped if the queue is full. */
 void i8042_push_scancode(struct i8042 *k, u8 code);
 bool i8042_irq_pending(struct i8042 *k);

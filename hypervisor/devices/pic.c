@@ -301,34 +301,34 @@ static bool is_pic_port(u16 port)
 	return port == 0x20 || port == 0x21 || port == 0xA0 || port == 0xA1;
 }
 
-/* Wider accesses split into bytes at consecutive ports, as the bus would; outside reads 1s. */
+/* An 8-bit device: the bus splits wider accesses (core/portbus.c). */
 u32 pic_port_read(void *state, u16 port, u8 size)
 {
-	u32 val = 0;
-
-	for (u8 i = 0; i < size; i++) {
-		u16 at = port + i;
-		u8 b = is_pic_port(at) ? read_byte(state, at) : 0xFF;
-
-		val |= (u32)b << (8 * i);
-	}
-	return val;
+	(void)size;
+	return is_pic_port(port) ? read_byte(state, port) : 0xFF;
 }
 
 void pic_port_write(void *state, u16 port, u8 size, u32 value)
 {
-	for (u8 i = 0; i < size; i++) {
-		u16 at = port + i;
+	(void)size;
+	if (is_pic_port(port))
+		write_byte(state, port, value);
+}
 
-		if (is_pic_port(at))
-			write_byte(state, at, value >> (8 * i));
-	}
+bool pic_line_masked(const struct pic_pair *p, int irq)
+{
+	return p->chip[irq >> 3].imr & BIT(irq & 7);
+}
+
+bool pic_line_latched(const struct pic_pair *p, int irq)
+{
+	return p->chip[irq >> 3].irr & BIT(irq & 7);
 }
 
 struct port_device pic_master_dev(struct pic_pair *p)
 {
 	return (struct port_device){
-		.name = "pic-master", .base = PIC_MASTER_BASE, .count = 2, .state = p,
+		.name = "pic-master", .base = PIC_MASTER_BASE, .count = 2, .eight_bit = true, .state = p,
 		.read = pic_port_read, .write = pic_port_write,
 	};
 }
@@ -336,7 +336,7 @@ struct port_device pic_master_dev(struct pic_pair *p)
 struct port_device pic_slave_dev(struct pic_pair *p)
 {
 	return (struct port_device){
-		.name = "pic-slave", .base = PIC_SLAVE_BASE, .count = 2, .state = p,
+		.name = "pic-slave", .base = PIC_SLAVE_BASE, .count = 2, .eight_bit = true, .state = p,
 		.read = pic_port_read, .write = pic_port_write,
 	};
 }

@@ -41,10 +41,13 @@ bool pic_has_interrupt(struct pic_pair *p);
 /* Could a line still raise INT: is any reachable through the masks? With every line
  * masked (the slave's count only through an unmasked cascade IR2), none can. */
 bool pic_any_line_open(const struct pic_pair *p);
+/* The master's IMR has the line's bit set; the master's IRR holds a request on it. */
+bool pic_line_masked(const struct pic_pair *p, int irq);
+bool pic_line_latched(const struct pic_pair *p, int irq);
 /* The INTA cycle: returns the vector and updates IRR/ISR (spurious IR7/IR15 if none). */
 int pic_ack(struct pic_pair *p);
 
-/* Port glue; the caller keeps the returned struct alive for portbus_register(). */
+/* Port glue. */
 u32 pic_port_read(void *state, u16 port, u8 size);
 void pic_port_write(void *state, u16 port, u8 size, u32 value);
 struct port_device pic_master_dev(struct pic_pair *p);

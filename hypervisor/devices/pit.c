@@ -318,32 +318,24 @@ static bool is_pit_port(u16 port)
 	return (port >= PIT_BASE && port <= CTRL_PORT) || port == PIT_PORT_B;
 }
 
+/* An 8-bit device: the bus splits wider accesses (core/portbus.c). */
 u32 pit_port_read(void *state, u16 port, u8 size)
 {
-	u32 val = 0;
-
-	for (u8 i = 0; i < size; i++) {
-		u16 at = port + i;
-
-		val |= (u32)(is_pit_port(at) ? read_byte(state, at) : 0xFF) << (8 * i);
-	}
-	return val;
+	(void)size;
+	return is_pit_port(port) ? read_byte(state, port) : 0xFF;
 }
 
 void pit_port_write(void *state, u16 port, u8 size, u32 value)
 {
-	for (u8 i = 0; i < size; i++) {
-		u16 at = port + i;
-
-		if (is_pit_port(at))
-			write_byte(state, at, value >> (8 * i));
-	}
+	(void)size;
+	if (is_pit_port(port))
+		write_byte(state, port, value);
 }
 
 struct port_device pit_dev(struct pit *t)
 {
 	return (struct port_device){
-		.name = "pit", .base = PIT_BASE, .count = 4, .state = t,
+		.name = "pit", .base = PIT_BASE, .count = 4, .eight_bit = true, .state = t,
 		.read = pit_port_read, .write = pit_port_write,
 	};
 }
@@ -351,7 +343,7 @@ struct port_device pit_dev(struct pit *t)
 struct port_device pit_port_b_dev(struct pit *t)
 {
 	return (struct port_device){
-		.name = "port-b", .base = PIT_PORT_B, .count = 1, .state = t,
+		.name = "port-b", .base = PIT_PORT_B, .count = 1, .eight_bit = true, .state = t,
 		.read = pit_port_read, .write = pit_port_write,
 	};
 }

@@ -44,10 +44,9 @@ void serial_init(struct serial *s, u16 base, void (*tx)(void *ctx, u8 byte), voi
 	*s = (struct serial){ .base = base, .tx = tx, .ctx = ctx };
 }
 
-void serial_set_irq(struct serial *s, void (*irq)(void *ctx, int level), void *ctx)
+void serial_set_irq(struct serial *s, struct irq_line irq)
 {
 	s->irq = irq;
-	s->irq_ctx = ctx;
 }
 
 /* Table IV: the highest-priority pending interrupt we model (no line-status or modem). */
@@ -65,8 +64,8 @@ static void update_irq(struct serial *s)
 	bool level = pending_iir(s) != IIR_NO_INTERRUPT;
 
 	/* Report every change, and a new request as a fresh edge for an edge-mode PIC. */
-	if (s->irq && level != s->irq_level)
-		s->irq(s->irq_ctx, level);
+	if (level != s->irq_level)
+		irq_line_set(&s->irq, level);
 	s->irq_level = level;
 }
 
@@ -103,8 +102,8 @@ static u8 read_reg(struct serial *s, unsigned reg)
 			return s->dll;
 		v = rx_pop(s);
 		/* More bytes waiting: drop and raise the line again so an edge PIC sees one. */
-		if (s->rx_count && s->irq_level && s->irq) {
-			s->irq(s->irq_ctx, 0);
+		if (s->rx_count && s->irq_level && s->irq.set) {
+			irq_line_set(&s->irq, 0);
 			s->irq_level = false;
 		}
 		update_irq(s);
@@ -182,21 +181,27 @@ static void write_reg(struct serial *s, unsigned reg, u8 v)
 	update_irq(s);
 }
 
-/* A wider access touches consecutive registers, as a 16-bit bus would split it. */
+/* An 8-bit device: the bus splits wider accesses (core/portbus.c). */
 u32 serial_read(void *state, u16 port, u8 size)
 {
 	struct serial *s = state;
-	u32 v = 0;
 
-	for (u8 i = 0; i < size; i++)
-		v |= (u32)read_reg(s, (port - s->base + i) & 7) << (8 * i);
-	return v;
+	(void)size;
+	return read_reg(s, (port - s->base) & 7);
 }
 
 void serial_write(void *state, u16 port, u8 size, u32 value)
 {
 	struct serial *s = state;
 
-	for (u8 i = 0; i < size; i++)
-		write_reg(s, (port - s->base + i) & 7, value >> (8 * i));
+	(void)size;
+	write_reg(s, (port - s->base) & 7, value);
+}
+
+struct port_device serial_dev(struct serial *s)
+{
+	return (struct port_device){
+		.name = "serial", .base = s->base, .count = SERIAL_PORTS, .eight_bit = true,
+		.state = s, .read = serial_read, .write = serial_write,
+	};
 }

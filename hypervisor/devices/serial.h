@@ -9,6 +9,8 @@
 #define DEVICES_SERIAL_H
 
 #include "types.h"
+#include "portbus.h"
+#include "irqline.h"
 
 #define SERIAL_PORTS 8
 #define SERIAL_RX_FIFO 64
@@ -23,16 +25,16 @@ struct serial {
 	u8 rx_head, rx_count;
 	void (*tx)(void *ctx, u8 byte);
 	void *ctx;
-	void (*irq)(void *ctx, int level); /* may be NULL */
-	void *irq_ctx;
+	struct irq_line irq;
 };
 
 void serial_init(struct serial *s, u16 base, void (*tx)(void *ctx, u8 byte), void *ctx);
 /* Connects the interrupt line (COM1: IRQ4). */
-void serial_set_irq(struct serial *s, void (*irq)(void *ctx, int level), void *ctx);
+void serial_set_irq(struct serial *s, struct irq_line irq);
 /* A byte arriving on the line. */
 void serial_receive(struct serial *s, u8 byte);
 u32 serial_read(void *state, u16 port, u8 size);
 void serial_write(void *state, u16 port, u8 size, u32 value);
+struct port_device serial_dev(struct serial *s);
 
 #endif

@@ -53,3 +53,20 @@ void testdev_irq_write(void *state, u16 port, u8 size, u32 value)
 		t->set_line(t->ctx, irq, 0);
 	}
 }
+
+struct port_device testdev_dev(struct testdev *t)
+{
+	return (struct port_device){
+		.name = "testdev", .base = t->base, .count = TESTDEV_PORTS, .state = t,
+		.read = testdev_read, .write = testdev_write,
+	};
+}
+
+struct port_device testdev_irq_dev(struct testdev_irq *t)
+{
+	return (struct port_device){
+		.name = "testdev-irq", .base = TESTDEV_IRQ_PORT, .count = 1, .state = t,
+		.read = testdev_irq_read, .write = testdev_irq_write,
+	};
+}
+

@@ -3,6 +3,7 @@
 #define DEVICES_TESTDEV_H
 
 #include "types.h"
+#include "portbus.h"
 
 #define TESTDEV_PORTS 8
 
@@ -14,6 +15,8 @@ struct testdev {
 void testdev_init(struct testdev *t, u16 base);
 u32 testdev_read(void *state, u16 port, u8 size);
 void testdev_write(void *state, u16 port, u8 size, u32 value);
+/* Not an 8-bit device: a wide access wraps within the eight bytes (CONTRACT.md 6). */
+struct port_device testdev_dev(struct testdev *t);
 
 /*
  * The test device's interrupt register at 0xE8 (milestone 3), so that a guest can raise
@@ -38,5 +41,6 @@ struct testdev_irq {
 
 u32 testdev_irq_read(void *state, u16 port, u8 size);
 void testdev_irq_write(void *state, u16 port, u8 size, u32 value);
+struct port_device testdev_irq_dev(struct testdev_irq *t);
 
 #endif

@@ -48,17 +48,23 @@ static void write_port(struct vga_crtc *c, unsigned offset, u8 v)
 u32 vga_crtc_read(void *state, u16 port, u8 size)
 {
 	struct vga_crtc *c = state;
-	u32 v = 0;
 
-	for (u8 i = 0; i < size; i++)
-		v |= (u32)read_port(c, (port - c->base + i) & 1) << (8 * i);
-	return v;
+	(void)size; /* an 8-bit device: the bus splits wider accesses (core/portbus.c) */
+	return read_port(c, (port - c->base) & 1);
 }
 
 void vga_crtc_write(void *state, u16 port, u8 size, u32 value)
 {
 	struct vga_crtc *c = state;
 
-	for (u8 i = 0; i < size; i++)
-		write_port(c, (port - c->base + i) & 1, value >> (8 * i));
+	(void)size;
+	write_port(c, (port - c->base) & 1, value);
+}
+
+struct port_device vga_crtc_dev(struct vga_crtc *c)
+{
+	return (struct port_device){
+		.name = "vga-crtc", .base = c->base, .count = VGA_CRTC_PORTS, .eight_bit = true,
+		.state = c, .read = vga_crtc_read, .write = vga_crtc_write,
+	};
 }

@@ -7,6 +7,7 @@
 #define DEVICES_VGA_H
 
 #include "types.h"
+#include "portbus.h"
 
 #define VGA_CRTC_PORTS 2
 #define VGA_CRTC_REGS 0x19 /* registers 0x00-0x18 */
@@ -29,5 +30,6 @@ void vga_crtc_init(struct vga_crtc *c, u16 base, void (*cursor_write)(void *, u8
 		   void *ctx);
 u32 vga_crtc_read(void *state, u16 port, u8 size);
 void vga_crtc_write(void *state, u16 port, u8 size, u32 value);
+struct port_device vga_crtc_dev(struct vga_crtc *c);
 
 #endif

@@ -65,6 +65,9 @@ static inline void fuzz_port_op(struct fuzz_input *in, int op, struct port_devic
 	u8 size = take_size(in);
 	u32 count = (take8(in) | (u32)take8(in) << 8) % (FUZZ_BLOCK_MAX / size + 1);
 
+	/* The bus hands an 8-bit device byte accesses only (core/portbus.c). */
+	if (d->eight_bit)
+		size = 1;
 	switch (op) {
 	case OP_READ:
 		(void)d->read(d->state, port, size);

@@ -44,9 +44,10 @@ static bool disk_flush(void *ctx)
 	return !disk.fail_flush;
 }
 
-static void irq_line(void *opaque, int level)
+static void irq_line(void *opaque, int irq, int level)
 {
 	(void)opaque;
+	(void)irq;
 	(void)level;
 }
 
@@ -64,15 +65,16 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct fuzz_input in = { data, size };
 	static struct ata ata;
-	struct port_device cmd, ctl;
-	struct port_device *devs[2] = { &cmd, &ctl };
+	struct port_device data_port, regs, ctl;
+	struct port_device *devs[3] = { &data_port, &regs, &ctl };
 
 	disk.fail_read = disk.fail_write = disk.fail_flush = false;
 	backend = (struct ata_backend){ NULL, 1 + take32(&in) % (1u << 19), disk_read,
 					disk_write, disk_flush };	/* 1 sector to 256 MiB */
-	ata_init(&ata, &backend, irq_line, NULL);
-	cmd = ata_cmd_dev(&ata);
+	ata_init(&ata, &backend, (struct irq_line){ irq_line, NULL, 14 });
+	data_port = ata_data_dev(&ata);
+	regs = ata_regs_dev(&ata);
 	ctl = ata_ctl_dev(&ata);
-	fuzz_run(&in, devs, 2, event);
+	fuzz_run(&in, devs, 3, event);
 	return 0;
 }

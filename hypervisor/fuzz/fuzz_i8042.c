@@ -2,9 +2,10 @@
 #include "fuzz.h"
 #include "i8042.h"
 
-static void irq_line(void *opaque, int level)
+static void irq_line(void *opaque, int irq, int level)
 {
 	(void)opaque;
+	(void)irq;
 	(void)level;
 }
 
@@ -23,7 +24,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct port_device data_port, cmd_port;
 	struct port_device *devs[2] = { &data_port, &cmd_port };
 
-	i8042_init(&kbd, irq_line, NULL);
+	i8042_init(&kbd, (struct irq_line){ irq_line, NULL, 1 });
 	data_port = i8042_data_dev(&kbd);
 	cmd_port = i8042_cmd_dev(&kbd);
 	fuzz_run(&in, devs, 2, event);

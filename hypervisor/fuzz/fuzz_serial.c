@@ -8,9 +8,10 @@ static void tx(void *ctx, u8 byte)
 	(void)byte;
 }
 
-static void irq_line(void *ctx, int level)
+static void irq_line(void *ctx, int irq, int level)
 {
 	(void)ctx;
+	(void)irq;
 	(void)level;
 }
 
@@ -25,12 +26,12 @@ static void event(struct fuzz_input *in)
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct fuzz_input in = { data, size };
-	struct port_device dev = { .name = "com1", .base = 0x3f8, .count = SERIAL_PORTS,
-				   .state = &com1, .read = serial_read, .write = serial_write };
+	struct port_device dev;
 	struct port_device *devs[1] = { &dev };
 
 	serial_init(&com1, 0x3f8, tx, NULL);
-	serial_set_irq(&com1, irq_line, NULL);
+	serial_set_irq(&com1, (struct irq_line){ irq_line, NULL, 4 });
+	dev = serial_dev(&com1);
 	fuzz_run(&in, devs, 1, event);
 	return 0;
 }

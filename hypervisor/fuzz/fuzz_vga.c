@@ -19,11 +19,11 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct fuzz_input in = { data, size };
 	struct vga_crtc crtc;
-	struct port_device dev = { .name = "crtc", .base = 0x3d4, .count = 2, .state = &crtc,
-				   .read = vga_crtc_read, .write = vga_crtc_write };
+	struct port_device dev;
 	struct port_device *devs[1] = { &dev };
 
 	vga_crtc_init(&crtc, 0x3d4, cursor_write, NULL);
+	dev = vga_crtc_dev(&crtc);
 	fuzz_run(&in, devs, 1, event);
 	return 0;
 }

@@ -21,6 +21,10 @@ bool handle_npf(struct vcpu *v, struct vm_exit *e);       /* core/mmio.c */
 void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e);
 /* Records how the run ends and logs why; handlers `return guest_stop(...)`. */
 bool guest_stop(struct vcpu *v, enum end_code code, const char *fmt, ...) __printf(3, 4);
+/* Enters the guest once and handles the exit: false when the guest has ended (core/run.c). */
+bool vcpu_step(struct vcpu *v);
+/* The `@lab exits` line of a guest's counts; `tagged` adds its guest= word. */
+void log_exit_counts(const struct vcpu *v, bool tagged);
 /* General register n (0 = RAX ... 15 = R15), RSP through the backend. */
 u64 vcpu_gpr(struct vcpu *v, unsigned n);
 void vcpu_set_gpr(struct vcpu *v, unsigned n, u64 value);

@@ -6,22 +6,27 @@
 #ifndef IRQ_H
 #define IRQ_H
 
+#include "irqline.h"
+#include "portbus.h"
 #include "types.h"
 #include "vcpu.h"
 
 struct vm;
 
-/* Registers the PIC pair, PIT, port B, i8042 and the test device's IRQ register on the
- * port bus, and connects the real keyboard. */
-void irq_platform_init(struct vm *vm);
-/* A device model's interrupt line (irq 0-15) went to level. */
-void irq_set_line(int irq, int level);
+/* Sets up the guest's PIC pair, PIT, i8042 and the test device's IRQ register, and adds
+ * their ports to ports[*n] (for core/platform.c to put on the bus). */
+void irq_devices_init(struct vm *vm, struct port_device *ports, int *n);
+/* The guest's PIC input irq (0-15) went to level; vm is the struct vm. */
+void irq_set_line(void *vm, int irq, int level);
+/* The line a device model drives to reach the guest's PIC input irq. */
+struct irq_line irq_line_of(struct vm *vm, int irq);
 /* Before each VM entry: brings the PIT up to now, injects or asks for a window. */
 void irq_before_entry(struct vcpu *v);
-/* The guest executed HLT with RFLAGS.IF=1: returns true once an interrupt is pending for
- * it, false at once if none ever can be (every PIC line masked). */
-bool irq_wait_for_interrupt(struct vcpu *v);
-/* Answers what the lab asked on the log channel since the last exit (core/run.c). */
-void run_answer_requests(const struct vcpu *v);
+/* Could an interrupt still reach the halted guest: false with every PIC line masked. */
+bool irq_can_wake(struct vm *vm);
+/* Has the guest's PIC an interrupt for it now (its PIT brought up to now first)? */
+bool irq_pending(struct vm *vm);
+/* Answers what the lab asked on the log channel since the last exit (core/sched.c). */
+void run_answer_requests(void);
 
 #endif

@@ -13,6 +13,9 @@ struct port_device {
 	const char *name;
 	u16 base;
 	u16 count;
+	/* An 8-bit device (ISA): a wider access reaches its consecutive ports one byte each,
+	 * split by the bus, so read and write see size 1 only. Others take any size. */
+	bool eight_bit;
 	void *state;
 	/* size is 1, 2 or 4; port is the absolute port number */
 	u32 (*read)(void *state, u16 port, u8 size);
@@ -27,12 +30,22 @@ struct port_device {
 	u32 (*write_block)(void *state, u16 port, u8 size, const void *buf, u32 count);
 };
 
+#define PORTBUS_MAX 24
+
+/* One guest's ports: the devices are kept by value, in registration order. */
+struct portbus {
+	struct port_device devices[PORTBUS_MAX];
+	int nr;
+	int unclaimed_logged;
+};
+
 /* False if the range overlaps a registered device or the bus is full. */
-bool portbus_register(struct port_device *dev);
+bool portbus_register(struct portbus *bus, struct port_device dev);
 /* One access; false if no device claims the port (reads then give all ones). */
-bool portbus_access(u16 port, u8 size, bool in, u32 *value);
+bool portbus_access(struct portbus *bus, u16 port, u8 size, bool in, u32 *value);
 /* count accesses of size bytes to one port, to or from buf (elements in ascending order),
  * through the device's block hook where it has one: what count portbus_access calls do. */
-void portbus_access_block(u16 port, u8 size, bool in, void *buf, u32 count);
+void portbus_access_block(struct portbus *bus, u16 port, u8 size, bool in, void *buf,
+			  u32 count);
 
 #endif

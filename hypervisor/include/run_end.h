@@ -14,6 +14,8 @@ enum end_code {
 	END_CONFIG = 6,
 };
 
+/* The reason word of a code (CONTRACT.md 4). */
+const char *end_reason(enum end_code code);
 /* Prints `@lab end code=N reason=WORD` and runs the end-of-run sequence; never returns. */
 void run_end(enum end_code code) __noreturn;
 /* Logs "panic: ..." and ends the run with code 2. */

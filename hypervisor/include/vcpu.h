@@ -32,12 +32,15 @@ enum exit_reason {
 	EXIT_COUNT
 };
 
+/* How a control register was accessed (SDM Vol 3C table 28-3 has the same four). */
+enum cr_access { CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW };
+
 /*
  * Registers the core reads and writes through the backend (they live in its guest state).
  * VREG_CS_ATTR is in the VMX access-rights layout (SDM Vol 3C 25.4.1, Table 25-2): bits 7:0
  * type, S, DPL, P; bit 13 L; bit 14 D/B; bit 15 G. The SVM backend converts from its own
- * packed form. Backends handle the control-register exits for the bits they must own
- * (VMX fixed bits) themselves; the core's EXIT_CR_ACCESS handler sees only the rest.
+ * packed form. Writes of CR0 and CR4 through write_reg keep the bits a backend must own
+ * (the VMX fixed bits) as the backend needs them; the guest reads back what it wrote.
  */
 enum vreg {
 	VREG_RIP, VREG_RSP, VREG_RFLAGS, VREG_CR0, VREG_CR2, VREG_CR3, VREG_CR4, VREG_EFER,
@@ -71,8 +74,9 @@ struct vm_exit {
 		} msr;
 		struct {
 			u8 cr;       /* 0, 3, 4 or 8 */
-			bool write;
+			u8 kind;     /* enum cr_access */
 			u8 gpr;      /* general register number (0=RAX ... 15=R15) */
+			u16 lmsw_data; /* the source operand of LMSW */
 		} cr;
 		struct {
 			u64 gpa;

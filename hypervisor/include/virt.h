@@ -33,6 +33,12 @@ struct virt_ops {
 	/* Nested page table entry formats (EPT and NPT differ); the core walks the tables. */
 	u64 (*npt_leaf)(u64 hpa, unsigned perms, bool large_2m);
 	u64 (*npt_table)(u64 hpa);
+	/* The guest's nested page tables changed: drop what the TLB cached from them before
+	 * its next entry (INVEPT; SVM's TLB control). */
+	void (*flush_tlb)(struct vcpu *v);
+	/* Several guests: makes v's control structure the one run() enters (VMPTRLD); NULL
+	 * where run() names it anyway (SVM's VMRUN takes the VMCB's address). */
+	void (*vcpu_load)(struct vcpu *v);
 	/* Milestone 3: external interrupts for the guest (core/irq.c decides, these deliver). */
 	/* Can an external interrupt be delivered at the next entry: RFLAGS.IF=1, no STI or
 	 * MOV SS shadow, and no event (a re-injected one, an exception) queued already? */

@@ -1,11 +1,15 @@
 /*
- * The virtual machine as the core owns it: guest RAM at guest-physical 0, the
- * nested page tables that map it, MMIO regions claimed by device models, and the
- * one vCPU. Vendor-neutral: the backend is reached through vm->ops only.
+ * The virtual machine as the core owns it, all of it in one value: guest RAM at
+ * guest-physical 0, the nested page tables that map it, MMIO regions claimed by device
+ * models, its port bus and devices, its one vCPU and how its run ended. A second guest is
+ * a second struct vm. Vendor-neutral: the backend is reached through vm->ops only.
  */
 #ifndef VM_H
 #define VM_H
 
+#include "platform.h"
+#include "portbus.h"
+#include "run_end.h"
 #include "types.h"
 #include "vcpu.h"
 #include "virt.h"
@@ -27,7 +31,11 @@ struct mmio_device {
 
 #define VM_MAX_MMIO 8
 
+/* Where a guest stands with the scheduler (core/run.c). */
+enum vm_state { VM_READY, VM_HALTED, VM_ENDED };
+
 struct vm {
+	int id;          /* 0, 1, ...: its `guest` module's place (CONTRACT.md 10) */
 	const struct virt_ops *ops;
 	u64 ram_hpa;     /* host-physical (= hypervisor virtual) start of guest RAM */
 	u64 ram_size;
@@ -36,10 +44,22 @@ struct vm {
 	int nr_mmio;
 	u64 watchdog_ms; /* CONTRACT.md 2: 0 = off */
 	struct vcpu vcpu;
+	struct portbus bus;
+	struct platform dev;
+	u64 vga_hpa;     /* what its VGA text window maps: the real one while it has the focus */
+	u64 vga_copy;    /* its own text while another guest has the focus */
+	enum vm_state state;
+	enum end_code end_code;    /* what guest_stop() chose */
+	u64 last_own_exit_tsc;     /* the watchdog's reference (core/run.c) */
 };
 
-/* Allocates guest RAM (mib MiB) and builds its nested page tables; panics on failure. */
-void vm_create(struct vm *vm, const struct virt_ops *ops, u64 mib);
+/* Allocates guest RAM (mib MiB) and builds its nested page tables: guest `id`, whose VGA
+ * text window is the real screen if `focused`, else a copy of its own. Ends the run
+ * (config) when the memory is not there. */
+void vm_create(struct vm *vm, int id, const struct virt_ops *ops, u64 mib, bool focused);
+/* Moves the real screen from guest `from` to guest `to` (either may be NULL): the text
+ * is saved and restored and both windows remapped; their TLBs are flushed. */
+void vm_move_screen(struct vm *from, struct vm *to);
 /* The hypervisor's pointer to guest-physical [gpa, gpa + len) in RAM, or NULL. */
 void *vm_gpa_to_hva(struct vm *vm, u64 gpa, u64 len);
 /* Claims [base, base + size), which must lie outside RAM: accesses fault and are routed. */
@@ -51,14 +71,24 @@ bool vcpu_linear_to_gpa(struct vcpu *v, u64 la, bool write, u64 *gpa);
 bool vcpu_read_linear(struct vcpu *v, u64 la, void *buf, size_t len);
 bool vcpu_write_linear(struct vcpu *v, u64 la, const void *buf, size_t len);
 
-/* Registers the device models of the guest's platform (core/platform.c). */
-void platform_init(struct vm *vm);
+/* Creates the guest's devices and puts them on its port bus (core/platform.c). */
+struct disk_window;
+void platform_init(struct vm *vm, const struct disk_window *disk);
+/* The guests that share the console, the keyboard and the screen (core/platform.c);
+ * guest 0 has the focus first. */
+void platform_set_guests(struct vm *vms, int n);
+/* Asks for the focus to move to guest id (safe from an interrupt handler)... */
+void platform_request_focus(int id);
+/* ...which happens here, between two guest runs (the screen moves with it). */
+void platform_poll(void);
+/* A byte of the guest's console output (CONTRACT.md 3): its COM1, port 0xE9, `puts`. */
+void console_write(struct vm *vm, u8 byte);
 
 /* Loads the guest module as a Multiboot kernel and fills *boot (core/loader.c). */
 struct multiboot_info;
 bool guest_load(struct vm *vm, const struct multiboot_info *mbi, struct vcpu_boot *boot);
 
-/* Runs the vCPU until the guest's run ends; never returns (core/run.c). */
-void vm_run(struct vm *vm) __noreturn;
+/* Runs the guests' vCPUs in turn until the last guest ends; never returns (core/run.c). */
+void vm_run(struct vm *vms, int n, u64 slice_ms) __noreturn;
 
 #endif

@@ -9,7 +9,10 @@
 
 /* Control register bits: Intel SDM Vol 3A 2.5, AMD APM Vol 2 3.1. */
 #define X86_CR0_PE BIT(0)
+#define X86_CR0_TS BIT(3)
 #define X86_CR0_NE BIT(5)
+#define X86_CR0_NW BIT(29)
+#define X86_CR0_CD BIT(30)
 #define X86_CR0_PG BIT(31)
 #define X86_CR4_PAE BIT(5)
 #define X86_CR4_VMXE BIT(13)
@@ -17,6 +20,8 @@
 /* RFLAGS bits: SDM Vol 1 3.4.3. */
 #define X86_RFLAGS_CF BIT(0)
 #define X86_RFLAGS_ZF BIT(6)
+#define X86_RFLAGS_IF BIT(9)
+#define X86_RFLAGS_DF BIT(10)
 
 /* Architectural MSRs: SDM Vol 4 2.1, APM Vol 2 appendix A. */
 #define MSR_IA32_FEATURE_CONTROL 0x0000003a
@@ -39,7 +44,9 @@
 #define X86_VECTOR_DF 8
 #define X86_VECTOR_GP 13
 
+/* EFER: SDM Vol 4 2.1 (IA32_EFER), APM Vol 2 3.1.7. */
 #define EFER_LME BIT(8)
+#define EFER_LMA BIT(10)
 #define EFER_NXE BIT(11)
 #define EFER_SVME BIT(12)
 

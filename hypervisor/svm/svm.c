@@ -89,4 +89,5 @@ const struct virt_ops svm_ops = {
 	.nmi_exits = true,
 	.npt_leaf = svm_npt_leaf,
 	.npt_table = svm_npt_table,
+	.flush_tlb = svm_flush_tlb,
 };

@@ -36,6 +36,7 @@ void svm_write_reg(struct vcpu *v, enum vreg r, u64 value);
 void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error_code);
 u64 svm_npt_leaf(u64 hpa, unsigned perms, bool large_2m);
 u64 svm_npt_table(u64 hpa);
+void svm_flush_tlb(struct vcpu *v);
 /* svm_intr.c */
 bool svm_interruptible(struct vcpu *v);
 void svm_inject_irq(struct vcpu *v, u8 vector);

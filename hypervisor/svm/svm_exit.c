@@ -12,7 +12,6 @@
 #include "x86.h"
 
 #define MAX_INSN 15
-#define EFER_LMA BIT(10)
 #define SEG_ES 0
 #define SEG_DS 3
 #define EXITINTINFO_VALID BIT(31)
@@ -144,6 +143,8 @@ static void decode_ioio(struct vcpu *v, struct vm_exit *e, u64 info1, u64 info2)
 	e->io.seg = e->io.in ? SEG_ES : outs_segment(v, e->insn_len);
 }
 
+static void resolve_fault(struct vcpu *v, struct vm_exit *e);
+
 static void decode_exit(struct vcpu *v, struct vm_exit *e)
 {
 	struct vmcb_control *c = &to_svm(v)->vmcb->control;
@@ -192,7 +193,7 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 	case VMEXIT_CR4_WRITE:
 		e->reason = EXIT_CR_ACCESS;
 		e->cr.cr = 4;
-		e->cr.write = true;
+		e->cr.kind = CR_MOV_TO;
 		if (!decode_mov_cr(v, c->exitinfo1, e))
 			e->reason = EXIT_UNHANDLED;
 		break;
@@ -220,6 +221,8 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 			e->exc.has_error = e->exc.vector == 8 || (e->exc.vector >= 10 &&
 				e->exc.vector <= 14) || e->exc.vector == 17;
 			e->exc.cr2 = c->exitinfo2;
+			if (e->exc.vector == X86_VECTOR_GP || e->exc.vector == X86_VECTOR_DF)
+				resolve_fault(v, e);
 			break;
 		}
 		e->reason = EXIT_UNHANDLED;
@@ -265,26 +268,27 @@ static bool gp_makes_double_fault(u64 exitintinfo)
 	return vector == 0 || (vector >= 10 && vector <= 14);
 }
 
-/* An intercepted #GP or #DF (the Bochs workaround above): false when it is the guest's
- * triple fault, else the fault is injected as the CPU would have delivered it. */
-static bool reflect_fault(struct vcpu *v)
+/* An intercepted #GP or #DF (the Bochs workaround above) becomes the event the CPU would
+ * deliver: the #GP as it is, a #DF, or the guest's triple fault (EXIT_SHUTDOWN). The
+ * core's exception handler injects it. */
+static void resolve_fault(struct vcpu *v, struct vm_exit *e)
 {
 	struct vmcb_control *c = &to_svm(v)->vmcb->control;
-	u8 vector = c->exitcode - VMEXIT_EXCP_BASE;
+	u8 vector = e->exc.vector;
 
 	if (vector == X86_VECTOR_GP && !gp_makes_double_fault(c->exitintinfo) &&
-	    gate_deliverable(v, X86_VECTOR_GP)) {
-		svm_inject_exception(v, X86_VECTOR_GP, true, c->exitinfo1);
-		return true;
-	}
+	    gate_deliverable(v, X86_VECTOR_GP))
+		return;
 	if (gate_deliverable(v, X86_VECTOR_DF)) {
-		svm_inject_exception(v, X86_VECTOR_DF, true, 0);
-		return true;
+		e->exc.vector = X86_VECTOR_DF;
+		e->exc.has_error = true;
+		e->exc.error_code = 0;
+		return;
 	}
 	log_printf("svm: %s the guest's IDT cannot deliver (IDTR base %#lx limit %#x): a "
 		   "triple fault\n", vector == X86_VECTOR_GP ? "#GP and #DF" : "double fault",
 		   to_svm(v)->vmcb->save.idtr.base, to_svm(v)->vmcb->save.idtr.limit);
-	return false;
+	e->reason = EXIT_SHUTDOWN;
 }
 
 void svm_run(struct vcpu *v, struct vm_exit *exit)
@@ -292,28 +296,13 @@ void svm_run(struct vcpu *v, struct vm_exit *exit)
 	struct svm_vcpu *svm = to_svm(v);
 	struct vmcb *vmcb = svm->vmcb;
 
-	for (;;) {
-		u64 code;
-
-		vmcb->save.rax = v->regs.rax;
-		svm_vmrun(&v->regs, (u64)vmcb, svm->host_vmcb_pa);
-		v->regs.rax = vmcb->save.rax;
-		vmcb->control.tlb_control = 0;
-		/* An event whose delivery the exit interrupted is delivered again (15.7.2). */
-		vmcb->control.event_inj = (vmcb->control.exitintinfo & EXITINTINFO_VALID) ?
-			vmcb->control.exitintinfo : 0;
-		code = vmcb->control.exitcode;
-		if (code == VMEXIT_EXCP_BASE + X86_VECTOR_DF ||
-		    code == VMEXIT_EXCP_BASE + X86_VECTOR_GP) {
-			if (!reflect_fault(v)) {
-				*exit = (struct vm_exit){ .reason = EXIT_SHUTDOWN, .raw = code,
-							  .rip = vmcb->save.rip };
-				return;
-			}
-			v->exits++;
-			continue;
-		}
-		break;
-	}
+	vmcb->save.rax = v->regs.rax;
+	svm_vmrun(&v->regs, (u64)vmcb, svm->host_vmcb_pa);
+	v->regs.rax = vmcb->save.rax;
+	vmcb->control.tlb_control = 0;
+	/* An event whose delivery the exit interrupted is delivered again (15.7.2), unless
+	 * the exit's handler injects another. */
+	vmcb->control.event_inj = (vmcb->control.exitintinfo & EXITINTINFO_VALID) ?
+		vmcb->control.exitintinfo : 0;
 	decode_exit(v, exit);
 }

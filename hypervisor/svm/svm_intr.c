@@ -6,15 +6,15 @@
  * Intel mirror.
  */
 #include "svm.h"
+#include "x86.h"
 
-#define RFLAGS_IF BIT(9)
 
 /* 15.20: an injected INTR obeys neither IF nor the shadow, so the core checks them. */
 bool svm_interruptible(struct vcpu *v)
 {
 	struct vmcb *vmcb = to_svm(v)->vmcb;
 
-	if (!(vmcb->save.rflags & RFLAGS_IF))
+	if (!(vmcb->save.rflags & X86_RFLAGS_IF))
 		return false;
 	if (vmcb->control.interrupt_shadow & INTERRUPT_SHADOW)
 		return false;

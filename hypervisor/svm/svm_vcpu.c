@@ -9,6 +9,7 @@
 #include "log.h"
 #include "mem.h"
 #include "svm.h"
+#include "vm.h"
 #include "x86.h"
 
 #define IOPM_PAGES 3   /* 15.10.1: 12 KiB, one bit per port, 64K ports + 3 bytes */
@@ -50,7 +51,7 @@ static const struct {
 	{ 0xc0000100, false }, { 0xc0000101, false }, { 0xc0000102, false }, /* FS/GS/KernelGS base */
 };
 
-static struct svm_vcpu the_svm_vcpu;
+/* The permission maps are the same for every guest: one copy serves them all. */
 static u64 iopm_pa, msrpm_pa;
 
 /* 15.11 table 15-13: three 2 KiB blocks of MSRs, two bits each (read, then write). */
@@ -97,13 +98,18 @@ static void set_seg(struct vmcb_seg *s, u16 sel, u16 attrib, u32 limit)
 
 bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **why)
 {
-	struct svm_vcpu *svm = &the_svm_vcpu;
+	struct svm_vcpu *svm;
 	struct vmcb_control *c;
 	struct vmcb_save *s;
-	u32 a, b, cx, d = 0;
+	u32 a, b = 0, cx, d = 0;
 
 	if (!alloc_maps(why))
 		return false;
+	svm = (struct svm_vcpu *)page_alloc();
+	if (!svm) {
+		*why = "no memory for the vCPU";
+		return false;
+	}
 	svm->vmcb = (struct vmcb *)page_alloc();
 	svm->host_vmcb_pa = page_alloc();
 	if (!svm->vmcb || !svm->host_vmcb_pa) {
@@ -113,6 +119,10 @@ bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 	if (boot_cpu.max_ext_leaf >= CPUID_SVM_FEATURES)
 		cpuid(CPUID_SVM_FEATURES, 0, &a, &b, &cx, &d);
 	svm->nrips = d & SVM_FEATURE_NRIPS;
+	if ((u32)v->vm->id + 1 >= b) {
+		*why = "the CPU has too few ASIDs for this many guests";
+		return false;
+	}
 	v->arch = svm;
 
 	c = &svm->vmcb->control;
@@ -132,7 +142,9 @@ bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 	c->intercept_cr = INTERCEPT_CR4_WRITE;
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
-	c->guest_asid = 1;       /* 15.16: ASID 0 is the host's; VMRUN fails with it */
+	/* 15.16: ASID 0 is the host's, VMRUN fails with it; one per guest keeps their TLB
+	 * entries apart. */
+	c->guest_asid = 1 + v->vm->id;
 	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
 	/* 15.21.1: physical interrupts follow the host's IF (svm_run.S sets it for VMRUN, under
 	 * GIF=0) and exit through the INTR intercept; the guest's IF masks virtual ones only. */
@@ -256,6 +268,13 @@ u64 svm_npt_leaf(u64 hpa, unsigned perms, bool large_2m)
 	if (large_2m)
 		e |= PTE_PS;
 	return e;
+}
+
+/* 15.16.1: the next VMRUN of this VMCB flushes the TLB (every ASID: no FlushByAsid
+ * needed), after the core changed the guest's nested page tables. */
+void svm_flush_tlb(struct vcpu *v)
+{
+	to_svm(v)->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
 }
 
 u64 svm_npt_table(u64 hpa)

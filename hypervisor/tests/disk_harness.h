@@ -2,8 +2,9 @@
  * What core/disk.c reaches around the ATA model, for test_disk.c and test_cmdline.c:
  *   - the real primary-master disk (drivers/ata_host.c): a fake whose sector N reads as
  *     pattern(N), and which records the lowest and highest sector any call touched;
- *   - the port bus (core/portbus.c): a list of the devices registered, which guest_in()
- *     and guest_out() reach as the guest would (unclaimed ports float).
+ *   - the guest's port bus: the real one (core/portbus.c), with the ports disk_init adds
+ *     put on it as core/platform.c does; guest_in() and guest_out() go through it;
+ *   - the PIC input (core/irq.c's irq_line_of): a line whose edges are counted.
  * Include core_harness.h first.
  */
 #ifndef DISK_HARNESS_H
@@ -12,6 +13,7 @@
 #include "ata_host.h"
 #include "portbus.h"
 #include "ata.h"
+#include "vm.h"
 #include "../core/disk.h"
 
 #define NO_SECTOR (~0ULL)
@@ -28,10 +30,9 @@ static struct real {
 	u8 written[ATA_SECTOR_SIZE];	/* the first sector of the last write */
 } real;
 
-static struct port_device *bus[8];
-static int bus_count;
-static bool bus_refuses;	/* portbus_register says no */
-static int irq_level, irq_edges;
+static struct vm vm;
+static struct disk_window window;	/* the guest's disk= word */
+static int irq_level, irq_edges, irq_number;
 
 static inline u8 pattern(u64 lba, unsigned i)
 {
@@ -43,9 +44,8 @@ static inline void real_disk(u64 sectors)
 {
 	real = (struct real){ .present = sectors != 0, .sectors = sectors, .lo = NO_SECTOR,
 			      .bad_sector = NO_SECTOR };
-	bus_count = 0;
-	bus_refuses = false;
-	irq_level = irq_edges = 0;
+	memset(&vm, 0, sizeof(vm));
+	irq_level = irq_edges = irq_number = 0;
 	log_clear();
 }
 
@@ -99,46 +99,49 @@ bool ata_host_flush(struct ata_host_disk *d)
 	return !real.fail_flush;
 }
 
-bool portbus_register(struct port_device *dev)
+static void set_irq(void *ctx, int irq, int level)
 {
-	if (bus_refuses || bus_count == (int)ARRAY_SIZE(bus))
-		return false;
-	bus[bus_count++] = dev;
-	return true;
-}
-
-static inline void set_irq(void *opaque, int level)
-{
-	(void)opaque;
+	(void)ctx;
+	irq_number = irq;
 	if (level && !irq_level)
 		irq_edges++;
 	irq_level = level;
 }
 
-static inline void init_disk(void)
+struct irq_line irq_line_of(struct vm *v, int irq)
 {
-	disk_init(set_irq, NULL);
+	(void)v;
+	return (struct irq_line){ set_irq, NULL, irq };
 }
 
-/* The guest's ATA model, once disk_init has registered it (NULL before). */
+static inline void init_disk(void)
+{
+	struct port_device ports[PORTBUS_MAX];
+	int n = 0;
+
+	disk_init(&vm, &window, ports, &n);
+	for (int i = 0; i < n; i++)
+		if (!portbus_register(&vm.bus, ports[i]))
+			panic("disk: port %#x taken", ports[i].base);
+}
+
+/* The guest's ATA model, once disk_init has set it up (NULL before). */
 static inline struct ata *model(void)
 {
-	return bus_count ? bus[0]->state : NULL;
+	return vm.dev.has_disk ? &vm.dev.ata : NULL;
 }
 
 static inline u32 guest_in(u16 port, u8 size)
 {
-	for (int i = 0; i < bus_count; i++)
-		if (port >= bus[i]->base && port - bus[i]->base < bus[i]->count)
-			return bus[i]->read(bus[i]->state, port, size);
-	return size == 4 ? 0xFFFFFFFF : (1u << 8 * size) - 1;
+	u32 v = 0;
+
+	portbus_access(&vm.bus, port, size, true, &v);
+	return v;
 }
 
 static inline void guest_out(u16 port, u8 size, u32 v)
 {
-	for (int i = 0; i < bus_count; i++)
-		if (port >= bus[i]->base && port - bus[i]->base < bus[i]->count)
-			bus[i]->write(bus[i]->state, port, size, v);
+	portbus_access(&vm.bus, port, size, false, &v);
 }
 
 /* An LBA28 command with the guest's sector address. */

@@ -5,12 +5,13 @@
 static void test_glue(void)
 {
 	setup(MIB128);
-	CHECK(cmd_dev.base == 0x1F0 && cmd_dev.count == 8 && ctl_dev.base == 0x3F6 &&
-	      ctl_dev.count == 1 && cmd_dev.state == &ata && ctl_dev.read && ctl_dev.write,
-	      "port_device glue: 0x1F0/8 and 0x3F6/1");
+	CHECK(data_dev.base == 0x1F0 && data_dev.count == 1 && !data_dev.eight_bit &&
+	      data_dev.read_block && regs_dev.base == 0x1F1 && regs_dev.count == 7 &&
+	      regs_dev.eight_bit && ctl_dev.base == 0x3F6 && ctl_dev.count == 1 &&
+	      ctl_dev.eight_bit && data_dev.state == &ata && ctl_dev.read && ctl_dev.write,
+	      "port_device glue: 0x1F0 (16-bit, string hooks), 0x1F1/7 and 0x3F6 (8-bit)");
 	CHECK(inb(0x1F7) == 0x50 && inb(0x1F1) == 0x01 && inb(0x1F2) == 1 && inb(0x1F3) == 1 &&
 	      inb(0x1F4) == 0 && inb(0x1F5) == 0, "power-on: status 0x50, ATA signature, diag ok");
-	CHECK(inw(0x1F2) == 0x0101, "a word read at 0x1F2 spans count and sector number");
 	CHECK(!irq_level && !irq_edges, "power-on raises no IRQ14");
 }
 

@@ -13,13 +13,13 @@ static void test_block_hooks(void)
 
 	setup(MIB128);
 	lba_command(ATA_CMD_READ_SECTORS, 5, 2);
-	n = cmd_dev.read_block(cmd_dev.state, 0x1F0, 2, buf, 3);
+	n = data_dev.read_block(data_dev.state, 0x1F0, 2, buf, 3);
 	for (unsigned i = 0; i < 6; i++)
 		same &= buf[i] == pattern(5, i);
 	CHECK(n == 3 && same && ata.pos == 6, "a block read of 3 words moves 3 words");
 	inb(0x1F7);	/* acknowledge the first sector's INTRQ */
 	irq_edges = 0;
-	n = cmd_dev.read_block(cmd_dev.state, 0x1F0, 2, buf, 2 * ATA_SECTOR_SIZE);
+	n = data_dev.read_block(data_dev.state, 0x1F0, 2, buf, 2 * ATA_SECTOR_SIZE);
 	same = true;
 	for (unsigned i = 0; i < ATA_SECTOR_SIZE - 6; i++)
 		same &= buf[i] == pattern(5, i + 6);
@@ -27,25 +27,25 @@ static void test_block_hooks(void)
 		same &= buf[ATA_SECTOR_SIZE - 6 + i] == pattern(6, i);
 	CHECK(n == ATA_SECTOR_SIZE - 3 && same && irq_edges == 1 && inb(0x1F7) == 0x50,
 	      "a block read runs across sectors and stops where the command's data ends");
-	CHECK(cmd_dev.read_block(cmd_dev.state, 0x1F0, 2, buf, 4) == 0,
+	CHECK(data_dev.read_block(data_dev.state, 0x1F0, 2, buf, 4) == 0,
 	      "a block read without DRQ moves nothing (the bus reads the undriven words)");
 
 	/* A 32-bit read ending one word into the last element: the rest is undriven. */
 	lba_command(ATA_CMD_READ_SECTORS, 7, 1);
 	inw(0x1F0);
-	n = cmd_dev.read_block(cmd_dev.state, 0x1F0, 4, buf, 200);
+	n = data_dev.read_block(data_dev.state, 0x1F0, 4, buf, 200);
 	CHECK(n == 128 && buf[508] == pattern(7, 510) && buf[509] == pattern(7, 511) &&
 	      buf[510] == 0xFF && buf[511] == 0xFF,
 	      "a 32-bit block read that outlives the data ends with an undriven word");
-	CHECK(cmd_dev.read_block(cmd_dev.state, 0x1F1, 2, buf, 1) == 0 &&
-	      cmd_dev.read_block(cmd_dev.state, 0x1F0, 1, buf, 1) == 0,
+	CHECK(data_dev.read_block(data_dev.state, 0x1F1, 2, buf, 1) == 0 &&
+	      data_dev.read_block(data_dev.state, 0x1F0, 1, buf, 1) == 0,
 	      "registers other than data, and byte accesses, go element by element");
 
 	for (unsigned i = 0; i < sizeof(out_data); i++)
 		out_data[i] = (u8)(i * 3 + 1);
 	lba_command(ATA_CMD_WRITE_SECTORS, 9, 2);
 	irq_edges = 0;
-	n = cmd_dev.write_block(cmd_dev.state, 0x1F0, 2, out_data, ATA_SECTOR_SIZE + 10);
+	n = data_dev.write_block(data_dev.state, 0x1F0, 2, out_data, ATA_SECTOR_SIZE + 10);
 	CHECK(n == ATA_SECTOR_SIZE && irq_edges == 1 && inb(0x1F7) == 0x50 &&
 	      ram.writes == 2 && !memcmp(ram.data[9], out_data, ATA_SECTOR_SIZE) &&
 	      !memcmp(ram.data[10], out_data + ATA_SECTOR_SIZE, ATA_SECTOR_SIZE),
@@ -63,7 +63,7 @@ static void set_multiple(u8 count)
 static bool block_matches(u64 lba, u32 sectors)
 {
 	static u8 buf[ATA_MAX_MULTIPLE * ATA_SECTOR_SIZE];
-	bool ok = cmd_dev.read_block(cmd_dev.state, 0x1F0, 2, buf, sectors * 256) == sectors * 256;
+	bool ok = data_dev.read_block(data_dev.state, 0x1F0, 2, buf, sectors * 256) == sectors * 256;
 
 	for (u32 s = 0; s < sectors; s++)
 		for (unsigned i = 0; i < ATA_SECTOR_SIZE; i++)
@@ -108,11 +108,11 @@ static void test_multiple(void)
 	irq_edges = 0;
 	lba_command(ATA_CMD_WRITE_MULTIPLE, 200, 10);
 	CHECK(inb(0x3F6) == 0x58 && !irq_edges, "WRITE MULTIPLE: DRQ for the first block, no IRQ");
-	ok = cmd_dev.write_block(cmd_dev.state, 0x1F0, 2, out_data, 8 * 256) == 8 * 256 &&
+	ok = data_dev.write_block(data_dev.state, 0x1F0, 2, out_data, 8 * 256) == 8 * 256 &&
 	     irq_edges == 1 && ram.writes == 1 && ram.last_write == 200 &&
 	     ram.last_write_count == 8 && inb(0x1F7) == 0x58;
 	CHECK(ok, "WRITE MULTIPLE: a full block of 8 is one backend write, then IRQ14 and DRQ");
-	ok = cmd_dev.write_block(cmd_dev.state, 0x1F0, 2, out_data + 8 * ATA_SECTOR_SIZE,
+	ok = data_dev.write_block(data_dev.state, 0x1F0, 2, out_data + 8 * ATA_SECTOR_SIZE,
 				 2 * 256) == 2 * 256 &&
 	     irq_edges == 2 && ram.last_write == 208 && ram.last_write_count == 2;
 	CHECK(ok && inb(0x1F7) == 0x50 && !memcmp(ram.data[200], out_data, sizeof(out_data)),

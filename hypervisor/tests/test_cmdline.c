@@ -1,4 +1,4 @@
-/* host-test-sources: core/cmdline.c core/disk.c */
+/* host-test-sources: core/cmdline.c core/disk.c core/portbus.c */
 /*
  * Host unit tests for the command line (core/cmdline.c, CONTRACT.md 2): each documented
  * word with good and malformed values, the defaults, unknown words (logged, ignored), and
@@ -119,6 +119,29 @@ static void test_words(void)
 	      "one bad value among good ones: false");
 }
 
+/* CONTRACT.md 10: guest_mem is every guest's size unless guest_mem.K; disk is guest 0's. */
+static void test_guest_words(void)
+{
+	CHECK(parse("guest_mem=16 guest_mem.2=64 disk=0:100 disk.1=100:50") &&
+	      cfg.guest_mem_mib == 16 && cfg.guest[0].mem_mib == 0 && cfg.guest[2].mem_mib == 64 &&
+	      cfg.guest[0].disk.enabled && cfg.guest[0].disk.count == 100 &&
+	      cfg.guest[1].disk.enabled && cfg.guest[1].disk.start == 100 &&
+	      cfg.guest[1].disk.count == 50 && !cfg.guest[2].disk.enabled && log_lines == 0,
+	      "guest_mem.2 and disk.1 are those guests'; guest_mem the default, disk guest 0's");
+	CHECK(parse("guest_mem.7=8") && cfg.guest[7].mem_mib == 8, "guest 7 is the last");
+	CHECK(parse("guest_mem.8=8 disk.x=1 guest_mem.=8 guest_mem.10=8 watchdog.1=5") &&
+	      log_lines == 5 && cfg.watchdog_ms == 0 && logged("unknown word 'guest_mem.8=8'"),
+	      "guest 8, a letter, no digit, two digits, a word that is not per guest: unknown");
+	CHECK(!parse("guest_mem.1=1") && logged("guest_mem wants a number of MiB"),
+	      "guest_mem.1=1: a bad value, as for guest_mem");
+	CHECK(parse("") && cfg.slice_ms == 10 && !cfg.dedup, "defaults: slice 10 ms, no dedup");
+	CHECK(parse("slice=3 dedup") && cfg.slice_ms == 3 && cfg.dedup,
+	      "slice=3 and the bare word dedup");
+	CHECK(parse("dedup=on dedup=off") && !cfg.dedup, "dedup=off after dedup=on");
+	CHECK(!parse("slice=0") && !parse("dedup=yes") && !parse("slice"),
+	      "slice=0, dedup=yes and a bare slice are bad values");
+}
+
 static void test_image_path(void)
 {
 	const char *s = "backend=svm";
@@ -152,6 +175,7 @@ static void test_disk_word(void)
 	CHECK(parse("backend=vmx disk=16:2048 watchdog=7") && cfg.backend == BACKEND_VMX &&
 	      cfg.watchdog_ms == 7, "disk=16:2048 among other words");
 	real_disk(4096);
+	window = cfg.guest[0].disk;
 	CHECK(run_ends(init_disk) == -1 && model() && model()->sectors == 2048,
 	      "disk=16:2048: the guest disk has 2048 sectors");
 	guest_command(ATA_CMD_READ_SECTORS, 0, 1);
@@ -167,6 +191,7 @@ int main(void)
 	test_selftest();
 	test_unknown_words();
 	test_words();
+	test_guest_words();
 	test_image_path();
 	test_disk_word();
 	return check_done();

@@ -6,9 +6,10 @@
 static struct i8042 kbc;
 static int irq_rises, irq_level;
 
-static void irq_cb(void *opaque, int level)
+static void irq_cb(void *opaque, int irq, int level)
 {
 	(void)opaque;
+	(void)irq;
 	if (level && !irq_level)
 		irq_rises++;
 	irq_level = level;
@@ -17,7 +18,7 @@ static void irq_cb(void *opaque, int level)
 static void reset(void)
 {
 	irq_rises = irq_level = 0;
-	i8042_init(&kbc, irq_cb, NULL);
+	i8042_init(&kbc, (struct irq_line){ irq_cb, NULL, 1 });
 }
 
 static void outb(u16 port, u8 val)

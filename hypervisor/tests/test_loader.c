@@ -107,6 +107,29 @@ static void test_modules(void)
 	CHECK(ram32(list + 32) == MB + 0x6000 && !strcmp(ram_str(ram32(list + 40)), ""),
 	      "module 2: after module 1's 0x1234 bytes, string \"\"");
 
+	/* CONTRACT.md 10: guest K is the K'th `guest`; its guest-modules follow it. */
+	reset();
+	elf_one(1, MB, 0x100, 0x100);
+	add_module(two, sizeof(two), "guest-module early");
+	add_module(img, 0x400, "guest zero");
+	add_module(two, sizeof(two), "guest-module of0");
+	add_module(img, 0x400, "guest one");
+	add_module(one, sizeof(one), "guest-module of1");
+	add_module(two, sizeof(two), "guest-module of1b");
+	vm.id = 1;
+	CHECK(load() && !strcmp(ram_str(ram32(0x10000 + 16)), "one") &&
+	      ram32(0x10000 + 20) == 2 && !strcmp(ram_str(ram32(ram32(0x10000 + 24) + 8)), "of1"),
+	      "guest 1: the second guest module, with the two guest-modules after it");
+	vm.id = 0;
+	CHECK(load() && !strcmp(ram_str(ram32(0x10000 + 16)), "zero") &&
+	      ram32(0x10000 + 20) == 2 &&
+	      !strcmp(ram_str(ram32(ram32(0x10000 + 24) + 8)), "early") &&
+	      !strcmp(ram_str(ram32(ram32(0x10000 + 24) + 24)), "of0"),
+	      "guest 0: the first, with the one before it and the one between");
+	vm.id = 2;
+	CHECK(!load() && logged("no guest module for guest 2"), "no third guest module: refused");
+	vm.id = 0;
+
 	reset();
 	elf_one(1, MB, 0x100, 0x100);
 	add_module(img, 0x400, "guest");

@@ -396,7 +396,7 @@ static void test_glue(void)
 	sweb_init();
 	m.write(m.state, 0x21, 1, 0x5A);
 	CHECK(s.read(s.state, 0x21, 1) == 0x5A, "one read/write pair serves both chips by port");
-	CHECK(m.read(m.state, 0x20, 2) == 0x5A00, "a word read spans 0x20 and 0x21");
+	CHECK(m.eight_bit && s.eight_bit, "8-bit devices: the bus splits wider accesses");
 }
 
 /* Whether any line can still raise INT: what ends a guest's HLT for good (core/irq.c). */

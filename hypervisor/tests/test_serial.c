@@ -25,9 +25,10 @@ static void tx(void *ctx, u8 byte)
 	sent[nsent++ % sizeof(sent)] = byte;
 }
 
-static void irq(void *ctx, int level)
+static void irq(void *ctx, int line, int level)
 {
 	(void)ctx;
+	(void)line;
 	irq_calls++;
 	if (level && !irq_level)
 		irq_edges++;
@@ -38,7 +39,7 @@ static void setup(bool with_irq)
 {
 	serial_init(&uart, 0x3F8, tx, &nsent);
 	if (with_irq)
-		serial_set_irq(&uart, irq, NULL);
+		serial_set_irq(&uart, (struct irq_line){ irq, NULL, 4 });
 	nsent = tx_ctx_ok = irq_level = irq_calls = irq_edges = 0;
 }
 
@@ -80,7 +81,6 @@ static void test_dlab(void)
 	outb(IER, 0x02);
 	CHECK(nsent == 0, "DLAB: writing DLL sends nothing");
 	CHECK(inb(RBR) == 0x01 && inb(IER) == 0x02, "DLAB: DLL 0x01 and DLM 0x02 read back");
-	CHECK(serial_read(&uart, RBR, 2) == 0x0201, "DLAB: a 16-bit read gives DLM:DLL");
 	outb(LCR, 0x03);
 	CHECK(inb(LCR) == 0x03, "LCR 0x03 reads back");
 	CHECK(inb(IER) == 0x05, "DLAB off: IER kept its 0x05 apart from DLM");
@@ -213,17 +213,10 @@ static void test_fifo_and_loopback(void)
 	CHECK(inb(MSR) == 0xB0, "loopback off again: MSR 0xB0, the MCR outputs no longer routed");
 }
 
-static void test_wide_and_base(void)
+static void test_other_base(void)
 {
 	setup(false);
-	serial_write(&uart, RBR, 2, 0x0341);
-	CHECK(nsent == 1 && sent[0] == 'A' && inb(IER) == 0x03,
-	      "16-bit write at 0x3F8: THR 'A', then IER 0x03");
-	outb(SCR, 0x5C);
-	CHECK(serial_read(&uart, LCR, 4) == 0xB0600000u,
-	      "32-bit read at 0x3FB: LCR, MCR, LSR, MSR bytes");
-	CHECK(serial_read(&uart, SCR, 2) == 0x5C, "16-bit read at 0x3FF: SCR, then RBR wraps (0)");
-
+	/* Wider accesses: the bus splits them (tests/test_portbus.c). */
 	serial_init(&uart, 0x2F8, tx, &nsent);
 	nsent = 0;
 	serial_write(&uart, 0x2F8, 1, 'B');
@@ -241,6 +234,6 @@ int main(void)
 	test_receive();
 	test_interrupts();
 	test_fifo_and_loopback();
-	test_wide_and_base();
+	test_other_base();
 	return check_done();
 }

@@ -85,21 +85,6 @@ static void test_out_of_range(void)
 	      "index 0x8E is not cursor high (no hook, 0x0E unchanged)");
 }
 
-static void test_wide_accesses(void)
-{
-	setup();
-	vga_crtc_write(&crtc, 0x3D4, 2, 0x4F0E);
-	CHECK(inb(0x3D4) == 0x0E && inb(0x3D5) == 0x4F,
-	      "16-bit out 0x4F0E to 0x3D4: index 0x0E, data 0x4F");
-	CHECK(cursor_calls == 1 && cursor_index == 0x0E && cursor_value == 0x4F,
-	      "16-bit out: the hook sees the data byte");
-	CHECK(vga_crtc_read(&crtc, 0x3D4, 2) == 0x4F0E, "16-bit in from 0x3D4: data:index");
-	CHECK(vga_crtc_read(&crtc, 0x3D4, 4) == 0x4F0E4F0E, "32-bit in: the pair twice");
-	vga_crtc_write(&crtc, 0x3D4, 4, 0x0B0A0C0F);
-	CHECK(reg(0x0A) == 0x0B && reg(0x0F) == 0x0C,
-	      "32-bit out 0x0B0A0C0F: 0x0F gets 0x0C, then 0x0A gets 0x0B");
-}
-
 static void test_other_base_and_no_hook(void)
 {
 	vga_crtc_init(&crtc, 0x3B4, NULL, NULL);
@@ -114,7 +99,6 @@ int main(void)
 	test_mode3_values();
 	test_index_and_data();
 	test_out_of_range();
-	test_wide_accesses();
 	test_other_base_and_no_hook();
 	return check_done();
 }

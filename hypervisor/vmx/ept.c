@@ -3,7 +3,10 @@
  * builds and walks the 4-level tables (core/vm.c); this file only says what an entry
  * looks like. The EPT pointer itself is set up in vmcs.c.
  */
+#include "log.h"
+#include "run_end.h"
 #include "vcpu.h"
+#include "vm.h"
 #include "vmx.h"
 
 #define EPT_ADDR_MASK 0x000ffffffffff000ULL /* bits 51:12 (N-1:12 of the walk) */
@@ -36,4 +39,26 @@ u64 ept_leaf(u64 hpa, unsigned perms, bool large_2m)
 u64 ept_table(u64 hpa)
 {
 	return (hpa & EPT_ADDR_MASK) | EPT_READ | EPT_WRITE | EPT_EXEC;
+}
+
+/*
+ * SDM Vol 2C INVEPT, Vol 3C 29.4.3.1: after the core changed an entry of v's tables, drop
+ * the guest-physical and combined mappings the TLB holds from its EPT pointer. A CPU with
+ * EPT but no INVEPT of either type cannot take the change.
+ */
+void vmx_flush_tlb(struct vcpu *v)
+{
+	struct vmx_vcpu *vv = v->arch;
+	struct {
+		u64 eptp, reserved;
+	} desc = { vv->eptp, 0 };
+	u64 type;
+
+	if ((vmx_caps.ept_vpid & EPT_CAP_INVEPT) && (vmx_caps.ept_vpid & EPT_CAP_INVEPT_SINGLE))
+		type = 1;
+	else if ((vmx_caps.ept_vpid & EPT_CAP_INVEPT) && (vmx_caps.ept_vpid & EPT_CAP_INVEPT_ALL))
+		type = 2;
+	else
+		panic("vmx: the CPU has no INVEPT to flush guest %d's EPT mappings", v->vm->id);
+	asm volatile("invept %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
 }

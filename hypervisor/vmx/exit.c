@@ -107,8 +107,9 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e, u32 reason)
 	case EXIT_REASON_CR_ACCESS: /* table 28-3 */
 		e->reason = EXIT_CR_ACCESS;
 		e->cr.cr = CR_QUAL_CR(q);
-		e->cr.write = CR_QUAL_TYPE(q) != CR_TYPE_MOV_FROM_CR;
+		e->cr.kind = CR_QUAL_TYPE(q); /* the same four, in the same order */
 		e->cr.gpr = CR_QUAL_GPR(q);
+		e->cr.lmsw_data = CR_QUAL_LMSW_DATA(q);
 		break;
 	case EXIT_REASON_EPT_VIOLATION:
 	case EXIT_REASON_EPT_MISCONFIG:
@@ -145,35 +146,27 @@ static void reinject_vectored_event(void)
 void vmx_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct vmx_vcpu *vv = v->arch;
+	u32 reason;
 
-	for (;;) {
-		u32 reason;
+	*e = (struct vm_exit){ 0 };
+	/* The guest's CR2 is live in the real register while it runs; the hypervisor takes no
+	 * page faults, so the value survives until the exit is read. */
+	write_cr2(vv->cr2);
+	if (vmx_enter(vv, vv->launched)) {
+		/* 31.4: VMfailValid leaves the error number in the VMCS (31.4 table 31-1). */
+		u64 err = vmcs_read(VM_INSTRUCTION_ERROR);
 
-		*e = (struct vm_exit){ 0 };
-		/* The guest's CR2 is live in the real register while it runs; the hypervisor
-		 * takes no page faults, so the value survives until the exit is read. */
-		write_cr2(vv->cr2);
-		if (vmx_enter(vv, vv->launched)) {
-			/* 31.4: VMfailValid leaves the error number in the VMCS (31.4 table 31-1). */
-			u64 err = vmcs_read(VM_INSTRUCTION_ERROR);
-
-			log_printf("vmx: %s failed, VM-instruction error %lu\n",
-				   vv->launched ? "VMRESUME" : "VMLAUNCH", err);
-			e->reason = EXIT_ENTRY_FAIL;
-			e->raw = err;
-			return;
-		}
-		vv->cr2 = read_cr2();
-		reason = vmcs_read(VM_EXIT_REASON);
-		if (!(reason & EXIT_REASON_ENTRY_FAILURE))
-			vv->launched = true;
-		decode_exit(v, e, reason);
-		if (e->reason == EXIT_ENTRY_FAIL)
-			return;
-		reinject_vectored_event();
-		/* Accesses to host-owned CR0/CR4 bits are the backend's own business. */
-		if (e->reason == EXIT_CR_ACCESS && vmx_handle_cr_access(v, e))
-			continue;
+		log_printf("vmx: %s failed, VM-instruction error %lu\n",
+			   vv->launched ? "VMRESUME" : "VMLAUNCH", err);
+		e->reason = EXIT_ENTRY_FAIL;
+		e->raw = err;
 		return;
 	}
+	vv->cr2 = read_cr2();
+	reason = vmcs_read(VM_EXIT_REASON);
+	if (!(reason & EXIT_REASON_ENTRY_FAILURE))
+		vv->launched = true;
+	decode_exit(v, e, reason);
+	if (e->reason != EXIT_ENTRY_FAIL)
+		reinject_vectored_event();
 }

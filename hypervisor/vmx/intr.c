@@ -6,8 +6,8 @@
 #include "vcpu.h"
 #include "vmcs_fields.h"
 #include "vmx.h"
+#include "x86.h"
 
-#define RFLAGS_IF BIT(9)
 
 /*
  * 27.3.1.5 and 27.6: an external interrupt may be injected only with RFLAGS.IF=1 and no
@@ -17,7 +17,7 @@
 bool vmx_interruptible(struct vcpu *v)
 {
 	(void)v;
-	if (!(vmcs_read(GUEST_RFLAGS) & RFLAGS_IF))
+	if (!(vmcs_read(GUEST_RFLAGS) & X86_RFLAGS_IF))
 		return false;
 	if (vmcs_read(GUEST_INTERRUPTIBILITY_INFO) &
 	    (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))

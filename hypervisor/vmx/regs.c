@@ -69,7 +69,7 @@ static void flush_guest_tlb(void)
 {
 	struct {
 		u64 vpid, linear;
-	} desc = { VPID_GUEST, 0 };
+	} desc = { vmcs_read(VIRTUAL_PROCESSOR_ID), 0 };
 	u64 type;
 
 	if (!(vmx_caps.ept_vpid & VPID_CAP_INVVPID))
@@ -205,59 +205,4 @@ void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error_c
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
 	}
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
-}
-
-static u64 read_gpr(struct vcpu *v, u8 gpr)
-{
-	if (gpr == 4)
-		return vmcs_read(GUEST_RSP);
-	return ((u64 *)&v->regs)[gpr]; /* struct vcpu_regs is in x86 register order */
-}
-
-/*
- * A CR-access exit (28.2.1, table 28-3). Only host-owned bits make MOV to CR0/CR4, CLTS
- * and LMSW exit, and CR3/CR8 accesses do not exit at all, so the backend emulates them
- * here and resumes the guest; true if it did. Faults follow SDM Vol 2B MOV (control
- * registers): #GP(0) for reserved or unsupported bits and impossible combinations.
- */
-bool vmx_handle_cr_access(struct vcpu *v, const struct vm_exit *e)
-{
-	u64 q = vmcs_read(EXIT_QUALIFICATION);
-	u64 cr0 = vmx_read_reg(v, VREG_CR0), value;
-
-	switch (CR_QUAL_TYPE(q)) {
-	case CR_TYPE_MOV_TO_CR:
-		value = read_gpr(v, CR_QUAL_GPR(q));
-		if (CR_QUAL_CR(q) == 4) {
-			/* The guest never owns CR4.VMXE (CPUID hides VMX) nor unsupported bits. */
-			if (value & (cr4_must0() | X86_CR4_VMXE | ~0xffffffffULL)) {
-				vmx_inject_exception(v, 13, true, 0);
-				return true;
-			}
-			vmx_write_reg(v, VREG_CR4, value);
-			break;
-		}
-		if (CR_QUAL_CR(q) != 0)
-			return false;
-		if ((value >> 32) || ((value & X86_CR0_PG) && !(value & X86_CR0_PE)) ||
-		    ((value & X86_CR0_PG) && (vmx_read_reg(v, VREG_EFER) & EFER_LME) &&
-		     !(vmx_read_reg(v, VREG_CR4) & X86_CR4_PAE))) {
-			vmx_inject_exception(v, 13, true, 0);
-			return true;
-		}
-		vmx_write_reg(v, VREG_CR0, value);
-		break;
-	case CR_TYPE_CLTS:
-		vmx_write_reg(v, VREG_CR0, cr0 & ~X86_CR0_TS);
-		break;
-	case CR_TYPE_LMSW:
-		/* LMSW loads CR0 bits 3:0 but cannot clear PE (SDM Vol 2A LMSW). */
-		value = (cr0 & ~0xeULL) | (CR_QUAL_LMSW_DATA(q) & 0xf);
-		vmx_write_reg(v, VREG_CR0, value);
-		break;
-	default:
-		return false;
-	}
-	vmx_write_reg(v, VREG_RIP, e->rip + e->insn_len);
-	return true;
 }

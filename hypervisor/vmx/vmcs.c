@@ -11,6 +11,7 @@
 #include "mem.h"
 #include "vcpu.h"
 #include "vmcs_fields.h"
+#include "vm.h"
 #include "vmx.h"
 #include "x86.h"
 
@@ -150,12 +151,11 @@ static bool setup_controls(struct vmx_vcpu *vv, const char **why)
 	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0); /* nothing to inject (25.8.3) */
-	vmcs_write(VIRTUAL_PROCESSOR_ID, VPID_GUEST); /* 27.2.1.1: not 0 with VPID on */
 	return true;
 }
 
 /* 25.6.11, 27.2.1.1: EPT pointer, with a walk length and memory type the CPU has (A.10). */
-static bool setup_ept(u64 root, const char **why)
+static bool setup_ept(struct vmx_vcpu *vv, u64 root, const char **why)
 {
 	vmx_caps.ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
 	if (!(vmx_caps.ept_vpid & EPT_CAP_WALK_4) || !(vmx_caps.ept_vpid & EPT_CAP_WB)) {
@@ -164,7 +164,8 @@ static bool setup_ept(u64 root, const char **why)
 	}
 	if (!(vmx_caps.ept_vpid & EPT_CAP_2M))
 		log_printf("vmx: warning: EPT has no 2 MiB pages, large leaves will misconfigure\n");
-	vmcs_write(EPT_POINTER, root | EPTP_WALK_4 | EPTP_MEMTYPE_WB);
+	vv->eptp = root | EPTP_WALK_4 | EPTP_MEMTYPE_WB;
+	vmcs_write(EPT_POINTER, vv->eptp);
 	return true;
 }
 
@@ -292,6 +293,17 @@ static void setup_guest_state(struct vcpu *v, const struct vcpu_boot *boot)
 	v->regs.rbx = boot->ebx;
 }
 
+/* Several guests: the next VMRESUME/VMLAUNCH enters v (25.11.3; its launch state stays). */
+void vmx_vcpu_load(struct vcpu *v)
+{
+	struct vmx_vcpu *vv = v->arch;
+	u8 failed;
+
+	asm volatile("vmptrld %1\n\tsetna %0" : "=qm"(failed) : "m"(vv->vmcs) : "cc", "memory");
+	if (failed)
+		panic("vmx: VMPTRLD of guest %d's VMCS failed", v->vm->id);
+}
+
 bool vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **why)
 {
 	struct vmx_vcpu *vv = (struct vmx_vcpu *)page_alloc();
@@ -318,8 +330,10 @@ bool vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 		return false;
 	}
 
-	if (!setup_controls(vv, why) || !setup_ept(boot->nested_root, why))
+	if (!setup_controls(vv, why) || !setup_ept(vv, boot->nested_root, why))
 		return false;
+	/* 27.2.1.1: not 0 with VPID on; one per guest, so that their TLB entries stay apart. */
+	vmcs_write(VIRTUAL_PROCESSOR_ID, VPID_FIRST_GUEST + v->vm->id);
 	setup_host_state(vv);
 	setup_guest_state(v, boot);
 	log_printf("vmx: VMCS at %#lx, EPTP %#lx, guest entry %#x\n", vv->vmcs,

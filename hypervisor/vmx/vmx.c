@@ -127,4 +127,6 @@ const struct virt_ops vmx_ops = {
 	.set_intr_window = vmx_set_intr_window,
 	.npt_leaf = ept_leaf,
 	.npt_table = ept_table,
+	.flush_tlb = vmx_flush_tlb,
+	.vcpu_load = vmx_vcpu_load,
 };

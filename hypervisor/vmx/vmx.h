@@ -8,6 +8,7 @@
 
 #include "types.h"
 #include "vcpu.h"
+#include "x86.h"
 
 /* IA32_FEATURE_CONTROL (SDM Vol 3C 24.7 "Enabling and Entering VMX Operation"). */
 #define FEATURE_CONTROL_LOCKED BIT(0)
@@ -32,9 +33,7 @@
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS 0x490
 
 /* Other MSRs the VMCS setup reads or the guest's view needs (SDM Vol 4 table 2-2). */
-#define EFER_LMA BIT(10)
 #define X86_CR0_ET BIT(4) /* SDM Vol 3A 2.5 */
-#define X86_CR0_TS BIT(3)
 #define PAT_POWER_ON_DEFAULT 0x0007040600070406ULL /* SDM Vol 3A 13.12.4 */
 
 /* IA32_VMX_BASIC (A.1). */
@@ -95,7 +94,10 @@
 #define EPTP_MEMTYPE_WB 6ULL
 #define EPTP_WALK_4 (3ULL << 3) /* page-walk length minus one */
 
-#define VPID_GUEST 1 /* 25.6.12: VPID 0 is the host's */
+#define VPID_FIRST_GUEST 1 /* 25.6.12: VPID 0 is the host's; guest K has 1 + K */
+#define EPT_CAP_INVEPT BIT(20)
+#define EPT_CAP_INVEPT_SINGLE BIT(25)
+#define EPT_CAP_INVEPT_ALL BIT(26)
 
 /*
  * The backend's per-vCPU state (struct vcpu's arch). entry.S uses the first two fields:
@@ -109,6 +111,7 @@ struct vmx_vcpu {
 	u64 cr2;                 /* the guest's CR2: the VMCS has no field for it */
 	u64 exit_stack;          /* page whose top is HOST_RSP */
 	u32 proc;                /* the primary processor-based controls as written */
+	u64 eptp;                /* its EPT pointer, for INVEPT */
 };
 
 /* What vmx.c learned about the CPU, for the VMCS setup and exit decoding. */
@@ -141,13 +144,13 @@ static inline void vmcs_write(u64 field, u64 value)
 
 /* vmcs.c */
 bool vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **why);
+void vmx_vcpu_load(struct vcpu *v);
 void vmx_msr_passthrough(u32 msr);
 /* regs.c */
 void vmx_setup_cr_masks(void);
 u64 vmx_read_reg(struct vcpu *v, enum vreg r);
 void vmx_write_reg(struct vcpu *v, enum vreg r, u64 value);
 void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error_code);
-bool vmx_handle_cr_access(struct vcpu *v, const struct vm_exit *e);
 /* intr.c */
 bool vmx_interruptible(struct vcpu *v);
 void vmx_inject_irq(struct vcpu *v, u8 vector);
@@ -157,6 +160,7 @@ void vmx_run(struct vcpu *v, struct vm_exit *exit);
 /* ept.c */
 u64 ept_leaf(u64 hpa, unsigned perms, bool large_2m);
 u64 ept_table(u64 hpa);
+void vmx_flush_tlb(struct vcpu *v);
 /* entry.S: 0 after a VM exit, 1 when VMLAUNCH/VMRESUME failed (VMfail). */
 int vmx_enter(struct vmx_vcpu *vv, u64 launched);
 void vmx_exit_stub(void);

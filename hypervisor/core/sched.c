@@ -1,0 +1,152 @@
+/*
+ * The guests' turns on the one CPU (CONTRACT.md 10): round robin between the guests that
+ * are ready, each for at most a slice while another waits; a guest that halts gives up the
+ * CPU at once and is ready again when its PIC has an interrupt for it; a guest that ends
+ * ends alone. With one guest this is the plain loop of milestones 2 to 4: it runs until it
+ * halts, waits for its interrupt, and runs again. The slice is checked at each exit, and
+ * the host's 1 kHz tick makes one at least every millisecond.
+ */
+#include "cpu.h"
+#include "exits.h"
+#include "hostirq.h"
+#include "irq.h"
+#include "log.h"
+#include "uart.h"
+#include "vm.h"
+
+static struct vm *guests;
+static int nr_guests;
+static volatile bool exit_counts_wanted;
+
+/* Bytes the real COM2 receives: the lab's requests (drivers/uart.c, from IRQ3). */
+static void log_channel_rx(u8 byte)
+{
+	if (byte == '?')
+		exit_counts_wanted = true;
+	else if (byte >= '0' && byte <= '9')
+		platform_request_focus(byte - '0');
+}
+
+void run_answer_requests(void)
+{
+	platform_poll();
+	if (!exit_counts_wanted)
+		return;
+	exit_counts_wanted = false;
+	for (int k = 0; k < nr_guests; k++)
+		log_exit_counts(&guests[k].vcpu, nr_guests > 1);
+}
+
+static void end_guest(struct vm *vm)
+{
+	vm->state = VM_ENDED;
+	log_printf("guest: guest %d stopped after %lu exits\n", vm->id, vm->vcpu.exits);
+	log_printf("@lab guest-end id=%d code=%d reason=%s\n", vm->id, vm->end_code,
+		   end_reason(vm->end_code));
+}
+
+/* The next ready guest after guest `last` in turn, or NULL. */
+static struct vm *next_ready(int last)
+{
+	for (int i = 1; i <= nr_guests; i++) {
+		struct vm *vm = &guests[(last + i) % nr_guests];
+
+		if (vm->state == VM_READY)
+			return vm;
+	}
+	return NULL;
+}
+
+/* No guest is ready: wake the halted ones that have an interrupt, else wait for one.
+ * False when every guest has ended. */
+static bool wait_for_a_guest(void)
+{
+	for (;;) {
+		bool left = false, woke = false;
+
+		for (int k = 0; k < nr_guests; k++) {
+			struct vm *vm = &guests[k];
+
+			if (vm->state != VM_HALTED)
+				continue;
+			left = true;
+			if (irq_pending(vm)) {
+				vm->state = VM_READY;
+				vm->last_own_exit_tsc = rdtsc(); /* halted time is not running time */
+				woke = true;
+			}
+		}
+		if (!left || woke)
+			return left;
+		host_wait_irq();
+		run_answer_requests(); /* guests that halt for good still answer */
+	}
+}
+
+/* Runs vm until it halts or ends, or (another guest being ready) its slice is over. */
+static void run_turn(struct vm *vm, u64 slice_ns)
+{
+	u64 until = nr_guests > 1 ? time_ns() + slice_ns : 0;
+
+	for (;;) {
+		if (!vcpu_step(&vm->vcpu)) {
+			end_guest(vm);
+			return;
+		}
+		run_answer_requests();
+		if (vm->state != VM_READY)
+			return;
+		if (until && time_ns() >= until && next_ready(vm->id) != vm)
+			return;
+	}
+}
+
+/* The run's verdict: pass if every guest passed, else the lowest-numbered one's. */
+static enum end_code run_verdict(void)
+{
+	for (int k = 0; k < nr_guests; k++)
+		if (guests[k].end_code != END_PASS)
+			return guests[k].end_code;
+	return END_PASS;
+}
+
+void vm_run(struct vm *vms, int n, u64 slice_ms)
+{
+	const struct virt_ops *ops = vms[0].ops;
+	struct vm *loaded = NULL, *vm;
+	int last = n - 1;
+
+	guests = vms;
+	nr_guests = n;
+	uart_com2_rx_init(log_channel_rx);
+	log_printf("guest: running%s\n", n > 1 ? " (several guests)" : "");
+	if (vms[0].watchdog_ms) {
+		log_printf("guest: watchdog %lu ms\n", vms[0].watchdog_ms);
+		if (ops->nmi_exits)
+			ioapic_pit_nmi();
+	}
+	for (int k = 0; k < n; k++) {
+		vms[k].state = VM_READY;
+		vms[k].end_code = END_GUEST_CRASH;
+		vms[k].last_own_exit_tsc = rdtsc();
+	}
+	for (;;) {
+		vm = next_ready(last);
+		if (!vm) {
+			if (!wait_for_a_guest())
+				break;
+			continue;
+		}
+		if (vm != loaded && ops->vcpu_load) {
+			ops->vcpu_load(&vm->vcpu);
+			loaded = vm;
+		}
+		if (vm->id != last)
+			vm->last_own_exit_tsc = rdtsc(); /* time in other guests is not its own */
+		last = vm->id;
+		run_turn(vm, slice_ms * 1000000ULL);
+	}
+	for (int k = 0; k < n; k++)
+		log_exit_counts(&vms[k].vcpu, n > 1);
+	run_end(run_verdict());
+}

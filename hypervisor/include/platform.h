@@ -1,0 +1,46 @@
+/*
+ * A guest's devices, all in one value (struct platform, inside struct vm): the models of
+ * devices/ and the state that ties them to the guest's time and to each other. One place,
+ * core/platform.c, creates them and puts them on the guest's port bus; core/irq.c drives
+ * the interrupt controllers and the PIT's clock.
+ */
+#ifndef PLATFORM_H
+#define PLATFORM_H
+
+#include "../devices/ata.h"
+#include "../devices/debugcon.h"
+#include "../devices/i8042.h"
+#include "../devices/pic.h"
+#include "../devices/pit.h"
+#include "../devices/serial.h"
+#include "../devices/testdev.h"
+#include "../devices/vga.h"
+#include "types.h"
+
+/* The guest's disk: sectors [start, start + count) of a real disk (core/disk.c). */
+struct ata_host_disk;
+struct disk_region {
+	struct ata_host_disk *disk;
+	u64 start, count;
+};
+
+struct platform {
+	struct pic_pair pic;
+	struct pit pit;
+	u64 pit_synced_ns;  /* the hypervisor time the PIT model has reached */
+	u64 pit_edge_ns;    /* when its next IRQ0 edge falls due (PIT_NO_EVENT: never) */
+	u32 pit_owed;       /* IRQ0 edges not yet latched in the PIC */
+	struct i8042 kbd;
+	struct serial com1;
+	struct debugcon debugcon;
+	struct testdev testdev;
+	struct testdev_irq testirq;
+	bool intr_glitch;   /* the test device's too-short request (devices/testdev.h) */
+	struct vga_crtc crtc;
+	bool has_disk;
+	struct disk_region region;
+	struct ata_backend disk_backend;
+	struct ata ata;
+};
+
+#endif

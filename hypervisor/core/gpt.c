@@ -104,7 +104,8 @@ static bool copy_linear(struct vcpu *v, u64 la, void *buf, size_t len, bool writ
 			chunk = len;
 		if (!vcpu_linear_to_gpa(v, la, write, &gpa))
 			return false;
-		p = vm_gpa_to_hva(v->vm, gpa, chunk);
+		p = write ? vm_gpa_to_hva_write(v->vm, gpa, chunk) :
+			    vm_gpa_to_hva(v->vm, gpa, chunk);
 		if (!p)
 			return false;
 		if (write)

@@ -118,8 +118,10 @@ static bool handle_string_io(struct vcpu *v, struct vm_exit *e)
 		if (n) {
 			u64 first = down ? la - (n - 1) * size : la; /* the lowest element */
 
-			p = vcpu_linear_to_gpa(v, first, e->io.in, &gpa) ?
-			    vm_gpa_to_hva(v->vm, gpa, n * size) : NULL;
+			p = NULL;
+			if (vcpu_linear_to_gpa(v, first, e->io.in, &gpa))
+				p = e->io.in ? vm_gpa_to_hva_write(v->vm, gpa, n * size) :
+					       vm_gpa_to_hva(v->vm, gpa, n * size);
 			if (!p) {
 				ok = false;
 				break;

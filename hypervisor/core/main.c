@@ -6,6 +6,7 @@
 #include "boot.h"
 #include "cmdline.h"
 #include "cpu.h"
+#include "dedup.h"
 #include "desc.h"
 #include "disk.h"
 #include "hostirq.h"
@@ -100,7 +101,7 @@ static __noreturn void run_guests(const struct virt_ops *ops, const struct multi
 		struct vcpu_boot boot;
 		const char *why = NULL;
 
-		vm_create(vm, k, ops, mib[k], k == 0);
+		vm_create(vm, k, ops, mib[k], k == 0, cfg->dedup);
 		vm->watchdog_ms = cfg->watchdog_ms;
 		platform_init(vm, &cfg->guest[k].disk);
 		if (!guest_load(vm, mbi, &boot))
@@ -110,6 +111,8 @@ static __noreturn void run_guests(const struct virt_ops *ops, const struct multi
 		log_printf("@lab guest id=%d mem=%lu\n", k, mib[k]);
 	}
 	platform_set_guests(vms, n);
+	if (cfg->dedup)
+		dedup_init(vms, n);
 	vm_run(vms, n, cfg->slice_ms);
 }
 

@@ -5,6 +5,7 @@
  * 2B "MOV", "MOVZX"), the access goes to the device, and the guest resumes after it.
  * Any other fault is outside guest RAM: the guest has crashed (CONTRACT.md 4, code 4).
  */
+#include "dedup.h"
 #include "exits.h"
 #include "lib.h"
 #include "log.h"
@@ -155,6 +156,9 @@ bool handle_npf(struct vcpu *v, struct vm_exit *e)
 {
 	struct mmio_device *dev = vm_find_mmio(v->vm, e->npf.gpa);
 
+	/* A write to a page deduplication shares: the guest gets its own copy. */
+	if (e->npf.write && dedup_unshare(v->vm, e->npf.gpa))
+		return true;
 	if (dev)
 		return emulate_mmio(v, dev, e->npf.gpa);
 	if (e->npf.gpa >= VGA_TEXT_START && e->npf.gpa < VGA_TEXT_END)

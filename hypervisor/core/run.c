@@ -88,26 +88,41 @@ static bool handle_host_interrupt(struct vcpu *v, struct vm_exit *e)
 	return true;
 }
 
+/* Guest-physical [gpa, gpa + len) to the guest console, page by page (a deduplicated
+ * guest's pages are apart in host memory); false, writing nothing, if any is not RAM. */
+static bool hypercall_puts(struct vm *vm, u64 gpa, u64 len)
+{
+	if (len > HC_PUTS_MAX || !vm_gpa_to_hva(vm, gpa, 0))
+		return false;
+	for (u64 at = gpa; at < gpa + len; at = ALIGN_DOWN(at, PAGE_SIZE) + PAGE_SIZE)
+		if (!vm_gpa_to_hva(vm, at, 1))
+			return false;
+	while (len) {
+		u64 chunk = PAGE_SIZE - (gpa & (PAGE_SIZE - 1));
+		const char *s;
+
+		if (chunk > len)
+			chunk = len;
+		s = vm_gpa_to_hva(vm, gpa, chunk);
+		for (u64 i = 0; i < chunk; i++)
+			console_write(vm, s[i]);
+		gpa += chunk;
+		len -= chunk;
+	}
+	return true;
+}
+
 /* CONTRACT.md 5: function in EAX, arguments in EBX, ECX; result in EAX. */
 static bool handle_hypercall(struct vcpu *v, struct vm_exit *e)
 {
 	u32 nr = v->regs.rax, arg0 = v->regs.rbx, arg1 = v->regs.rcx;
-	const char *s;
-
 	switch (nr) {
 	case HC_EXIT:
 		if (arg0 == 0)
 			return guest_stop(v, END_PASS, "exit hypercall with code 0");
 		return guest_stop(v, END_FAIL, "exit hypercall with code %u (%#x)", arg0, arg0);
 	case HC_PUTS:
-		s = arg1 <= HC_PUTS_MAX ? vm_gpa_to_hva(v->vm, arg0, arg1) : NULL;
-		if (!s) {
-			v->regs.rax = HC_UNKNOWN;
-			break;
-		}
-		for (u32 i = 0; i < arg1; i++)
-			console_write(v->vm, s[i]);
-		v->regs.rax = 0;
+		v->regs.rax = hypercall_puts(v->vm, arg0, arg1) ? 0 : HC_UNKNOWN;
 		break;
 	default:
 		v->regs.rax = HC_UNKNOWN;

@@ -7,6 +7,7 @@
  * the host's 1 kHz tick makes one at least every millisecond.
  */
 #include "cpu.h"
+#include "dedup.h"
 #include "exits.h"
 #include "hostirq.h"
 #include "irq.h"
@@ -35,6 +36,7 @@ void run_answer_requests(void)
 	exit_counts_wanted = false;
 	for (int k = 0; k < nr_guests; k++)
 		log_exit_counts(&guests[k].vcpu, nr_guests > 1);
+	dedup_log();
 }
 
 static void end_guest(struct vm *vm)
@@ -80,6 +82,7 @@ static bool wait_for_a_guest(void)
 			return left;
 		host_wait_irq();
 		run_answer_requests(); /* guests that halt for good still answer */
+		dedup_scan();
 	}
 }
 
@@ -94,6 +97,7 @@ static void run_turn(struct vm *vm, u64 slice_ns)
 			return;
 		}
 		run_answer_requests();
+		dedup_scan();
 		if (vm->state != VM_READY)
 			return;
 		if (until && time_ns() >= until && next_ready(vm->id) != vm)
@@ -148,5 +152,6 @@ void vm_run(struct vm *vms, int n, u64 slice_ms)
 	}
 	for (int k = 0; k < n; k++)
 		log_exit_counts(&vms[k].vcpu, n > 1);
+	dedup_log();
 	run_end(run_verdict());
 }

@@ -19,6 +19,7 @@
  * several guests (CONTRACT.md 10) the focus moves the real screen: vm_move_screen saves
  * the text into the guest that loses it, restores the other's, and remaps both windows.
  */
+#include "dedup.h"
 #include "lib.h"
 #include "log.h"
 #include "mem.h"
@@ -81,16 +82,19 @@ static void npt_build(struct vm *vm)
 		else
 			npt_map_4k(vm, gpa, vm->ram_hpa + gpa, RAM_PERMS);
 	}
-	for (; gpa + SIZE_2M <= vm->ram_size; gpa += SIZE_2M)
+	/* Deduplication remaps single pages: no 2 MiB ones then. */
+	for (; !vm->small_pages && gpa + SIZE_2M <= vm->ram_size; gpa += SIZE_2M)
 		npt_map_2m(vm, gpa, vm->ram_hpa + gpa);
 	for (; gpa < vm->ram_size; gpa += PAGE_SIZE)
 		npt_map_4k(vm, gpa, vm->ram_hpa + gpa, RAM_PERMS);
 }
 
-void vm_create(struct vm *vm, int id, const struct virt_ops *ops, u64 mib, bool focused)
+void vm_create(struct vm *vm, int id, const struct virt_ops *ops, u64 mib, bool focused,
+	       bool small_pages)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->id = id;
+	vm->small_pages = small_pages;
 	vm->ops = ops;
 	vm->ram_size = mib << 20;
 	if (vm->ram_size < HIGH_MEM_START * 2)
@@ -112,6 +116,11 @@ void vm_create(struct vm *vm, int id, const struct virt_ops *ops, u64 mib, bool 
 	vm->vcpu.vm = vm;
 	log_printf("vm: guest %d: %lu MiB guest RAM at host %#lx, nested root %#lx\n", id, mib,
 		   vm->ram_hpa, vm->npt_root);
+}
+
+void vm_map_ram_page(struct vm *vm, u64 gpa, u64 hpa, bool writable)
+{
+	npt_map_4k(vm, gpa, hpa, writable ? RAM_PERMS : (NPT_READ | NPT_EXEC));
 }
 
 static void map_screen(struct vm *vm, u64 hpa)
@@ -148,7 +157,21 @@ void *vm_gpa_to_hva(struct vm *vm, u64 gpa, u64 len)
 			return (void *)(vm->vga_hpa + (gpa - VGA_TEXT_START));
 		return NULL;
 	}
+	if (vm->page_hpa) { /* deduplicated: page by page */
+		if ((gpa & (PAGE_SIZE - 1)) + len > PAGE_SIZE)
+			return NULL;
+		return (void *)(vm->page_hpa[gpa / PAGE_SIZE] + (gpa & (PAGE_SIZE - 1)));
+	}
 	return (void *)(vm->ram_hpa + gpa);
+}
+
+void *vm_gpa_to_hva_write(struct vm *vm, u64 gpa, u64 len)
+{
+	void *p = vm_gpa_to_hva(vm, gpa, len);
+
+	if (p && vm->page_hpa && gpa < vm->ram_size)
+		dedup_unshare(vm, gpa);
+	return vm_gpa_to_hva(vm, gpa, len);
 }
 
 bool vm_register_mmio(struct vm *vm, struct mmio_device *dev)

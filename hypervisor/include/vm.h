@@ -48,6 +48,12 @@ struct vm {
 	struct platform dev;
 	u64 vga_hpa;     /* what its VGA text window maps: the real one while it has the focus */
 	u64 vga_copy;    /* its own text while another guest has the focus */
+	/* Page deduplication (core/dedup.c): RAM in 4 KiB pages, each page's host page and
+	 * whether it is shared (read-only); NULL when off. */
+	bool small_pages;
+	u64 *page_hpa;
+	u8 *page_shared;
+	bool tlb_stale;  /* its nested tables changed since its TLB was last flushed */
 	enum vm_state state;
 	enum end_code end_code;    /* what guest_stop() chose */
 	u64 last_own_exit_tsc;     /* the watchdog's reference (core/run.c) */
@@ -56,12 +62,18 @@ struct vm {
 /* Allocates guest RAM (mib MiB) and builds its nested page tables: guest `id`, whose VGA
  * text window is the real screen if `focused`, else a copy of its own. Ends the run
  * (config) when the memory is not there. */
-void vm_create(struct vm *vm, int id, const struct virt_ops *ops, u64 mib, bool focused);
+void vm_create(struct vm *vm, int id, const struct virt_ops *ops, u64 mib, bool focused,
+	       bool small_pages);
+/* Maps RAM page gpa to host page hpa, writable or read-only (4 KiB pages only). */
+void vm_map_ram_page(struct vm *vm, u64 gpa, u64 hpa, bool writable);
 /* Moves the real screen from guest `from` to guest `to` (either may be NULL): the text
  * is saved and restored and both windows remapped; their TLBs are flushed. */
 void vm_move_screen(struct vm *from, struct vm *to);
-/* The hypervisor's pointer to guest-physical [gpa, gpa + len) in RAM, or NULL. */
+/* The hypervisor's pointer to guest-physical [gpa, gpa + len) in RAM, or NULL. Once pages
+ * are deduplicated, a range within one page only. */
 void *vm_gpa_to_hva(struct vm *vm, u64 gpa, u64 len);
+/* The same, for the hypervisor to write there: a shared page is unshared first. */
+void *vm_gpa_to_hva_write(struct vm *vm, u64 gpa, u64 len);
 /* Claims [base, base + size), which must lie outside RAM: accesses fault and are routed. */
 bool vm_register_mmio(struct vm *vm, struct mmio_device *dev);
 struct mmio_device *vm_find_mmio(struct vm *vm, u64 gpa);

@@ -270,6 +270,9 @@ class Grader:
                 report.nodeid, grade["milestone"], grade["title"], grade["points"],
                 counted=grade["counted"], feature=grade.get("feature", ""),
                 team_written=grade.get("team_written", False))
+        if grade.get("feature"):  # with xdist the controller collects nothing: seen here
+            self.features_seen.setdefault(
+                grade["feature"], "team-written" if grade.get("team_written") else "catalogue")
         res.seconds += report.duration
         for key in ("platform", "backend", "bundle", "reproduce"):
             if key in props:
@@ -300,11 +303,16 @@ class Grader:
         beside it, as for the reference; not chosen: left out, not run) and, where it ran,
         earned and possible points and outcomes per milestone (m5, m6)."""
         out = {}
-        for name in sorted(self.features_seen, key=lambda n: (n != self.feature.name, n)):
-            state = ("not chosen" if name in self.not_chosen else
+        seen = dict(self.features_seen)
+        if self.features_seen and not self.all_features:  # the catalogue's others: not run
+            for name in features.CATALOGUE:
+                seen.setdefault(name, "catalogue")
+        for name in sorted(seen, key=lambda n: (n != self.feature.name, n)):
+            state = ("not chosen" if name in self.not_chosen or (
+                name != self.feature.name and not self.all_features) else
                      "counted" if name == self.feature.name else "not counted")
-            row: dict = {"state": state, "team_written": self.features_seen[name] ==
-                         "team-written", "milestones": {}}
+            row: dict = {"state": state, "team_written": seen[name] == "team-written",
+                         "milestones": {}}
             if state != "not chosen":
                 for mid in features.MILESTONES:
                     rows = [r for r in self.results.values()

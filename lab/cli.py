@@ -12,6 +12,8 @@ from . import __version__, bench, bench_grading, benchmarks, cli_fuzz
 from .build import build, project_root
 from .config import RunConfig, apply, load_profile
 from .errors import LabError
+from .features import choose
+from .guestlist import parse_spec
 from .interactive import attach_console, free_port, gdb_script
 from .machine import RunResult, Watch, Watcher, reap_all
 from .machine.base import STALL_QUIET
@@ -60,6 +62,8 @@ def _config(a: argparse.Namespace) -> RunConfig:
     for key in ("hypervisor", "guest_kernel", "guest_disk", "sweb"):
         if getattr(a, key) is not None:
             given[key] = str(getattr(a, key))
+    if a.guest_spec:
+        given["guests"] = [parse_spec(text, Path.cwd()) for text in a.guest_spec]
     return apply(cfg, given, Path.cwd(), "option").validate()
 
 
@@ -99,11 +103,18 @@ def cmd_run(a: argparse.Namespace) -> int:
 def cmd_console(a: argparse.Namespace) -> int:
     cfg, prep = _prepare(a)
     expect, fail = _watches(cfg)
+    if a.focus is not None and not 0 <= a.focus < max(1, len(cfg.guests)):
+        raise LabError(f"--focus {a.focus}: the run has {max(1, len(cfg.guests))} guest(s)")
     with prep.boot() as m:
         watcher = Watcher(m, expect, fail)
-        attach_console(m, "guest console; Ctrl-] q leaves, Ctrl-] l shows the hypervisor log "
-                          f"(all of it: {prep.workdir}/hypervisor.log)\n", keyboard=a.keyboard,
-                       until=watcher.check if expect or fail else None)
+        which = ""
+        if m.guests is not None:
+            m.focus(a.focus or 0)
+            which = f" of guest {a.focus or 0}"
+        attach_console(m, f"guest console{which}; Ctrl-] q leaves, Ctrl-] l shows the "
+                          f"hypervisor log (all of it: {prep.workdir}/hypervisor.log)\n",
+                       keyboard=a.keyboard, until=watcher.check if expect or fail else None,
+                       guest=a.focus or 0)
         r = m.wait_end(0.01, expect, fail) if m.running else m.wait_end(5, expect, fail)
     print(describe_run(r))
     return 0 if r.passed or not (expect or fail) else 1
@@ -114,12 +125,19 @@ def cmd_grade(a: argparse.Namespace) -> int:
     args = [sys.executable, "-m", "pytest", "scenarios", "-p", "no:cacheprovider",
             "--timeout-scale", str(a.timeout_scale), "--report-dir", str(a.report_dir.resolve())]
     sweb, backend = a.sweb, a.backend
+    feature = choose(a.feature, where="--feature") if a.feature else None
     if a.hypervisor is not None:
         t = team(a.hypervisor)
         args.append(f"--hypervisor={t.hypervisor}")  # one word: see run.sh
         sweb = sweb or t.sweb  # the command line wins over the team file
         backend = backend or t.backend
+        feature = feature or t.feature
     args.append(f"--backend={backend or 'both'}")
+    if feature is not None:
+        args.append(f"--feature={feature.name}")
+        if feature.tests is not None:  # the team's file is collected beside scenarios/
+            args += [f"--feature-tests={feature.tests}", str(feature.tests),
+                     f"--rootdir={project_root()}"]
     if sweb is not None:
         args.append(f"--sweb={Path(sweb).resolve()}")
     if a.milestone:
@@ -226,6 +244,10 @@ def add_run_options(r: argparse.ArgumentParser) -> None:
                    help="a raw disk image for the guest (runs use a copy-on-write overlay)")
     r.add_argument("--persistent-disk", action="store_true", default=None,
                    help="write the guest disk image itself, so files survive to the next boot")
+    r.add_argument("--guest-spec", action="append", metavar="KEY=VALUE,...",
+                   help="one guest of several (CONTRACT.md 10), in order: kernel=PATH, "
+                        "guest=NAME or sweb=PATH, then args=WORDS, mem=MiB, disk=PATH, "
+                        "persistent; repeat for each guest (replaces the one-guest options)")
     r.add_argument("--direct", action="store_true", default=None,
                    help="boot the guest kernel with no hypervisor (the baseline)")
     r.add_argument("--cpu", help="emulated CPU model (e.g. qemu64,svm=off)")
@@ -355,6 +377,8 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("console", help="boot and attach this terminal to the guest console")
     add_run_options(c)
+    c.add_argument("--focus", type=int, metavar="N",
+                   help="with several guests: attach to guest N (the focus moves to it)")
     c.add_argument("--keyboard", action="store_true",
                    help="send typed keys to the PS/2 keyboard instead of COM1 (for SWEB)")
     c.set_defaults(func=cmd_console)
@@ -368,6 +392,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--backend", choices=("vmx", "svm", "both"),
                    help="grade these backend(s) alone (default: the team file's backend:, "
                         "else both)")
+    g.add_argument("--feature", help="the feature m5 and m6 count: consolidation or dedup "
+                                      "(default: the team file's feature:, else consolidation)")
     g.add_argument("-m", "--milestone", help="only this milestone (m1 ... m6)")
     g.add_argument("--timeout-scale", type=float, default=1.0)
     g.add_argument("--report-dir", type=Path, default=Path("reports"))

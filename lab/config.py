@@ -6,7 +6,9 @@ from pathlib import Path
 
 import yaml
 
+from . import guestlist
 from .errors import ConfigError
+from .guestlist import GuestSpec
 from .platforms import BACKENDS, PLATFORMS
 
 
@@ -31,6 +33,8 @@ class RunConfig:
     ips: int | None = None  # Bochs: instructions per emulated second (None: the lab's 50M)
     expect: list[str] = field(default_factory=list)  # texts that end the run as passed
     fail: list[str] = field(default_factory=list)  # texts that end it as failed
+    # several guests (CONTRACT.md 10), instead of the one-guest keys above (lab.guestlist)
+    guests: list[GuestSpec] = field(default_factory=list)
 
     def validate(self) -> RunConfig:
         if self.platform not in ("auto", *PLATFORMS):
@@ -54,10 +58,20 @@ class RunConfig:
             raise ConfigError("persistent_disk needs a guest_disk")
         if not (self.timeout > 0 and self.timeout_scale > 0):  # also refuses NaN
             raise ConfigError("timeout and timeout_scale must be positive")
+        if self.guests:
+            one = [k for k in ONE_GUEST_KEYS if getattr(self, k)]
+            if one:
+                raise ConfigError(f"give a list of guests or the one-guest {one[0]}, not both "
+                                  "(a guest's kernel, args, mem and disk go in its entry)")
+            if self.direct:
+                raise ConfigError("direct boots one guest kernel, not a list of guests")
+            guestlist.validate(self.guests, self.memory)
         return self
 
 
 _TYPES = {f.name: f.type for f in fields(RunConfig)}
+ONE_GUEST_KEYS = ("guest", "guest_kernel", "guest_args", "guest_disk", "sweb", "guest_memory",
+                  "persistent_disk")
 _PATHS = {"hypervisor", "guest_kernel", "guest_disk", "sweb"}
 _FLAGS = {"persistent_disk", "direct"}
 _TEXTS = {"expect", "fail"}
@@ -68,6 +82,8 @@ _NUMBERS = {"memory": int, "guest_memory": int, "timeout": float, "timeout_scale
 def _coerce(key: str, value, base: Path) -> object:
     if value is None:
         return None
+    if key == "guests":
+        return guestlist.from_list(value, base, "guests")
     if key in _PATHS:
         if not isinstance(value, str):
             raise ConfigError(f"'{key}' must be a path, got {value!r}")

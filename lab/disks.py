@@ -27,6 +27,9 @@ class Disk:
     path: Path  # what the emulator opens
     fmt: str  # "qcow2" or "raw"
     guest_sectors: int  # the guest's region: real LBA 0 .. guest_sectors - 1
+    # several guests: (image, start, count) of each persistent guest disk, copied back into
+    # its image when the machine stops (lab.disks.write_back)
+    write_back: tuple[tuple[Path, int, int], ...] = ()
 
     @property
     def cmdline_word(self) -> str:
@@ -117,3 +120,85 @@ def prepare_disk(base: Path, workdir: Path, platform: str, persistent: bool = Fa
         shutil.copyfileobj(src, dst, 1 << 20)
         dst.truncate(real)
     return Disk(copy, "raw", size // SECTOR)
+
+
+CHUNK = 1 << 20
+
+
+def _copy_sparse(src: Path, dst, offset: int) -> None:
+    """Copy a raw image into `dst` at byte `offset`, leaving its zero megabytes as holes."""
+    with open(src, "rb") as f:
+        pos = offset
+        while chunk := f.read(CHUNK):
+            if chunk.count(0) != len(chunk):
+                dst.seek(pos)
+                dst.write(chunk)
+            pos += len(chunk)
+
+
+def _raw(image: Path, workdir: Path, cache: dict[Path, Path]) -> Path:
+    """`image` as a raw file: itself, or a conversion made once per run (SWEB's qcow2)."""
+    fmt, _ = image_format(image)
+    if fmt == "raw":
+        return image
+    if image not in cache:
+        out = workdir / f"raw-{len(cache)}.img"
+        done = subprocess.run(["qemu-img", "convert", "-O", "raw", str(image), str(out)],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise LabError(f"qemu-img could not convert {image} to raw")
+        cache[image] = out
+    return cache[image]
+
+
+def compose_disk(images: list[tuple[Path | None, bool]],
+                 workdir: Path) -> tuple[Disk | None, list[tuple[int, int] | None]]:
+    """One machine disk for several guests: each guest's image (None: no disk) in its own
+    region, one after another from LBA 0, then the hypervisor's tail. A raw file of this
+    run, written sparse; persistent images are copied back after the run (write_back).
+    Returns the disk and each guest's (start, count) region in sectors."""
+    regions: list[tuple[int, int] | None] = []
+    start = 0
+    for image, persistent in images:
+        if image is None:
+            regions.append(None)
+            continue
+        image = image.resolve()
+        if persistent and image_format(image)[0] != "raw":
+            raise LabError(f"a persistent disk must be a raw image; {image} is qcow2 "
+                           "(qemu-img convert -O raw)")
+        count = check_image(image) // SECTOR
+        regions.append((start, count))
+        start += count
+    if start == 0:
+        return None, regions
+    path = workdir / "disk.img"
+    cache: dict[Path, Path] = {}
+    back = []
+    with open(path, "wb") as dst:
+        dst.truncate(_real_size(start * SECTOR))
+        for (image, persistent), region in zip(images, regions):
+            if region is None:
+                continue
+            _copy_sparse(_raw(image.resolve(), workdir, cache), dst, region[0] * SECTOR)
+            if persistent:
+                back.append((image.resolve(), region[0], region[1]))
+    for tmp in cache.values():
+        tmp.unlink()
+    return Disk(path, "raw", start, write_back=tuple(back)), regions
+
+
+def write_back(disk: Disk | None) -> None:
+    """Copy each persistent guest's region of a composed disk back into its own image."""
+    if disk is None:
+        return
+    for image, start, count in disk.write_back:
+        with open(disk.path, "rb") as src, open(image, "r+b") as dst:
+            src.seek(start * SECTOR)
+            left = count * SECTOR
+            while left > 0:
+                chunk = src.read(min(CHUNK, left))
+                if not chunk:
+                    break
+                dst.write(chunk)
+                left -= len(chunk)

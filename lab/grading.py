@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import pytest
 
+from . import features
 from .errors import BuildError, InfraError, MachineHung, StepTimeout
+from .features import Choice
 from .targets import DECLARED, case_target, grading_platform
 
 MILESTONES = {
@@ -39,16 +42,24 @@ def outcome_counts(outcomes: Iterable[str]) -> str:
     return ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o])
 
 
-def scenario(milestone: str, points: float, title: str | None = None):
+def scenario(milestone: str, points: float, title: str | None = None,
+             feature: str | None = None):
     """Mark a test as a graded scenario of `milestone` worth `points`, or of a group outside
-    the course's points (GROUPS, 0 points)."""
+    the course's points (GROUPS, 0 points). A scenario of m5 or m6 names its feature
+    (lab.features): only the team's chosen feature counts."""
     if milestone not in MILESTONES and milestone not in GROUPS:
         raise ValueError(f"unknown milestone {milestone}")
     if milestone in GROUPS and points:
         raise ValueError(f"{milestone} scenarios count no points")
+    if (milestone in features.MILESTONES) != (feature is not None):
+        raise ValueError(f"an {'/'.join(features.MILESTONES)} scenario, and only one, names "
+                         f"its feature (a {milestone} scenario with feature={feature!r})")
+    if feature is not None:
+        features.check_name(feature, "scenario")
 
     def mark(fn):
-        fn = pytest.mark.grade(milestone=milestone, points=points, title=title)(fn)
+        fn = pytest.mark.grade(milestone=milestone, points=points, title=title,
+                               feature=feature)(fn)
         return getattr(pytest.mark, milestone)(fn)
     return mark
 
@@ -72,12 +83,16 @@ class Outcome:
     seconds: float = 0.0
     reproduce: str = ""
     counted: bool = True  # False: a case on a platform other than its backend's grading one
+    feature: str = ""  # m5 and m6: the feature it belongs to (lab.features)
+    team_written: bool = False  # from the team's own feature_tests file
     extra: dict = field(default_factory=dict)
 
 
 def classify(report: pytest.TestReport, call_excinfo) -> tuple[str, str]:
     """The outcome word and a one-line message for a finished phase."""
     if report.skipped and hasattr(report, "wasxfail"):  # failed, as expected: no points
+        if report.wasxfail in features.REFERENCE_LACKS.values():
+            return "failed", f"failed, as expected ({report.wasxfail})"
         return "failed", f"failed, a known flaky case ({report.wasxfail})"
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
@@ -111,13 +126,24 @@ class Grader:
     """
 
     def __init__(self, backends: str = "both", platforms: list | None = None,
-                 all_platforms: bool = False) -> None:
+                 all_platforms: bool = False, feature: Choice | None = None,
+                 all_features: bool = False, reference: bool = False) -> None:
         self.results: dict[str, Outcome] = {}
         self.backends = DECLARED[backends]
         self.platforms = platforms
         self.all_platforms = all_platforms
         self.grading: dict[str, tuple[str | None, str]] = {}  # backend -> platform, why
         self.milestones_with_scenarios: set[str] = set()
+        self.feature = feature or Choice()  # the feature the total counts
+        self.all_features = all_features  # run the other features too (not counted)
+        self.reference = reference  # the reference hypervisor: REFERENCE_LACKS applies
+        self.features_seen: dict[str, str] = {}  # name -> "catalogue" or "team-written"
+        self.not_chosen: set[str] = set()  # features whose scenarios were left out
+
+    def in_total(self, r: Outcome) -> bool:
+        """Does the case count in the total: on its grading platform, and of no feature or
+        of the chosen one."""
+        return r.counted and (not r.feature or r.feature == self.feature.name)
 
     def grading_platforms(self) -> dict[str, tuple[str | None, str]]:
         if not self.grading:
@@ -130,24 +156,69 @@ class Grader:
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, config, items) -> None:
         keep, drop = [], []
+        weights = self._team_weights(items)
         for item in items:
             mk = item.get_closest_marker("grade")
             if mk is None:
                 keep.append(item)
                 continue
-            self.milestones_with_scenarios.add(mk.kwargs["milestone"])
-            points, counted = self._share(item, mk.kwargs["points"])
+            feature = mk.kwargs.get("feature") or ""
+            team_written = self._team_written(item)
+            if feature:
+                self.features_seen[feature] = "team-written" if team_written else "catalogue"
+            if feature and feature != self.feature.name and not self.all_features:
+                self.not_chosen.add(feature)  # not run at all: grading stays fast
+                drop.append(item)
+                continue
+            if not feature or feature == self.feature.name:
+                self.milestones_with_scenarios.add(mk.kwargs["milestone"])
+            base = mk.kwargs["points"]
+            if team_written:  # weights, scaled to the milestone's points
+                base *= MILESTONES[mk.kwargs["milestone"]][1] / weights[mk.kwargs["milestone"]]
+            points, counted = self._share(item, base)
             if points is None or (not counted and not self.all_platforms):
                 drop.append(item)
                 continue
+            if self.reference and feature in features.REFERENCE_LACKS:
+                item.add_marker(pytest.mark.xfail(
+                    strict=True, reason=features.REFERENCE_LACKS[feature]))
             title = mk.kwargs.get("title") or item.originalname.removeprefix("test_")
             item.lab_grade = {"milestone": mk.kwargs["milestone"], "points": points,
                               "counted": counted, "target": case_target(item),
-                              "title": title.replace("_", " ")}
+                              "title": title.replace("_", " "), "feature": feature,
+                              "team_written": team_written}
             keep.append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
+
+    def _team_written(self, item) -> bool:
+        return self.feature.tests is not None and Path(item.path) == self.feature.tests
+
+    def _team_weights(self, items) -> dict[str, float]:
+        """The points a team-written file gives each milestone, summed over its scenarios
+        (not their cases): its points are weights of m5's and m6's own. A scenario there
+        of another milestone or feature is refused: a team grades its feature, nothing else."""
+        weights: dict[str, float] = {}
+        seen = set()
+        for item in items:
+            mk = item.get_closest_marker("grade")
+            if mk is None or not self._team_written(item):
+                continue
+            milestone, feature = mk.kwargs["milestone"], mk.kwargs.get("feature")
+            if milestone not in features.MILESTONES or feature != self.feature.name:
+                raise pytest.UsageError(
+                    f"{self.feature.tests}: {item.originalname} is a {milestone} scenario of "
+                    f"feature {feature!r}; a team's feature file holds m5 and m6 scenarios "
+                    f"of its feature ({self.feature.name!r}) alone")
+            if item.originalname not in seen:
+                seen.add(item.originalname)
+                weights[milestone] = weights.get(milestone, 0.0) + mk.kwargs["points"]
+        for milestone, weight in weights.items():
+            if weight <= 0:
+                raise pytest.UsageError(f"{self.feature.tests}: the {milestone} scenarios "
+                                        "carry no points")
+        return weights
 
     def _share(self, item, points: float) -> tuple[float | None, bool]:
         """A case's points and whether it counts; None points: a backend the team lacks.
@@ -197,7 +268,11 @@ class Grader:
         if res is None:
             res = self.results[report.nodeid] = Outcome(
                 report.nodeid, grade["milestone"], grade["title"], grade["points"],
-                counted=grade["counted"])
+                counted=grade["counted"], feature=grade.get("feature", ""),
+                team_written=grade.get("team_written", False))
+        if grade.get("feature"):  # with xdist the controller collects nothing: seen here
+            self.features_seen.setdefault(
+                grade["feature"], "team-written" if grade.get("team_written") else "catalogue")
         res.seconds += report.duration
         for key in ("platform", "backend", "bundle", "reproduce"):
             if key in props:
@@ -211,16 +286,61 @@ class Grader:
 
     def totals(self) -> dict[str, dict]:
         """Per milestone: earned, the course's possible points, and its state: graded, not
-        run (selected out of this run by -m or -k) or no scenarios in this run (m5 and m6 have
-        none yet; they count 0 earned of their possible points)."""
+        run (selected out of this run by -m or -k) or no scenarios in this run (a milestone
+        with none, or a team-written feature without one; 0 earned of its possible points).
+        m5 and m6 count the chosen feature alone."""
         out = {}
         for mid, (_, points) in MILESTONES.items():
-            rows = [r for r in self.results.values() if r.milestone == mid and r.counted]
+            rows = [r for r in self.results.values() if r.milestone == mid and self.in_total(r)]
             state = ("graded" if rows else "not run" if mid in self.milestones_with_scenarios
                      else "no scenarios in this run")
             out[mid] = {"earned": round(sum(r.earned for r in rows), 4), "possible": points,
                         "state": state}
         return out
+
+    def feature_table(self) -> dict[str, dict]:
+        """Every feature seen, with its state (counted: the chosen one; not counted: run
+        beside it, as for the reference; not chosen: left out, not run) and, where it ran,
+        earned and possible points and outcomes per milestone (m5, m6)."""
+        out = {}
+        seen = dict(self.features_seen)
+        if self.features_seen and not self.all_features:  # the catalogue's others: not run
+            for name in features.CATALOGUE:
+                seen.setdefault(name, "catalogue")
+        for name in sorted(seen, key=lambda n: (n != self.feature.name, n)):
+            state = ("not chosen" if name in self.not_chosen or (
+                name != self.feature.name and not self.all_features) else
+                     "counted" if name == self.feature.name else "not counted")
+            row: dict = {"state": state, "team_written": seen[name] == "team-written",
+                         "milestones": {}}
+            if state != "not chosen":
+                for mid in features.MILESTONES:
+                    rows = [r for r in self.results.values()
+                            if r.milestone == mid and r.feature == name and r.counted]
+                    row["milestones"][mid] = {
+                        "earned": round(sum(r.earned for r in rows), 4),
+                        "possible": MILESTONES[mid][1],
+                        "outcomes": outcome_counts(r.outcome for r in rows) or "not run"}
+            out[name] = row
+        return out
+
+    def feature_lines(self) -> list[str]:
+        table = self.feature_table()
+        if not table:
+            return []
+        lines = [f"features (m5 + m6; the total counts {self.feature.name}):"]
+        for name, row in table.items():
+            state = row["state"] + (", team-written: for the staff to review"
+                                    if row["team_written"] else "")
+            if row["state"] == "not chosen":
+                lines.append(f"  {name:<16} not chosen, not run")
+                continue
+            cells = "; ".join(f"{mid} {m['earned']:.2f}/{m['possible']:.2f} {m['outcomes']}"
+                              for mid, m in row["milestones"].items())
+            lines.append(f"  {name:<16} {cells} ({state})")
+        if self.feature.tests is not None:
+            lines.append(f"  {self.feature.name} scenarios: {self.feature.tests}")
+        return lines
 
     def graded_where(self) -> str:
         """'vmx on bochs, svm on qemu-tcg': each declared backend's grading platform."""
@@ -235,9 +355,11 @@ class Grader:
         for mid, (name, _) in MILESTONES.items():
             t = totals[mid]
             outcomes = outcome_counts(r.outcome for r in self.results.values()
-                                      if r.milestone == mid and r.counted)
+                                      if r.milestone == mid and self.in_total(r))
             if t["state"] == "not run":
                 continue
+            if outcomes and mid in features.MILESTONES:
+                outcomes = f"{self.feature.name}: {outcomes}"
             lines.append(f"{mid} {name[:40]:<41} {t['earned']:7.2f} {t['possible']:8.2f}  "
                          f"{outcomes or t['state']}")
             total[0] += t["earned"]
@@ -246,12 +368,14 @@ class Grader:
         skipped_out = [m for m, t in totals.items() if t["state"] == "not run"]
         if skipped_out:
             lines.append(f"PARTIAL: {', '.join(skipped_out)} not run, so not in this total")
+        lines += self.feature_lines()
         for gid, name in GROUPS.items():
             outcomes = outcome_counts(r.outcome for r in self.results.values()
                                       if r.milestone == gid and r.counted)
             if outcomes:
                 lines.append(f"{gid} ({name}, no points): {outcomes}")
-        extra = outcome_counts(r.outcome for r in self.results.values() if not r.counted)
+        extra = outcome_counts(r.outcome for r in self.results.values() if not r.counted
+                               and r.feature in ("", self.feature.name))
         if extra:
             lines.append(f"also run on other platforms, not counted: {extra}")
         lines += self.not_a_grade()
@@ -261,7 +385,7 @@ class Grader:
         """Why the total is not the team's grade, if it is not: a counted case skipped (this
         machine lacks software), or one this machine cannot run at all."""
         lines = []
-        counted = [r for r in self.results.values() if r.counted]
+        counted = [r for r in self.results.values() if self.in_total(r)]
         skipped = [r for r in counted if r.outcome == "skipped"]
         if skipped:
             reasons = sorted({r.message for r in skipped})
@@ -284,4 +408,9 @@ class Grader:
                 "backends": list(self.backends),
                 "grading_platforms": {b: p for b, (p, _) in self.grading_platforms().items()},
                 "totals": self.totals(), "not_a_grade": self.not_a_grade(),
-                "scenarios": [asdict(r) for r in self.results.values()]}
+                "feature": self.feature.name,
+                "feature_tests": str(self.feature.tests) if self.feature.tests else None,
+                "features": self.feature_table(),
+                # `counted`: in the total (a case of an unchosen feature is not)
+                "scenarios": [dict(asdict(r), counted=self.in_total(r))
+                              for r in self.results.values()]}

@@ -17,25 +17,28 @@ ESCAPE = b"\x1d"  # Ctrl-], as telnet and QEMU's monitor mux use
 
 
 def attach_console(m: Machine, banner: str = "", keyboard: bool = False,
-                   until: Callable[[], object] | None = None) -> None:
+                   until: Callable[[], object] | None = None, guest: int = 0) -> None:
     """Raw terminal on the guest console until the run ends or Ctrl-] q is typed.
 
     Ctrl-] l shows the last lines of the hypervisor log; Ctrl-] Ctrl-] sends a Ctrl-].
     With `keyboard`, typed keys go to the PS/2 keyboard instead of COM1 (SWEB reads only
     the keyboard). `until()` returning something true ends it too (an --expect text seen).
+    With several guests it shows `guest`'s console alone (the focus is on it: typed keys go
+    there).
     """
     if not sys.stdin.isatty():
         raise LabError("lab console needs a terminal on standard input")
     out = sys.stdout.buffer
     fd = sys.stdin.fileno()
+    source = m.guest(guest)
     saved = termios.tcgetattr(fd)
     tty.setraw(fd)
     escaped = False
     try:
         # Only now say we are ready: keys typed before raw mode are flushed by setraw.
         out.write(banner.replace("\n", "\r\n").encode())
-        m.console.tee = lambda data: (out.write(data.replace(b"\n", b"\r\n")), out.flush())
-        out.write(m.console_text().replace("\n", "\r\n").encode())
+        source.tee = lambda data: (out.write(data.replace(b"\n", b"\r\n")), out.flush())
+        out.write(source.text().replace("\n", "\r\n").encode())
         out.flush()
         while m.running and not m.console.eof and not m.ended and not (until and until()):
             ready, _, _ = select.select([fd], [], [], 0.2)
@@ -68,7 +71,7 @@ def attach_console(m: Machine, banner: str = "", keyboard: bool = False,
                     m.send(byte.decode("latin-1"))
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-        m.console.tee = None
+        source.tee = None
         out.write(b"\r\n")
         out.flush()
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from . import features
+from .errors import LabError
 from .grading import Grader
 from .report import write_html, write_json
 
@@ -33,6 +35,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--all-platforms", action="store_true",
                 help="also run each scenario on the platforms it is not graded on here "
                      "(not counted; the lab's own CI)")
+    g.addoption("--feature", default=features.DEFAULT,
+                help="the feature m5 and m6 count (lab-team.yaml's feature:; default "
+                     f"{features.DEFAULT}); a team is graded on it alone")
+    g.addoption("--feature-tests", type=Path, default=None,
+                help="the team's own scenario file for a feature outside the catalogue "
+                     "(lab-team.yaml's feature_tests:); give it as a test path too")
+    g.addoption("--all-features", action="store_true",
+                help="also run the features not chosen (not counted); the default when "
+                     "grading the reference")
     g.addoption("--keep-alive", action="store_true",
                 help="when a scenario fails, keep its machine running for inspection "
                      "until Enter is pressed (use with -x and -s)")
@@ -44,8 +55,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "robustness: a hostile guest, outside the course's points")
     config.addinivalue_line("markers", "prerequisite: boots without first asking whether the "
                                        "hypervisor boots (lab.prerequisite)")
+    try:
+        choice = features.choose(config.getoption("--feature"),
+                                 config.getoption("--feature-tests"), where="--feature")
+    except LabError as e:
+        raise pytest.UsageError(str(e)) from None
+    reference = config.getoption("--hypervisor") is None
     grader = Grader(config.getoption("--backend"),
-                    all_platforms=config.getoption("--all-platforms"))
+                    all_platforms=config.getoption("--all-platforms"), feature=choice,
+                    # the reference shows every feature; a team, its own alone
+                    all_features=config.getoption("--all-features") or reference,
+                    reference=reference)
     config.pluginmanager.register(grader, "lab-grader")
     config.stash_grader = grader  # type: ignore[attr-defined]
     report_dir = config.getoption("--report-dir")

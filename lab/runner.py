@@ -5,14 +5,15 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .build import Outputs, build_dir, project_root
 from .config import RunConfig
 from .contract import hypervisor_cmdline
-from .disks import check_image, prepare_disk
+from .disks import check_image, compose_disk, prepare_disk
 from .errors import LabError
+from .guestlist import SWEB_MEMORY, cmdline_words
 from .iso import Module
 from .machine import Machine, MachineSpec, RunResult, make_machine
 from .multiboot import check_multiboot, qemu_kernel
@@ -20,7 +21,6 @@ from .platforms import Platform, choose, detect
 from .sweb import resolve_sweb
 
 START_WAIT = 10  # seconds for an emulator to start and connect its channels, scaled
-SWEB_MEMORY = 8  # MiB of guest RAM for SWEB unless told: upstream SWEB's own QEMU setting
 
 
 @dataclass
@@ -81,6 +81,8 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
             label: str = "run", progress: Callable[[str], None] | None = None) -> Prepared:
     """Check every input and choose the platform; raises LabError with one line on bad input."""
     cfg.validate()
+    if len(cfg.guests) == 1:  # one guest is a plain run: the console byte for byte, no tags
+        cfg = _one_guest(cfg)
     root = project_root()
     outputs = outputs or Outputs(build_dir(root))
     platforms = platforms if platforms is not None else detect()
@@ -100,6 +102,9 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
     if not cfg.direct:
         platform, backend = choose(platforms, None if cfg.platform == "auto" else cfg.platform,
                                    cfg.backend)
+    if cfg.guests:
+        return _prepare_guests(cfg, outputs, platform, backend, hypervisor, label, workdir,
+                               progress)
     guest = None
     if cfg.guest:
         guest = outputs.test_guest(cfg.guest)
@@ -134,6 +139,48 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
                        cmdline=" ".join(w for w in words if w), modules=modules,
                        memory_mib=cfg.memory, cpu=cfg.cpu, timeout_scale=cfg.timeout_scale,
                        disk=disk, ips=cfg.ips)
+    return Prepared(spec, platform, workdir, outputs)
+
+
+def _one_guest(cfg: RunConfig) -> RunConfig:
+    g = cfg.guests[0]
+    return replace(cfg, guests=[], guest=g.guest, guest_kernel=g.kernel, sweb=g.sweb,
+                   guest_args=g.args, guest_memory=g.mem, guest_disk=g.disk,
+                   persistent_disk=g.persistent)
+
+
+def _prepare_guests(cfg: RunConfig, outputs: Outputs, platform: Platform, backend: str,
+                    hypervisor: Path, label: str, workdir: Path | None,
+                    progress: Callable[[str], None] | None) -> Prepared:
+    """Several guests: a `guest` module each, their words, one disk of their regions."""
+    root = project_root()
+    kernels, disks = [], []
+    for i, g in enumerate(cfg.guests):
+        kernel, disk = g.kernel, g.disk
+        if g.sweb is not None:
+            sweb = resolve_sweb(g.sweb, outputs.build, progress)
+            kernel, disk = sweb.kernel, sweb.disk
+        elif g.guest is not None:
+            kernel = outputs.test_guest(g.guest)
+            if not kernel.is_file():
+                known = ", ".join(test_guests(outputs, root)) or "none"
+                raise LabError(f"guest {i}: unknown or unbuilt test guest '{g.guest}' (known: "
+                               f"{known}); run `lab build` first")
+        check_multiboot(kernel, f"guest {i}'s kernel")
+        if disk is not None:
+            check_image(disk)
+        kernels.append(kernel.resolve())
+        disks.append((disk, g.persistent))
+    label = f"{platform.name}-{backend}-{len(kernels)}guests" if label == "run" else label
+    workdir = workdir or new_workdir(outputs, label)
+    disk, regions = compose_disk(disks, workdir)
+    modules = [Module(k, f"guest {g.args}".strip()) for k, g in zip(kernels, cfg.guests)]
+    words = cmdline_words([g.memory for g in cfg.guests], regions)
+    cmdline = " ".join(w for w in [hypervisor_cmdline(backend, words), cfg.append] if w)
+    spec = MachineSpec(platform=platform.name, backend=backend, hypervisor=hypervisor,
+                       cmdline=cmdline, modules=modules, memory_mib=cfg.memory, cpu=cfg.cpu,
+                       timeout_scale=cfg.timeout_scale, disk=disk, ips=cfg.ips,
+                       guests=len(modules))
     return Prepared(spec, platform, workdir, outputs)
 
 

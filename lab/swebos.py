@@ -58,13 +58,24 @@ def start_screen_problems(screen: Screen) -> list[str]:
 
 
 class SwebShell:
-    def __init__(self, machine, deadline: float = 60) -> None:
+    def __init__(self, machine, deadline: float = 60, guest: int | None = None) -> None:
+        """`guest`: one SWEB of several (CONTRACT.md 10): its console stream (port 0xE9), and
+        the focus (keyboard, screen) moved to it before each command."""
         self.m = machine
         self.deadline = deadline  # seconds per step, scaled by the platform
+        self.guest = guest
+        self.channel = "console" if guest is None else f"guest{guest}"
+
+    def wait_prompt(self) -> None:
+        """The first prompt on port 0xE9 (not the screen: with several guests it may show
+        another's)."""
+        self.m.wait_for(PROMPT, self.deadline, failure=PANIC, channel=self.channel)
 
     def wait_ready(self) -> None:
         """The first prompt on port 0xE9 and at the bottom of the screen."""
-        self.m.wait_for(PROMPT, self.deadline, failure=PANIC)
+        self.wait_prompt()
+        if self.guest is not None and self.m.focused != self.guest:
+            self.m.focus(self.guest)
         self._wait_screen(lambda s: s.line(ROWS - 1) == PROMPT.rstrip(), "the prompt")
 
     def _wait_screen(self, ok, what: str) -> Screen:
@@ -90,13 +101,15 @@ class SwebShell:
         """Type a command; return the screen rows it printed, up to the next prompt."""
         line = PROMPT + command
         typed: list[str] = []
+        if self.guest is not None and self.m.focused != self.guest:
+            self.m.focus(self.guest)
 
         def echo(part: str) -> None:
             typed.append(part)
             self._echoed("".join(typed))
 
         self.m.type_text(command + "\n", echo=echo)
-        self.m.wait_for(PROMPT, deadline or self.deadline, failure=PANIC)
+        self.m.wait_for(PROMPT, deadline or self.deadline, failure=PANIC, channel=self.channel)
         screen = self._wait_screen(lambda s: s.line(ROWS - 1) == PROMPT.rstrip(),
                                    f"the prompt after {command!r}")
         rows = screen.lines()

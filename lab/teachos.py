@@ -13,29 +13,39 @@ PROMPT = r"lab\$ "
 
 
 class Shell:
-    def __init__(self, machine, deadline: float = 60) -> None:
+    def __init__(self, machine, deadline: float = 60, guest: int | None = None) -> None:
+        """`guest`: one guest of several (CONTRACT.md 10): its console stream, and the focus
+        moved to it before each command."""
         self.m = machine
         self.deadline = deadline
+        self.guest = guest
+        self.channel = "console" if guest is None else f"guest{guest}"
+
+    def _text(self) -> str:
+        return self.m.console_text() if self.guest is None else self.m.guest(self.guest).text()
 
     def wait_ready(self) -> None:
-        self.m.wait_for(READY, self.deadline, failure=r"(?i)panic")
-        self.m.wait_for(PROMPT, self.deadline)
+        self.m.wait_for(READY, self.deadline, failure=r"(?i)panic", channel=self.channel)
+        self.m.wait_for(PROMPT, self.deadline, channel=self.channel)
 
     def _echoed(self, part: str) -> None:
         """The shell echoes what it reads: wait for a typed part to show on the console."""
         visible = part.rstrip("\n")
         if visible:
-            self.m.wait_for(re.escape(visible), self.deadline)
+            self.m.wait_for(re.escape(visible), self.deadline, channel=self.channel)
 
     def run(self, command: str, deadline: float | None = None, keyboard: bool = False) -> str:
         """Type a command (serial, or the PS/2 keyboard); return its output up to the prompt."""
-        start = len(self.m.console_text())
+        if self.guest is not None and self.m.focused != self.guest:
+            self.m.focus(self.guest)
+        start = len(self._text())
         if keyboard:
             self.m.type_text(command + "\n", echo=self._echoed)
         else:
             self.m.send(command + "\r")
-        self.m.wait_for(PROMPT, deadline or self.deadline, failure=r"(?i)panic")
-        text = self.m.console_text()[start:].replace("\r\n", "\n")
+        self.m.wait_for(PROMPT, deadline or self.deadline, failure=r"(?i)panic",
+                        channel=self.channel)
+        text = self._text()[start:].replace("\r\n", "\n")
         lines = text.split("\n")
         # The first line is the echoed command; the last is the next prompt.
         return "\n".join(lines[1:-1])

@@ -5,6 +5,8 @@ A team folder holds `lab-team.yaml`:
     hypervisor: build/hv.elf
     sweb: sweb             # optional: the team's SWEB (source tree or build folder)
     backend: vmx           # optional: vmx, svm or both (the default); graded on these alone
+    feature: dedup         # optional: the feature of m5 and m6 (lab.features' catalogue)
+    feature_tests: tests/feature.py  # a feature outside the catalogue: the team's scenarios
 Paths are relative to the folder.
 """
 from __future__ import annotations
@@ -16,11 +18,12 @@ from pathlib import Path
 import yaml
 
 from .errors import ConfigError, LabError
+from .features import Choice, choose
 from .multiboot import check_multiboot
 from .targets import DECLARED
 
 BUILD_TIMEOUT = 600
-KEYS = ("build", "hypervisor", "sweb", "backend")
+KEYS = ("build", "hypervisor", "sweb", "backend", "feature", "feature_tests")
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Team:
     hypervisor: Path
     sweb: Path | None = None  # the SWEB its lab-team.yaml names, if any
     backend: str | None = None  # the backend(s) it declares, if a team file says
+    feature: Choice | None = None  # the feature it bids for, if a team file says
 
 
 def _spec(path: Path) -> dict:
@@ -48,6 +52,11 @@ def _spec(path: Path) -> dict:
         if key in spec and not isinstance(spec[key], str):
             what = "a shell command" if key == "build" else "a path"
             raise ConfigError(f"{spec_file}: '{key}' must be {what}")
+    if "feature_tests" in spec and "feature" not in spec:
+        raise ConfigError(f"{spec_file}: feature_tests needs feature: NAME beside it")
+    if "feature" in spec:  # checked before any build: a typo costs no build time
+        spec["feature"] = choose(spec["feature"], spec.get("feature_tests"),
+                                 where=str(spec_file), base=path)
     if spec.get("backend", "both") not in DECLARED:
         raise ConfigError(f"{spec_file}: backend must be one of {', '.join(DECLARED)}, "
                           f"not {spec['backend']!r}")
@@ -57,7 +66,7 @@ def _spec(path: Path) -> dict:
 def team(path: Path) -> Team:
     """The team's hypervisor (built first when it is a team folder) and SWEB, if it names one."""
     path = path.expanduser().resolve()
-    sweb = backend = None
+    sweb = backend = feature = None
     if path.is_dir():
         spec = _spec(path)
         command = spec.get("build")
@@ -74,10 +83,10 @@ def team(path: Path) -> Team:
             sweb = path / spec["sweb"]
             if not sweb.exists():
                 raise ConfigError(f"{path / 'lab-team.yaml'}: sweb {sweb} does not exist")
-        backend = spec.get("backend")
+        backend, feature = spec.get("backend"), spec.get("feature")
         path = path / spec["hypervisor"]
     check_multiboot(path, "hypervisor", need_mmap=True)
-    return Team(hypervisor=path, sweb=sweb, backend=backend)
+    return Team(hypervisor=path, sweb=sweb, backend=backend, feature=feature)
 
 
 def team_hypervisor(path: Path) -> Path:

@@ -95,3 +95,88 @@ def test_a_group_scenario_cannot_carry_points():
         scenario("robustness", 1)
     with pytest.raises(ValueError, match="unknown milestone"):
         scenario("m7", 1)
+
+
+def _feature_grader(choice, *rows, not_chosen=(), seen=None, all_features=False):
+    """A grader after a run: rows are (nodeid, milestone, feature, outcome, points)."""
+    g = Grader(platforms=_platforms(), feature=choice, all_features=all_features)
+    g.milestones_with_scenarios = {"m1", "m2", "m3", "m4", "m5", "m6"}
+    g.features_seen = seen or {"consolidation": "catalogue", "dedup": "catalogue"}
+    g.not_chosen = set(not_chosen)
+    for nodeid, milestone, feature, outcome, points in rows:
+        r = Outcome(nodeid, milestone, nodeid, points, outcome=outcome, feature=feature,
+                    team_written=choice.team_written and feature == choice.name)
+        r.earned = points if outcome == "passed" else 0.0
+        g.results[nodeid] = r
+    return g
+
+
+def test_the_total_counts_the_chosen_feature_and_shows_the_other_apart():
+    from lab.features import Choice
+
+    g = _feature_grader(Choice("consolidation"),
+                        ("c5", "m5", "consolidation", "passed", 6.0),
+                        ("c6", "m6", "consolidation", "failed", 30.0),
+                        ("d5", "m5", "dedup", "passed", 10.0), all_features=True)
+    lines = g.table()
+    assert ("m5 Feature proof of concept in the booted g     6.00    10.00  "
+            "consolidation: 1 passed") in lines
+    assert f"{'total':<44}    6.00    40.00" in lines
+    assert lines[lines.index("features (m5 + m6; the total counts consolidation):") + 1:][:2] \
+        == ["  consolidation    m5 6.00/10.00 1 passed; m6 0.00/30.00 1 failed (counted)",
+            "  dedup            m5 10.00/10.00 1 passed; m6 0.00/30.00 not run (not counted)"]
+    report = g.as_json()
+    assert report["feature"] == "consolidation"
+    assert [s["counted"] for s in report["scenarios"]] == [True, True, False]
+
+
+def test_a_team_is_graded_on_its_feature_and_the_others_are_not_chosen():
+    from lab.features import Choice
+
+    g = _feature_grader(Choice("dedup"), ("d5", "m5", "dedup", "passed", 10.0),
+                        seen={"dedup": "catalogue"})  # as the controller of xdist sees it
+    lines = g.table()
+    assert "  consolidation    not chosen, not run" in lines
+    assert "  dedup            m5 10.00/10.00 1 passed; m6 0.00/0.00" not in lines
+    assert g.totals()["m5"]["earned"] == 10.0
+    assert g.as_json()["features"]["consolidation"] == {
+        "state": "not chosen", "team_written": False, "milestones": {}}
+
+
+def test_a_team_written_feature_counts_and_is_marked_for_the_staff(tmp_path):
+    from lab.features import Choice
+
+    choice = Choice("snapshots", tmp_path / "snap.py")
+    g = _feature_grader(choice, ("s5", "m5", "snapshots", "passed", 10.0),
+                        ("s6", "m6", "snapshots", "passed", 30.0),
+                        not_chosen=["consolidation", "dedup"],
+                        seen={"consolidation": "catalogue", "dedup": "catalogue",
+                              "snapshots": "team-written"})
+    lines = g.table()
+    assert f"{'total':<44}   40.00    40.00" in lines
+    assert ("  snapshots        m5 10.00/10.00 1 passed; m6 30.00/30.00 1 passed (counted, "
+            "team-written: for the staff to review)") in lines
+    assert f"  snapshots scenarios: {tmp_path / 'snap.py'}" in lines
+    assert g.as_json()["features"]["snapshots"]["team_written"] is True
+
+
+def test_a_reference_expected_failure_says_so_and_earns_nothing():
+    from types import SimpleNamespace
+
+    from lab.features import REFERENCE_LACKS
+    from lab.grading import classify
+
+    reason = REFERENCE_LACKS["dedup"]
+    xfailed = SimpleNamespace(skipped=True, passed=False, wasxfail=reason,
+                              longrepr=("f", 1, "Skipped"))
+    assert classify(xfailed, None) == ("failed", f"failed, as expected ({reason})")
+
+
+def test_a_feature_scenario_names_its_feature_and_only_it_does():
+    import pytest
+
+    from lab.grading import scenario
+    with pytest.raises(ValueError, match="names its feature"):
+        scenario("m5", 1)
+    with pytest.raises(ValueError, match="names its feature"):
+        scenario("m2", 1, feature="dedup")

@@ -58,7 +58,8 @@ def test_team_file_declares_its_backend(tmp_path):
     ("hypervisor: hv.elf\nsweb: nowhere\n", r"sweb .*/nowhere does not exist"),
     ("hypervisor: hv.elf\nsweb: [1, 2]\n", "'sweb' must be a path"),
     ("hypervisor: hv.elf\nsweeb: x\n",
-     "unknown key 'sweeb' \\(known: build, hypervisor, sweb, backend\\)"),
+     "unknown key 'sweeb' \\(known: build, hypervisor, sweb, backend, feature, "
+     "feature_tests\\)"),
     ("hypervisor: hv.elf\nbackend: arm\n", "backend must be one of vmx, svm, both, not 'arm'"),
 ])
 def test_bad_team_file_entry_is_one_line(tmp_path, text, message):
@@ -66,3 +67,41 @@ def test_bad_team_file_entry_is_one_line(tmp_path, text, message):
     (tmp_path / "lab-team.yaml").write_text(text)
     with pytest.raises(LabError, match=message):
         team(tmp_path)
+
+
+def test_team_file_bids_for_a_catalogue_feature(tmp_path):
+    from lab.features import Choice
+
+    assemble(HANG, tmp_path / "hv.elf")
+    (tmp_path / "lab-team.yaml").write_text("hypervisor: hv.elf\nfeature: dedup\n")
+    assert team(tmp_path).feature == Choice("dedup")
+
+
+def test_team_file_brings_its_own_feature_file(tmp_path):
+    assemble(HANG, tmp_path / "hv.elf")
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "snap.py").write_text("")
+    (tmp_path / "lab-team.yaml").write_text(
+        "hypervisor: hv.elf\nfeature: snapshots\nfeature_tests: t/snap.py\n")
+    t = team(tmp_path)
+    assert (t.feature.name, t.feature.tests, t.feature.team_written) == (
+        "snapshots", tmp_path / "t" / "snap.py", True)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("feature: snapshots\n", r"unknown feature 'snapshots' \(the catalogue: consolidation, "
+                             r"dedup; a team's own feature needs feature_tests: PATH"),
+    ("feature: snapshots\nfeature_tests: gone.py\n", r"feature_tests .*/gone.py does not exist"),
+    ("feature: snapshots\nfeature_tests: notes.txt\n",
+     r"feature_tests .*/notes.txt is not a Python file \(.py\)"),
+    ("feature: dedup\nfeature_tests: notes.txt\n", "'dedup' is a catalogue feature"),
+    ("feature_tests: x.py\n", "feature_tests needs feature: NAME beside it"),
+    ("feature: Two Words\n", "a feature is a short lower-case name"),
+])
+def test_bad_feature_entry_is_one_line_before_any_build(tmp_path, text, message):
+    (tmp_path / "notes.txt").write_text("")
+    (tmp_path / "lab-team.yaml").write_text("build: touch built\nhypervisor: hv.elf\n" + text)
+    with pytest.raises(LabError, match=message) as err:
+        team(tmp_path)
+    assert "\n" not in str(err.value)
+    assert not (tmp_path / "built").exists()

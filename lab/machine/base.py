@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..contract import EndCode, LogSummary, parse_marker, summarize_log
-from ..disks import Disk
+from ..disks import Disk, write_back
 from ..errors import InfraError, LabError, MachineHung, StepTimeout
 from ..iso import Module
 from ..screen import Screen
 from .channel import Channel, deadline_left
+from .guests import NOT_MULTIPLEXED, Guests, guest_channel
+from .watch import Watch, Watcher
 
 # How much slower than KVM a platform is; every step deadline is scaled by it.
 RFLAGS_IF = 1 << 9  # SDM Vol. 3A 2.3, "System Flags and Fields in the EFLAGS Register"
@@ -59,65 +61,10 @@ class MachineSpec:
     disk: Disk | None = None  # the primary-master disk
     direct: bool = False  # `hypervisor` is a guest kernel booted with no hypervisor (baseline)
     ips: int | None = None  # Bochs: instructions per emulated second (None: bochs.IPS)
+    guests: int = 1  # guest modules: with two or more the console is split (lab.machine.guests)
 
     def scaled(self, seconds: float) -> float:
         return seconds * SLOWNESS.get(self.platform, 4.0) * self.timeout_scale
-
-
-@dataclass(frozen=True)
-class Watch:
-    """A text that ends a run when it appears: on the guest console, or on the VGA screen."""
-
-    text: str
-    where: str = "console"  # console, screen or log
-
-    @classmethod
-    def parse(cls, word: str) -> Watch:
-        """`TEXT` watches the guest console; `screen:TEXT` the VGA text screen; `log:TEXT` the
-        hypervisor log. Plain text, not a regular expression."""
-        where, colon, rest = word.partition(":")
-        if colon and where in ("screen", "log"):
-            word = rest
-        else:
-            where = "console"
-        if not word:
-            raise LabError("an --expect or --fail text is empty")
-        return cls(word, where)
-
-    def describe(self) -> str:
-        return f"{self.text!r} on the {self.where}"
-
-
-class Watcher:
-    """Looks for watched texts; the screen is read at most every SCREEN_POLL seconds."""
-
-    SCREEN_POLL = 1.0
-
-    def __init__(self, m: Machine, expect: Sequence[Watch], fail: Sequence[Watch]) -> None:
-        self.m, self.expect, self.fail = m, list(expect), list(fail)
-        self.seen: Watch | None = None
-        self._next_screen = 0.0
-
-    def check(self, force: bool = False) -> str | None:
-        """'expected' or 'failure-pattern' when a watched text is there; `force` reads the
-        screen now whatever the poll interval (the last look before a run's verdict)."""
-        if not (self.expect or self.fail):
-            return None
-        texts = {"console": self.m.console_text(), "log": self.m.log_text(), "screen": None}
-        if any(w.where == "screen" for w in self.expect + self.fail) and self.m.running and \
-                (force or time.monotonic() >= self._next_screen):
-            self._next_screen = time.monotonic() + self.SCREEN_POLL
-            try:
-                texts["screen"] = "\n".join(self.m.screen().lines())
-            except LabError:
-                pass
-        for stop, watches in (("failure-pattern", self.fail), ("expected", self.expect)):
-            for w in watches:
-                text = texts[w.where]
-                if text is not None and w.text in text:
-                    self.seen = w
-                    return stop
-        return None
 
 
 class ConsoleMismatch(AssertionError):
@@ -236,6 +183,10 @@ class Machine:
         self.console = Channel("console", workdir / "console.log",
                                on_line=(lambda line: echo("console", line)) if echo else None)
         self.log = Channel("log", workdir / "hypervisor.log", on_line=self._log_line)
+        self.guests: Guests | None = None  # several guests: the console split per guest
+        if spec.guests > 1:
+            self.guests = Guests(spec.guests, workdir)
+            self.console.feeders.append(self.guests.feed)
         self.proc: subprocess.Popen | None = None
         self.command: list[str] = []
         self.events: list[dict] = []
@@ -344,6 +295,8 @@ class Machine:
     def _log_line(self, line: str) -> None:
         if self._echo:
             self._echo("log", line)
+        if self.guests is not None:
+            self.guests.on_log_line(line)
         mk = parse_marker(line)
         if mk is not None and mk.verb == "end" and not self._ended.is_set():
             self._end_line = line
@@ -366,7 +319,9 @@ class Machine:
         Fails at once when `failure` appears, when the run ends, when the machine stops, or
         when it stalls after `stall` quiet seconds (None: never).
         """
-        ch = self.console if channel == "console" else self.log
+        gid = guest_channel(channel)
+        ch = (self.guest(gid) if gid is not None else
+              self.console if channel == "console" else self.log)
         patterns = [re.compile(pattern)]
         if failure:
             patterns.append(re.compile(failure))
@@ -378,14 +333,18 @@ class Machine:
             if idx == 1:
                 raise ConsoleMismatch(f"{channel}: saw failure pattern {failure!r}: "
                                       f"{ch.match.group(0) if ch.match else ''}")
+            guest_end = getattr(ch, "ended_line", None)
             stopped = (self._ended.is_set() or not self.running or idx == -2
-                       or self._machine_stopped())
+                       or guest_end is not None or self._machine_stopped())
             if stopped:
                 if ch.expect(patterns[:1], 0.5) == 0:  # it may have come just before the end
                     return ch.match.group(0) if ch.match else pattern
                 why = (f"the run ended ({self._end_line})" if self._ended.is_set()
+                       else f"the guest ended ({guest_end})" if guest_end is not None
                        else f"the machine stopped ({self._stop_event or 'exited'})")
                 raise ConsoleMismatch(f"{channel}: {why} before {pattern!r} appeared")
+            if gid is not None and self.guests is not None and not self.guests.multiplexed:
+                raise ConsoleMismatch(f"{channel}: {NOT_MULTIPLEXED}")
             if stall is not None and self._stalled(stall):
                 raise MachineHung(f"{channel}: the machine hung before {pattern!r} appeared "
                                   f"({HUNG})")
@@ -394,8 +353,40 @@ class Machine:
                                   f"{self.spec.scaled(timeout):.0f} s")
 
     def send(self, text: str) -> None:
-        """Type text on the guest console (COM1)."""
+        """Type text on the guest console (COM1): the focused guest's, with several."""
         self.console.send(text)
+
+    def guest(self, k: int):
+        """Guest K's console stream (a Reader with text()); with one guest, the console."""
+        if self.guests is None:
+            if k != 0:
+                raise LabError(f"this run has one guest, not a guest {k}")
+            return self.console
+        if not 0 <= k < len(self.guests.consoles):
+            raise LabError(f"this run has {len(self.guests.consoles)} guests, not a guest {k}")
+        return self.guests.consoles[k]
+
+    @property
+    def focused(self) -> int:
+        return self.guests.focused if self.guests is not None else 0
+
+    def focus(self, k: int, timeout: float = 10) -> None:
+        """Move the focus (keyboard, COM1 input, screen) to guest K: its digit on COM2, then
+        `@lab focus guest=K` on the log (CONTRACT.md 10). `timeout` is scaled."""
+        if self.guests is None:
+            self.guest(k)  # one guest: it has the focus already
+            return
+        self.guest(k)
+        moves = self.guests.focus_moves
+        self.log.send(str(k).encode())
+
+        def stopped() -> str | None:
+            if self._ended.is_set():
+                return f"the run ended ({self._end_line})"
+            if not self.running or self._machine_stopped():
+                return f"the machine stopped ({self._stop_event or 'exited'})"
+            return None
+        self.guests.wait_focus(k, moves, self.spec.scaled(timeout), stopped)
 
     def type_text(self, text: str, echo: Callable[[str], None] | None = None) -> None:
         """Type text on the machine's PS/2 keyboard (not the serial console).
@@ -573,6 +564,11 @@ class Machine:
                 self.proc.wait()
         elif self.proc is not None:
             self.proc.wait()
+        if self.spec.disk is not None and self.spec.disk.write_back:
+            try:  # several guests' persistent disks: the run's writes go back to each image
+                write_back(self.spec.disk)
+            except OSError as e:
+                (self.workdir / "write-back-error.txt").write_text(f"{e}\n")
         self.console.close()
         self.log.close()
         _LIVE.discard(self)

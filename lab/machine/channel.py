@@ -86,7 +86,32 @@ class _Stream(SpawnBase):
         return text
 
 
-class Channel:
+class Reader:
+    """Waits on a byte stream with pexpect: a serial channel, or one guest's share of it."""
+
+    def __init__(self) -> None:
+        self._spawn = _Stream()
+        self.connected = threading.Event()
+
+    def expect(self, patterns: list[str | re.Pattern], timeout: float) -> int:
+        """Index of the first pattern seen, or -1 on timeout, -2 on end of stream."""
+        if not self.connected.is_set():
+            return -1
+        self._spawn.trim()
+        try:
+            return self._spawn.expect(list(patterns), timeout=max(timeout, 0.0))
+        except pexpect.TIMEOUT:
+            return -1
+        except pexpect.EOF:
+            return -2
+
+    @property
+    def match(self) -> re.Match | None:
+        m = self._spawn.match
+        return m if isinstance(m, re.Match) else None
+
+
+class Channel(Reader):
     """One serial port: `listen()` before the emulator starts, `accept()` after.
 
     A channel may have a second, output-only source (`listen_extra()`): a guest console is
@@ -95,11 +120,14 @@ class Channel:
 
     def __init__(self, name: str, log_path: Path,
                  on_line: Callable[[str], None] | None = None) -> None:
+        super().__init__()
         self.name = name
         self.log_path = log_path
         self._on_line = on_line
         self.last_traffic = 0.0  # monotonic time of the last byte in or out
         self.tee: Callable[[bytes], None] | None = None  # raw bytes as they come (lab console)
+        # raw bytes as they come, in order, for the split of several guests' console
+        self.feeders: list[Callable[[bytes], None]] = []
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._conn: socket.socket | None = None
         self._extra_server: socket.socket | None = None
@@ -107,9 +135,7 @@ class Channel:
         self._pumps: list[threading.Thread] = []
         self._live_pumps = 0
         self._pump_lock = threading.Lock()
-        self._spawn = _Stream()
         self._closed = threading.Event()
-        self.connected = threading.Event()
 
     def listen(self) -> int:
         self._server.bind(("127.0.0.1", 0))
@@ -169,6 +195,8 @@ class Channel:
                     if self.tee is not None:
                         self.tee(data)
                     self._spawn.feed(data)
+                    for feed in self.feeders:
+                        feed(data)
                 if self._on_line:
                     line += data
                     *whole, line = line.split(b"\n")
@@ -182,6 +210,8 @@ class Channel:
         if last:
             self._closed.set()
             self._spawn.end()  # pexpect sees EOF once it has read the rest
+            for feed in self.feeders:
+                feed(b"")  # the end, for each stream made of this one
 
     @property
     def eof(self) -> bool:
@@ -189,23 +219,6 @@ class Channel:
 
     def wait_closed(self, timeout: float) -> bool:
         return self._closed.wait(timeout)
-
-    def expect(self, patterns: list[str | re.Pattern], timeout: float) -> int:
-        """Index of the first pattern seen, or -1 on timeout, -2 on end of stream."""
-        if not self.connected.is_set():
-            return -1
-        self._spawn.trim()
-        try:
-            return self._spawn.expect(list(patterns), timeout=max(timeout, 0.0))
-        except pexpect.TIMEOUT:
-            return -1
-        except pexpect.EOF:
-            return -2
-
-    @property
-    def match(self) -> re.Match | None:
-        m = self._spawn.match
-        return m if isinstance(m, re.Match) else None
 
     def send(self, data: bytes | str) -> None:
         if self._conn is None:

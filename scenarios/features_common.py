@@ -1,0 +1,36 @@
+"""What the feature scenarios (CONTRACT.md 10) share: SWEB guests, test guests, targets."""
+from __future__ import annotations
+
+import re
+
+from guests import GUEST_TARGETS  # noqa: F401 (the targets of every feature scenario)
+from lab.guestlist import GuestSpec
+from lab.several import boot_guests
+from lab.swebos import SwebShell
+
+BOOT = 60  # seconds per step, scaled by the platform
+PROGRAM = 120
+MULT_EXIT = "exit_code: 1237619379"  # userspace/tests/mult.c, as in test_m4_sweb.py
+END = re.compile(r"@lab guest-end id=(\d) code=(\d+) reason=(\S+)")
+
+
+def swebs(sweb, count: int) -> list[GuestSpec]:
+    return [GuestSpec(kernel=sweb.kernel, disk=sweb.disk, mem=8) for _ in range(count)]
+
+
+def boot_swebs(boot, sweb, target, count: int, append: str = "", extra=()):
+    """`count` SWEBs (then `extra` guests) under one hypervisor, each at its prompt on its
+    own console (port 0xE9); their shells."""
+    m = boot_guests(boot, target, swebs(sweb, count) + list(extra), append=append)
+    shells = [SwebShell(m, BOOT, guest=k) for k in range(count)]
+    for shell in shells:
+        shell.wait_prompt()
+    return m, shells
+
+
+def guest_end(m, k: int) -> tuple[int, str] | None:
+    """Guest K's `@lab guest-end` code and reason, if it ended."""
+    for gid, code, reason in END.findall(m.log_text()):
+        if int(gid) == k:
+            return int(code), reason
+    return None

@@ -1,0 +1,120 @@
+"""Milestone 6, feature consolidation (CONTRACT.md 10), complete: four guests; typed commands
+reach the focused guest alone; a guest's files are invisible to the others; round robin
+shares the CPU and an idle guest takes almost none; a guest that crashes or reaches for
+memory it lacks ends alone while the others answer.
+
+Stock SWEB writes no files and cannot time itself, so the file check boots the teaching OS
+(its shell writes files on its disk, ../test_m4_guest_os.py) and the CPU checks boot the
+cpushare test guest (images/tests/cpushare.c: its share of the TSC's time, from inside).
+"""
+import re
+
+import pytest
+
+from features_common import BOOT, GUEST_TARGETS, boot_swebs, guest_end
+from lab.contract import EndCode
+from lab.grading import scenario
+from lab.guestlist import GuestSpec
+from lab.several import boot_guests
+from lab.swebos import PROMPT
+from lab.targets import target_id
+from lab.teachos import Shell
+
+SHARE = re.compile(r"cpushare: permille=(\d+)")
+WINDOW = 2000  # ms of the guest's TSC time per measure
+
+
+def _shares(m, count: int) -> list[int]:
+    out = []
+    for k in range(count):
+        m.wait_for(SHARE.pattern, 3 * BOOT, channel=f"guest{k}")
+        out.append(int(SHARE.search(m.guest(k).text()).group(1)))
+    return out
+
+
+def _alone(boot, target) -> int:
+    """One cpushare guest alone under the hypervisor: what 'all of the CPU' measures as on
+    this platform (QEMU TCG's TSC is the host's, and the host takes its share too)."""
+    m = boot(*target, guest="cpushare", guest_args=f"window={WINDOW}")
+    m.wait_for(SHARE.pattern, 3 * BOOT)
+    return int(SHARE.search(m.console_text()).group(1))
+
+
+@scenario("m6", 6, feature="consolidation")
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_commands_typed_reach_the_focused_guest_of_four_alone(boot, sweb, target):
+    m, shells = boot_swebs(boot, sweb, target, 4)
+    for k in (2, 1, 3):
+        before = [m.guest(j).text().count(PROMPT) for j in range(4)]
+        assert shells[k].run("ls") == ["[D] usr", "[D] dev"], f"guest {k}"
+        after = [m.guest(j).text().count(PROMPT) for j in range(4)]
+        assert [a - b for a, b in zip(after, before)] == [int(j == k) for j in range(4)], \
+            f"new prompts per guest after ls typed to guest {k}"
+
+
+@scenario("m6", 6, feature="consolidation")
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_a_file_one_guest_writes_is_invisible_to_the_other(boot, lab_outputs, target):
+    teachos = GuestSpec(kernel=lab_outputs.os_kernel, disk=lab_outputs.os_disk)
+    m = boot_guests(boot, target, [teachos, teachos])
+    shells = [Shell(m, BOOT, guest=k) for k in (0, 1)]
+    for shell in shells:
+        shell.wait_ready()
+    assert "only-guest-0" not in shells[1].run("ls")
+    shells[0].run("echo only-guest-0 > mine.txt")
+    assert "only-guest-0" in shells[0].run("cat mine.txt")
+    assert "mine.txt" not in shells[1].run("ls")
+    assert "only-guest-0" not in shells[1].run("cat mine.txt")
+
+
+@scenario("m6", 6, feature="consolidation")
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_two_cpu_bound_guests_each_get_half_the_cpu(boot, target):
+    busy = GuestSpec(guest="cpushare", args=f"window={WINDOW}")
+    m = boot_guests(boot, target, [busy, busy])
+    shares = _shares(m, 2)
+    m.power_off()  # the baseline after: alone on the host as the pair was
+    alone = _alone(boot, target)
+    for k, share in enumerate(shares):
+        assert 0.40 <= share / alone <= 0.60, \
+            f"guest {k} got {share / alone:.0%} of the CPU (permille {shares}, alone {alone})"
+
+
+@scenario("m6", 4, feature="consolidation")
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_an_idle_guest_takes_under_5_percent_of_the_cpu(boot, target):
+    m = boot_guests(boot, target, [GuestSpec(guest="cpushare", args=f"window={WINDOW}"),
+                                   GuestSpec(guest="cpushare", args=f"window={WINDOW} "
+                                                                     "mode=idle")])
+    busy = _shares(m, 1)[0]
+    m.power_off()
+    alone = _alone(boot, target)
+    assert busy / alone >= 0.95, \
+        f"the busy guest got {busy / alone:.0%} beside an idle one (permille {busy}, " \
+        f"alone {alone})"
+
+
+def _others_answer(m, shells, ended: int) -> None:
+    for k, shell in enumerate(shells):
+        assert shell.run("ls") == ["[D] usr", "[D] dev"], f"guest {k} after guest {ended} ended"
+    assert not m.ended, "the run ended with the one guest"
+
+
+@scenario("m6", 4, feature="consolidation")
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_a_crashing_guest_ends_alone_while_the_others_answer(boot, sweb, target):
+    m, shells = boot_swebs(boot, sweb, target, 2, extra=[GuestSpec(guest="triple_fault")])
+    m.wait_for(r"@lab guest-end id=2 ", BOOT, channel="log")
+    assert guest_end(m, 2) == (EndCode.GUEST_CRASH, "guest-crash")
+    _others_answer(m, shells, 2)
+
+
+@scenario("m6", 4, feature="consolidation")
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_a_guest_reaching_past_its_memory_ends_alone(boot, sweb, target):
+    # at=end: the first byte past its own RAM, where the next guest's memory may well lie
+    m, shells = boot_swebs(boot, sweb, target, 2,
+                           extra=[GuestSpec(guest="outside_ram", args="at=end", mem=8)])
+    m.wait_for(r"@lab guest-end id=2 ", BOOT, channel="log")
+    assert guest_end(m, 2) == (EndCode.GUEST_CRASH, "guest-crash")
+    _others_answer(m, shells, 2)

@@ -28,10 +28,7 @@ NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 # The one place that says what the reference hypervisor lacks. Its runs of these features'
 # scenarios are expected to fail, strictly: the day the reference passes one, that scenario
 # fails the suite as XPASS, a reminder to take its feature off this list.
-REFERENCE_LACKS = {
-    "consolidation": "reference: issue 11, not implemented yet",
-    "dedup": "reference: issue 11, not implemented yet",
-}
+REFERENCE_LACKS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,10 @@ from .machine.guests import NOT_MULTIPLEXED
 
 CREATE = 30  # seconds (scaled) for every guest's `@lab guest` marker
 ANSWER = 3.0  # wall-clock seconds for the answer to '?' (CONTRACT.md 3)
-MEM_LINE = re.compile(r"@lab exits [^\r\n]*\r?\n(?P<next>[^\r\n]*)\r?\n")
+# The answer to '?': one `@lab exits` line per guest (with guest=K when there are several),
+# then the `@lab mem` line (CONTRACT.md 3, 10).
+MEM_LINE = re.compile(r"@lab exits (?:[^\r\n]*\r?\n@lab exits )*[^\r\n]*\r?\n"
+                      r"(?P<next>(?!@lab exits )[^\r\n]*)\r?\n")
 
 
 class FeatureMissing(AssertionError):
@@ -55,7 +58,8 @@ def wait_created(m: Machine, mems: list[int], timeout: float = CREATE) -> None:
 
 
 def mem_counts(m: Machine) -> MemCounts:
-    """Ask with '?' (CONTRACT.md 3) and read the `@lab mem` line right after `@lab exits`."""
+    """Ask with '?' (CONTRACT.md 3) and read the `@lab mem` line right after the `@lab exits`
+    lines."""
     m.log.send(b"?")
     if m.log.expect([MEM_LINE], ANSWER) != 0:
         raise FeatureMissing("no '@lab exits' line, then another, within "

@@ -74,6 +74,11 @@ class SwebShell:
     def wait_ready(self) -> None:
         """The first prompt on port 0xE9 and at the bottom of the screen."""
         self.wait_prompt()
+        self.wait_screen_prompt()
+
+    def wait_screen_prompt(self) -> None:
+        """The prompt at the bottom of the screen (after wait_prompt: the 0xE9 prompt is
+        taken once); with several guests this one gets the focus first."""
         if self.guest is not None and self.m.focused != self.guest:
             self.m.focus(self.guest)
         self._wait_screen(lambda s: s.line(ROWS - 1) == PROMPT.rstrip(), "the prompt")

@@ -12,10 +12,14 @@ BOOT = 60  # seconds per step, scaled by the platform
 PROGRAM = 120
 MULT_EXIT = "exit_code: 1237619379"  # userspace/tests/mult.c, as in test_m4_sweb.py
 END = re.compile(r"@lab guest-end id=(\d) code=(\d+) reason=(\S+)")
+SWEB_MIB = 8
+# A SWEB's RAM in 4 KiB pages: its 8 MiB less the VGA window's 32 (0xA0000-0xBFFFF is not
+# RAM, CONTRACT.md 10)
+PAGES_PER_SWEB = SWEB_MIB * 256 - 32
 
 
 def swebs(sweb, count: int) -> list[GuestSpec]:
-    return [GuestSpec(kernel=sweb.kernel, disk=sweb.disk, mem=8) for _ in range(count)]
+    return [GuestSpec(kernel=sweb.kernel, disk=sweb.disk, mem=SWEB_MIB) for _ in range(count)]
 
 
 def boot_swebs(boot, sweb, target, count: int, append: str = "", extra=()):

@@ -17,7 +17,7 @@ def test_two_swebs_each_boot_to_their_prompt_on_their_own_console(boot, sweb, ta
         text = m.guest(k).text()
         assert "Booting..." in text and PROMPT in text, f"guest {k}: {text[-200:]!r}"
     assert not m.guests.demux.errors, m.guests.demux.errors
-    shells[0].wait_ready()  # guest 0 has the focus: the screen is its shell's start
+    shells[0].wait_screen_prompt()  # guest 0 has the focus: the screen is its shell's start
     problems = start_screen_problems(m.screen())
     assert problems == [], "\n".join(problems)
 

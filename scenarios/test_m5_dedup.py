@@ -2,12 +2,10 @@
 sharing pages (the `@lab mem` counters), and both still run programs correctly."""
 import pytest
 
-from features_common import GUEST_TARGETS, MULT_EXIT, PROGRAM, boot_swebs
+from features_common import GUEST_TARGETS, MULT_EXIT, PAGES_PER_SWEB, PROGRAM, boot_swebs
 from lab.grading import scenario
 from lab.several import mem_until
 from lab.targets import target_id
-
-PAGES_PER_SWEB = 8 * 256  # 8 MiB of 4 KiB pages
 
 
 def _sharing_swebs(boot, sweb, target):

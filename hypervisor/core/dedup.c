@@ -48,6 +48,7 @@ static u64 scan_gfn;
 static u64 last_tick;
 static u64 ram_pages;      /* guest pages of all guests */
 static u64 saved;          /* guest pages that need no host page of their own */
+static u64 changed;        /* shared pages found changed: see verify_one */
 
 /* FNV-1a over 64-bit words: cheap, and a match is checked in full anyway. */
 static u64 page_hash(u64 hpa)
@@ -99,15 +100,22 @@ static bool is_ram_page(const struct vm *vm, u64 gfn)
 	return gpa < vm->ram_size && (gpa < VGA_WINDOW_START || gpa >= VGA_TEXT_END);
 }
 
-static void map(struct vm *vm, u64 gfn, u64 hpa, bool writable)
+/* Maps guest page gfn to hpa: read-only as a sharer of shared[slot], or its own (slot -1). */
+static void map(struct vm *vm, u64 gfn, u64 hpa, int slot)
 {
 	vm->page_hpa[gfn] = hpa;
-	vm->page_shared[gfn] = !writable;
-	vm_map_ram_page(vm, gfn * PAGE_SIZE, hpa, writable);
+	vm->page_shared[gfn] = slot + 1;
+	vm_map_ram_page(vm, gfn * PAGE_SIZE, hpa, slot < 0);
 	vm->tlb_stale = true;
 }
 
-static struct shared *find_shared(u64 hash, u64 hpa_or_content, bool by_hpa)
+static int slot_of(const struct shared *s)
+{
+	return (int)(s - shared);
+}
+
+/* The shared page with this hash and content. */
+static struct shared *find_shared(u64 hash, u64 content)
 {
 	for (u32 i = hash & (SHARED_SLOTS - 1), n = 0; n < SHARED_SLOTS;
 	     i = (i + 1) & (SHARED_SLOTS - 1), n++) {
@@ -117,7 +125,7 @@ static struct shared *find_shared(u64 hash, u64 hpa_or_content, bool by_hpa)
 			return NULL;
 		if (!s->refs || s->hash != hash)
 			continue;
-		if (by_hpa ? s->hpa == hpa_or_content : same_page(s->hpa, hpa_or_content))
+		if (same_page(s->hpa, content))
 			return s;
 	}
 	return NULL;
@@ -138,11 +146,11 @@ static struct shared *add_shared(u64 hash, u64 hpa)
 static void scan_page(struct vm *vm, u64 gfn)
 {
 	u64 hpa = vm->page_hpa[gfn], hash = page_hash(hpa);
-	struct shared *s = find_shared(hash, hpa, false);
+	struct shared *s = find_shared(hash, hpa);
 	u32 i, n;
 
 	if (s) {
-		map(vm, gfn, s->hpa, false);
+		map(vm, gfn, s->hpa, slot_of(s));
 		give_page(hpa);
 		s->refs++;
 		saved++;
@@ -160,8 +168,8 @@ static void scan_page(struct vm *vm, u64 gfn)
 		s = add_shared(hash, c->hpa);
 		if (!s)
 			return; /* the table is full: stays private */
-		map(other, c->gfn, c->hpa, false);
-		map(vm, gfn, c->hpa, false);
+		map(other, c->gfn, c->hpa, slot_of(s));
+		map(vm, gfn, c->hpa, slot_of(s));
 		give_page(hpa);
 		s->refs = 2;
 		saved++;
@@ -181,6 +189,36 @@ static void flush_stale(void)
 		}
 }
 
+/*
+ * A shared page is read-only to every guest, so its content cannot change: one is checked
+ * per tick. An emulator that sets a guest page table's accessed or dirty bits without
+ * honouring the nested table's write protection breaks that; it is logged (once per page
+ * slot) and the page's hash follows its content, so that the tables stay consistent.
+ */
+static u32 verify_slot;
+
+static void verify_one(void)
+{
+	struct shared *s;
+	u64 hash;
+
+	for (u32 n = 0; n < SHARED_SLOTS; n++) {
+		s = &shared[verify_slot];
+		verify_slot = (verify_slot + 1) & (SHARED_SLOTS - 1);
+		if (!s->hpa || !s->refs)
+			continue;
+		hash = page_hash(s->hpa);
+		if (hash != s->hash) {
+			changed++;
+			log_printf("dedup: shared page %#lx (%u sharers) changed while read-only\n",
+				   s->hpa, s->refs);
+			s->hash = hash;
+			s->zero = page_is_zero(s->hpa);
+		}
+		return;
+	}
+}
+
 void dedup_scan(void)
 {
 	u64 start;
@@ -189,6 +227,7 @@ void dedup_scan(void)
 		return;
 	last_tick = host_ticks;
 	start = time_ns();
+	verify_one();
 	do {
 		struct vm *vm = &guests[scan_guest];
 
@@ -216,19 +255,19 @@ bool dedup_unshare(struct vm *vm, u64 gpa)
 	if (!vm->page_hpa || gpa >= vm->ram_size || !vm->page_shared[gfn])
 		return false;
 	hpa = vm->page_hpa[gfn];
-	s = find_shared(page_hash(hpa), hpa, true);
-	if (!s)
-		panic("dedup: guest %d page %#lx is shared but no shared page is %#lx", vm->id,
-		      gpa, hpa);
+	s = &shared[vm->page_shared[gfn] - 1];
+	if (s->hpa != hpa || !s->refs)
+		panic("dedup: guest %d page %#lx maps %#lx, not its shared page %#lx", vm->id, gpa,
+		      hpa, s->hpa);
 	if (--s->refs == 0) {
 		/* The last one: it takes the page back as its own, no copy needed. */
-		map(vm, gfn, hpa, true);
+		map(vm, gfn, hpa, -1);
 	} else {
 		copy = take_page();
 		if (!copy)
 			panic("dedup: out of memory for a copy of guest %d's page %#lx", vm->id, gpa);
 		memcpy((void *)copy, (const void *)hpa, PAGE_SIZE);
-		map(vm, gfn, copy, true);
+		map(vm, gfn, copy, -1);
 		saved--;
 	}
 	flush_stale();
@@ -252,13 +291,13 @@ void dedup_init(struct vm *vms, int n)
 		u64 pages = vm->ram_size / PAGE_SIZE;
 
 		vm->page_hpa = (u64 *)pages_alloc_contig(
-			ALIGN_UP(pages * (sizeof(u64) + 1), PAGE_SIZE) / PAGE_SIZE, PAGE_SIZE);
+			ALIGN_UP(pages * (sizeof(u64) + sizeof(u16)), PAGE_SIZE) / PAGE_SIZE, PAGE_SIZE);
 		if (!vm->page_hpa)
 			panic("dedup: no memory for guest %d's page map", k);
-		vm->page_shared = (u8 *)(vm->page_hpa + pages);
+		vm->page_shared = (u16 *)(vm->page_hpa + pages);
 		for (u64 gfn = 0; gfn < pages; gfn++) {
 			vm->page_hpa[gfn] = vm->ram_hpa + gfn * PAGE_SIZE;
-			vm->page_shared[gfn] = false;
+			vm->page_shared[gfn] = 0;
 			if (is_ram_page(vm, gfn))
 				ram_pages++;
 		}

@@ -18,6 +18,24 @@
 static struct vm *guests;
 static int nr_guests;
 static volatile bool exit_counts_wanted;
+static u64 irqs_polled_tsc;
+
+/*
+ * Bochs holds INTR back while a guest runs with RFLAGS.IF=0 (vmx/vmcs.c), and the VMX
+ * preemption timer starts afresh at each entry: a guest that keeps exiting with interrupts
+ * off (polling a port) would starve the hypervisor's own interrupts, its timer, the lab's
+ * requests and the console's input. They are let in between two exits at least once per
+ * host tick.
+ */
+static void poll_host_irqs(void)
+{
+	u64 now = rdtsc();
+
+	if (now - irqs_polled_tsc >= tsc_khz * 1000 / HOST_TICK_HZ) {
+		irqs_polled_tsc = now;
+		host_take_irqs();
+	}
+}
 
 /* Bytes the real COM2 receives: the lab's requests (drivers/uart.c, from IRQ3). */
 static void log_channel_rx(u8 byte)
@@ -59,27 +77,37 @@ static struct vm *next_ready(int last)
 	return NULL;
 }
 
+/* Makes the halted guests that have an interrupt ready; counts those still halted. */
+static int wake_halted(bool *woke)
+{
+	int halted = 0;
+
+	for (int k = 0; k < nr_guests; k++) {
+		struct vm *vm = &guests[k];
+
+		if (vm->state != VM_HALTED)
+			continue;
+		if (irq_pending(vm)) {
+			vm->state = VM_READY;
+			vm->last_own_exit_tsc = rdtsc(); /* halted time is not running time */
+			*woke = true;
+		} else {
+			halted++;
+		}
+	}
+	return halted;
+}
+
 /* No guest is ready: wake the halted ones that have an interrupt, else wait for one.
  * False when every guest has ended. */
 static bool wait_for_a_guest(void)
 {
 	for (;;) {
-		bool left = false, woke = false;
+		bool woke = false;
+		int halted = wake_halted(&woke);
 
-		for (int k = 0; k < nr_guests; k++) {
-			struct vm *vm = &guests[k];
-
-			if (vm->state != VM_HALTED)
-				continue;
-			left = true;
-			if (irq_pending(vm)) {
-				vm->state = VM_READY;
-				vm->last_own_exit_tsc = rdtsc(); /* halted time is not running time */
-				woke = true;
-			}
-		}
-		if (!left || woke)
-			return left;
+		if (woke || !halted)
+			return woke;
 		host_wait_irq();
 		run_answer_requests(); /* guests that halt for good still answer */
 		dedup_scan();
@@ -96,12 +124,21 @@ static void run_turn(struct vm *vm, u64 slice_ns)
 			end_guest(vm);
 			return;
 		}
+		poll_host_irqs();
 		run_answer_requests();
 		dedup_scan();
 		if (vm->state != VM_READY)
 			return;
-		if (until && time_ns() >= until && next_ready(vm->id) != vm)
-			return;
+		/* At the end of a slice, halted guests whose interrupt came meanwhile are ready
+		 * again, and the next ready one takes the CPU. */
+		if (until && time_ns() >= until) {
+			bool woke = false;
+
+			wake_halted(&woke);
+			if (next_ready(vm->id) != vm)
+				return;
+			until = time_ns() + slice_ns;
+		}
 	}
 }
 
@@ -124,11 +161,13 @@ void vm_run(struct vm *vms, int n, u64 slice_ms)
 	nr_guests = n;
 	uart_com2_rx_init(log_channel_rx);
 	log_printf("guest: running%s\n", n > 1 ? " (several guests)" : "");
-	if (vms[0].watchdog_ms) {
+	if (vms[0].watchdog_ms)
 		log_printf("guest: watchdog %lu ms\n", vms[0].watchdog_ms);
-		if (ops->nmi_exits)
-			ioapic_pit_nmi();
-	}
+	/* The tick as an NMI too, which exits a guest whatever its RFLAGS.IF: for watchdog=,
+	 * and for the slices of several guests (a CPU-bound guest with interrupts off would
+	 * never give the CPU up on Bochs, see above). */
+	if ((vms[0].watchdog_ms || n > 1) && ops->nmi_exits)
+		ioapic_pit_nmi();
 	for (int k = 0; k < n; k++) {
 		vms[k].state = VM_READY;
 		vms[k].end_code = END_GUEST_CRASH;

@@ -52,7 +52,7 @@ struct vm {
 	 * whether it is shared (read-only); NULL when off. */
 	bool small_pages;
 	u64 *page_hpa;
-	u8 *page_shared;
+	u16 *page_shared;  /* 0: its own page; else 1 + the slot of the shared page it maps */
 	bool tlb_stale;  /* its nested tables changed since its TLB was last flushed */
 	enum vm_state state;
 	enum end_code end_code;    /* what guest_stop() chose */

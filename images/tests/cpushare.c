@@ -1,10 +1,13 @@
 // cpushare: the share of the CPU this guest gets, measured from inside (CONTRACT.md 10,
-// scheduling). It reads the TSC in a tight loop; a gap longer than GAP_US between two
-// readings is time something else had the CPU (another guest, or the hypervisor). Over a
-// window of `window=MS` (default 2000 ms of TSC time) it adds up the time it ran, prints
-// "cpushare: permille=N", then spins one more window, so that a guest measuring beside it
-// is never left alone early, and exits with 0. With `mode=idle` it only halts, woken by a
-// 100 Hz timer (an idle guest, not a stopped one), for two windows, then exits with 0.
+// scheduling). Busy (the default), it counts rounds of a fixed piece of work in each of
+// `windows=N` windows (default 1) of `window=MS` of TSC time (default 2000 ms), printing
+// "cpushare: work=N" for each, then spins one more window, so that a guest measuring beside
+// it is never left alone early, and exits with 0. Two busy guests side by side get the CPU
+// in the ratio of their counts; this holds on every platform (Bochs' TSC counts
+// instructions, QEMU's follows the host clock). With `mode=idle` it halts for one window,
+// woken by a 100 Hz timer, adds up the TSC time it is awake (from each wake-up to its next
+// HLT), prints "cpushare: idle awake permille=N" (the share of the time it used), and
+// exits with 0.
 // The TSC rate is the hypervisor's (CPUID 0x40000001 EBX); without it there is no measure.
 #include "console.h"
 #include "cpu.h"
@@ -14,7 +17,7 @@
 #include "report.h"
 #include "string.h"
 
-#define GAP_US 200   // far above a timer exit in the guest's own slice, far below a slice
+#define WORK_ROUND 1000 // iterations of the work between two TSC readings
 
 static volatile unsigned ticks;
 
@@ -31,41 +34,52 @@ static void idle(uint64_t cycles)
     irq_set_handler(0, on_tick);
     pit_periodic(100);
     pic_unmask(0);
-    uint64_t end = rdtsc() + cycles;
-    while (rdtsc() < end) {
+    uint64_t start = rdtsc(), end = start + cycles, awake = 0, woke = start;
+    while (woke < end) {
+        uint64_t now = rdtsc();
+        awake += now - woke;
         sti_hlt();
         cli();
+        woke = rdtsc();
     }
-    printf("cpushare: idle, %u ticks\n", ticks);
+    uint32_t permille = (uint32_t)div64_u32((awake >> 10) * 1000,
+                                            (uint32_t)((woke - start) >> 10), 0);
+    printf("cpushare: idle awake permille=%u, %u ticks\n", permille, ticks);
+}
+
+static uint32_t work(uint64_t cycles)
+{
+    uint64_t end = rdtsc() + cycles;
+    volatile uint32_t sink = 0;
+    uint32_t rounds = 0;
+
+    while (rdtsc() < end) {
+        for (unsigned i = 0; i < WORK_ROUND; i++)
+            sink += i;
+        rounds++;
+    }
+    return rounds;
 }
 
 int main(struct multiboot_info *info)
 {
-    uint32_t khz = tsc_khz(), window_ms = 2000;
+    uint32_t khz = tsc_khz(), window_ms = 2000, windows = 1;
     cmdline_number(info, "window=", &window_ms);
+    cmdline_number(info, "windows=", &windows);
     if (khz == 0) {
         puts("cpushare: no TSC rate from the hypervisor (CPUID 0x40000001 EBX)");
         return 1;
     }
     uint64_t window = (uint64_t)window_ms * khz;
-    uint64_t gap = div64_u32((uint64_t)GAP_US * khz, 1000, 0);
     const char *mode = cmdline_value(info, "mode=");
     if (mode && strncmp(mode, "idle", 4) == 0) {
-        idle(2 * window);
+        idle(window);
         return 0;
     }
-    uint64_t start = rdtsc(), last = start, ran = 0;
-    while (last - start < window) {
-        uint64_t now = rdtsc();
-        if (now - last < gap)
-            ran += now - last;
-        last = now;
+    for (uint32_t i = 0; i < windows; i++) {
+        printf("cpushare: work=%u\n", work(window));
+        console_flush();
     }
-    // in units of 1024 cycles, so that the divisor fits 32 bits (a window is a few 10^9)
-    uint32_t permille = (uint32_t)div64_u32((ran >> 10) * 1000,
-                                            (uint32_t)((last - start) >> 10), 0);
-    printf("cpushare: permille=%u\n", permille);
-    console_flush();
     uint64_t end = rdtsc() + window;
     while (rdtsc() < end)
         asm volatile("pause");

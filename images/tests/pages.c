@@ -2,8 +2,8 @@
 // At start it fills FILLED pages with one pattern (the same in every guest booted with the
 // same `seed=`, default 1) and ZEROED pages with zeros, prints "pages: ready", then obeys
 // one-letter commands sent on COM1 (the focused guest's), each answered on its console:
-//   c  check: every filled page still holds the pattern -> "pages: intact" or
-//      "pages: changed at page N"
+//   c  check: every filled page still holds the first pattern -> "pages: intact" or
+//      "pages: changed at page N" (after its own `w`, a guest sees its write: page 0)
 //   w  write: a different pattern, of this guest's own `id=`, into the filled pages (the
 //      first write to each, if shared, must give it a copy) -> "pages: written"
 //   q  quit: exit with 0
@@ -64,14 +64,13 @@ int main(struct multiboot_info *info)
     for (;;) {
         char c = read_command();
         if (c == 'c') {
-            int at = first_changed(seed);
+            int at = first_changed(seed); // the first pattern, whatever `w` wrote since
             if (at < 0)
                 puts("pages: intact");
             else
                 printf("pages: changed at page %d\n", at);
         } else if (c == 'w') {
-            seed = 0x10000 + id;
-            fill(seed);
+            fill(0x10000 + id);
             puts("pages: written");
         } else if (c == 'q') {
             return 0;

@@ -40,6 +40,8 @@
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_EFER 0xc0000080
 /* Exception vectors (SDM Vol 3A table 6-1). */
+#define X86_VECTOR_BP 3
+#define X86_VECTOR_OF 4
 #define X86_VECTOR_UD 6
 #define X86_VECTOR_DF 8
 #define X86_VECTOR_GP 13

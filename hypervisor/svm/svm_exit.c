@@ -291,18 +291,43 @@ static void resolve_fault(struct vcpu *v, struct vm_exit *e)
 	e->reason = EXIT_SHUTDOWN;
 }
 
+/*
+ * An event whose delivery the exit interrupted is delivered again (15.7.2), unless the
+ * exit's handler injects another. Not those an instruction raised, INT n (type 4), INT3
+ * and INTO (#BP, #OF): RIP still points at the instruction, which runs again and raises
+ * them anew. Injected, they would push that RIP as the return address and the instruction
+ * would run twice (a guest's system call made twice: KVM re-executes them too). A nested
+ * page fault while the guest's INT n pushes its frame (copy on write, dedup) hits this.
+ * An external interrupt is only ever one the core injected at this entry: Bochs reports an
+ * interrupted INT n as "external interrupt, vector 0", which injected would be a #DE.
+ */
+static u64 redeliver(u64 exitintinfo, u64 injected)
+{
+	u32 type = exitintinfo & EVENTINJ_TYPE_MASK;
+	u8 vector = exitintinfo & 0xff;
+
+	if (!(exitintinfo & EXITINTINFO_VALID) || type == EVENTINJ_TYPE_SOFT_INT)
+		return 0;
+	if (type == EVENTINJ_TYPE_INTR &&
+	    (!(injected & EVENTINJ_VALID) || (injected & EVENTINJ_TYPE_MASK) != EVENTINJ_TYPE_INTR ||
+	     (injected & 0xff) != vector))
+		return 0;
+	if (type == EVENTINJ_TYPE_EXCEPTION && (vector == X86_VECTOR_BP || vector == X86_VECTOR_OF))
+		return 0;
+	return exitintinfo;
+}
+
 void svm_run(struct vcpu *v, struct vm_exit *exit)
 {
 	struct svm_vcpu *svm = to_svm(v);
 	struct vmcb *vmcb = svm->vmcb;
 
+	u64 injected = vmcb->control.event_inj;
+
 	vmcb->save.rax = v->regs.rax;
 	svm_vmrun(&v->regs, (u64)vmcb, svm->host_vmcb_pa);
 	v->regs.rax = vmcb->save.rax;
 	vmcb->control.tlb_control = 0;
-	/* An event whose delivery the exit interrupted is delivered again (15.7.2), unless
-	 * the exit's handler injects another. */
-	vmcb->control.event_inj = (vmcb->control.exitintinfo & EXITINTINFO_VALID) ?
-		vmcb->control.exitintinfo : 0;
+	vmcb->control.event_inj = redeliver(vmcb->control.exitintinfo, injected);
 	decode_exit(v, exit);
 }

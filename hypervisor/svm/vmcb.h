@@ -140,6 +140,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB size");
 /* EVENTINJ (15.20): vector 7:0, type 10:8, EV 11, V 31, error code 63:32. */
 #define EVENTINJ_TYPE_INTR (0 << 8)
 #define EVENTINJ_TYPE_EXCEPTION (3 << 8)
+#define EVENTINJ_TYPE_SOFT_INT (4 << 8)
 #define EVENTINJ_TYPE_MASK (7 << 8)
 #define EVENTINJ_EV BIT(11)
 #define EVENTINJ_VALID BIT(31)

@@ -106,7 +106,10 @@ def run_scenarios(nodes: list[str], work: Path, hypervisor: Path | None = None,
     reports = work / "reports"
     shutil.rmtree(reports, ignore_errors=True)
     args = [sys.executable, "-m", "pytest", *nodes, "-p", "no:cacheprovider",
-            f"--report-dir={reports}", "-q", "--all-platforms"]
+            f"--report-dir={reports}", "-q", "--all-platforms",
+            # a foreign hypervisor is graded on one feature; a mutant's scenarios may be
+            # any feature's
+            "--all-features"]
     if hypervisor is not None:
         args.append(f"--hypervisor={hypervisor}")
     if sweb is not None:

@@ -63,10 +63,18 @@ def test_a_file_one_guest_writes_is_invisible_to_the_other(boot, lab_outputs, ta
 @pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
 def test_two_cpu_bound_guests_each_get_half_the_cpu(boot, target):
     """Each guest counts the rounds of work it gets done in the same window of time, side
-    by side: the CPU they share splits in the ratio of their counts."""
+    by side: the CPU they share splits in the ratio of their counts (and a hypervisor that
+    runs one guest after the other is caught by their ends)."""
     busy = GuestSpec(guest="cpushare", args=f"window={WINDOW}")
     m = boot_guests(boot, target, [busy, busy])
-    work = [_counted(m, k, WORK)[0] for k in range(2)]
+    work = []
+    for k in range(2):
+        work.append(_counted(m, k, WORK)[0])
+        # Each spins a window more after its count: side by side, neither has ended when the
+        # other's count comes. Run one after the other, the first has.
+        ended = [j for j in range(2) if guest_end(m, j) is not None]
+        assert not ended, f"guest {ended[0]} ended before guest {k} had its count: the " \
+                          "two did not run side by side"
     assert min(work) > 0, f"a guest got no work done (rounds {work})"
     for k, done in enumerate(work):
         assert 0.40 <= done / sum(work) <= 0.60, \

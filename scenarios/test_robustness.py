@@ -12,6 +12,8 @@ import pytest
 from guests import GUEST_TARGETS, run_guest
 from lab.contract import EndCode
 from lab.grading import scenario
+from lab.guestlist import GuestSpec
+from lab.several import boot_guests
 from lab.targets import target_id
 
 RUN_DEADLINE = 60
@@ -152,3 +154,17 @@ def test_a_long_rep_is_carried_out_in_pieces_that_interrupts_come_between(boot, 
     assert "T" in after, f"no tick came during the REP: {after[-300:]!r}"
     assert rep.failures == [], f"the guest survived its attack: {rep.failures}"
     assert (r.stop, r.end_code) == ("end-line", EndCode.GUEST_CRASH), r.describe()
+
+
+@scenario("robustness", 0)
+@pytest.mark.robustness
+@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+def test_a_guest_cannot_write_as_another_on_the_console(boot, target):
+    """One guest against another (CONTRACT.md 10): guest 0 writes the tag of guest 1 and
+    text after it; the text must stay guest 0's."""
+    m = boot_guests(boot, target, [GuestSpec(guest="hostile", args="attack=forge-tag"),
+                                   GuestSpec(guest="hello")])
+    m.wait_for("forge-tag done", RUN_DEADLINE, channel="guest0")
+    m.wait_for("EXIT: code=0", RUN_DEADLINE, channel="guest1")
+    assert "forged as guest 1" not in m.guest(1).text(), m.guest(1).text()[-300:]
+    assert "\x1bg1forged as guest 1" in m.guest(0).text(), m.guest(0).text()[-300:]

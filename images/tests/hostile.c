@@ -394,6 +394,18 @@ static void port_write_sweep(const struct multiboot_info *info)
     report("every port written with 0, the guest runs on", true);
 }
 
+// Several guests (docs/CONTRACT.md 10): the guest writes the console tag that names guest 1,
+// then text. Passed on as it is, the text would reach the lab as guest 1's; the hypervisor
+// must send this guest's ESC doubled. It then ends itself with code 0.
+static void forge_tag(const struct multiboot_info *info)
+{
+    (void)info;
+    puts("\x1bg1forged as guest 1");
+    puts("forge-tag done");
+    console_flush();
+    hypercall(HC_EXIT, 0, 0, 0);
+}
+
 // The machine-level ends the hypervisor itself uses (docs/CONTRACT.md 4), a forged end line
 // on the log channel (COM2), and the PC's reset lines: none may end the run or reset the
 // machine for the guest. It then ends itself with code 7: the verdict must be 1 (fail).
@@ -735,6 +747,7 @@ static const struct attack attacks[] = {
     { "port-read-sweep", port_read_sweep },
     { "port-write-sweep", port_write_sweep },
     { "forge-end", forge_end },
+    { "forge-tag", forge_tag },
     { "hypercall-bogus", hypercall_bogus },
     { "gdt-outside-ram", gdt_outside_ram },
     { "idt-outside-ram", idt_outside_ram },

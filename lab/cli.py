@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, bench, bench_grading, benchmarks, cli_fuzz
+from . import __version__, bench, bench_consolidation, bench_grading, benchmarks, cli_fuzz
 from .build import build, project_root
 from .config import RunConfig, apply, load_profile
 from .errors import LabError
@@ -332,6 +332,16 @@ def cmd_bench(a: argparse.Namespace) -> int:
         options = ["-n", "2", "--timeout-scale", str(a.timeout_scale)]
         results = bench_grading.grading(out.build / "bench" / "grading", options + (
             [f"--sweb={Path(sweb).resolve()}"] if sweb else []), print)
+    elif a.which == "consolidation":
+        sweb = a.sweb or (DEFAULT_SWEB if DEFAULT_SWEB.is_dir() else None)
+        if sweb is None:
+            raise LabError("consolidation boots SWEBs: give --sweb PATH")
+        results = bench_consolidation.consolidation(out, Path(sweb), platforms,
+                                                    a.timeout_scale, print, a.target)
+        for target, figures in results.items():
+            print("\n".join(bench_consolidation.table(target, figures)))
+            for line in bench_consolidation.goal_lines(figures):
+                print(f"  {target} {line}")
     else:
         results = benchmarks.teachos(out, platforms, a.timeout_scale, print)
         sweb = a.sweb or (DEFAULT_SWEB if DEFAULT_SWEB.is_dir() else None)
@@ -411,12 +421,18 @@ def parser() -> argparse.ArgumentParser:
     cl.set_defaults(func=cmd_class)
 
     be = sub.add_parser("bench", help="benchmark figures per platform, against the baseline")
-    be.add_argument("which", nargs="?", default="exitcost", choices=["exitcost", "os", "grading"],
-                    help="exitcost (the default), os (TeachOS boot and disk vs direct) or "
-                         "grading (broken hypervisors graded beside the reference)")
+    be.add_argument("which", nargs="?", default="exitcost",
+                    choices=["exitcost", "os", "grading", "consolidation"],
+                    help="exitcost (the default), os (TeachOS boot and disk vs direct), "
+                         "grading (broken hypervisors graded beside the reference) or "
+                         "consolidation (1, 2 and 4 SWEBs, without and with dedup)")
     be.add_argument("--save", action="store_true", help="make these figures the baseline")
     be.add_argument("--sweb", type=Path,
-                    help="os: also boot this SWEB (default: ../shared/sweb when it exists)")
+                    help="os: also boot this SWEB; consolidation: the SWEB booted (default: "
+                         "../shared/sweb when it exists)")
+    be.add_argument("--target", action="append", metavar="PLATFORM-BACKEND",
+                    help="consolidation: run on this target, qemu-tcg-svm or bochs-vmx "
+                         "(repeatable; default qemu-tcg-svm: Bochs takes about 6 minutes)")
     be.add_argument("--timeout-scale", type=float, default=1.0)
     be.set_defaults(func=cmd_bench)
 

@@ -3,14 +3,14 @@ to their prompts under one hypervisor, each on its own tagged console, each taki
 when it has the focus."""
 import pytest
 
-from features_common import GUEST_TARGETS, boot_swebs
+from features_common import SWEB_TARGETS, boot_swebs
 from lab.grading import scenario
 from lab.swebos import PROMPT, start_screen_problems
 from lab.targets import target_id
 
 
 @scenario("m5", 6, feature="consolidation")
-@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+@pytest.mark.parametrize("target", SWEB_TARGETS, ids=target_id)
 def test_two_swebs_each_boot_to_their_prompt_on_their_own_console(boot, sweb, target):
     m, shells = boot_swebs(boot, sweb, target, 2)
     for k in (0, 1):
@@ -23,7 +23,7 @@ def test_two_swebs_each_boot_to_their_prompt_on_their_own_console(boot, sweb, ta
 
 
 @scenario("m5", 4, feature="consolidation")
-@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+@pytest.mark.parametrize("target", SWEB_TARGETS, ids=target_id)
 def test_each_of_two_swebs_runs_ls_typed_while_it_has_the_focus(boot, sweb, target):
     m, shells = boot_swebs(boot, sweb, target, 2)
     for k in (1, 0):

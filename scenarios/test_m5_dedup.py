@@ -2,7 +2,13 @@
 sharing pages (the `@lab mem` counters), and both still run programs correctly."""
 import pytest
 
-from features_common import GUEST_TARGETS, MULT_EXIT, PAGES_PER_SWEB, PROGRAM, boot_swebs
+from features_common import (
+    MULT_EXIT,
+    PAGES_PER_SWEB,
+    PROGRAM,
+    SWEB_TARGETS,
+    boot_swebs,
+)
 from lab.grading import scenario
 from lab.several import mem_until
 from lab.targets import target_id
@@ -17,14 +23,14 @@ def _sharing_swebs(boot, sweb, target):
 
 
 @scenario("m5", 6, feature="dedup")
-@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+@pytest.mark.parametrize("target", SWEB_TARGETS, ids=target_id)
 def test_two_identical_swebs_end_up_sharing_pages(boot, sweb, target):
     _, _, counts = _sharing_swebs(boot, sweb, target)
     assert counts.host_pages < counts.guest_pages
 
 
 @scenario("m5", 4, feature="dedup")
-@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+@pytest.mark.parametrize("target", SWEB_TARGETS, ids=target_id)
 def test_two_sharing_swebs_both_still_run_a_program(boot, sweb, target):
     m, shells, _ = _sharing_swebs(boot, sweb, target)
     for k, shell in enumerate(shells):

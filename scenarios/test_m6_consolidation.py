@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from features_common import BOOT, GUEST_TARGETS, boot_swebs, guest_end
+from features_common import BOOT, GUEST_TARGETS, SWEB_TARGETS, boot_swebs, guest_end
 from lab.contract import EndCode
 from lab.grading import scenario
 from lab.guestlist import GuestSpec
@@ -33,7 +33,7 @@ def _counted(m, k: int, pattern: re.Pattern, count: int = 1) -> list[int]:
 
 
 @scenario("m6", 6, feature="consolidation")
-@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+@pytest.mark.parametrize("target", SWEB_TARGETS, ids=target_id)
 def test_commands_typed_reach_the_focused_guest_of_four_alone(boot, sweb, target):
     m, shells = boot_swebs(boot, sweb, target, 4)
     for k in (2, 1, 3):
@@ -106,7 +106,7 @@ def _others_answer(m, shells, ended: int) -> None:
 
 
 @scenario("m6", 4, feature="consolidation")
-@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+@pytest.mark.parametrize("target", SWEB_TARGETS, ids=target_id)
 def test_a_crashing_guest_ends_alone_while_the_others_answer(boot, sweb, target):
     m, shells = boot_swebs(boot, sweb, target, 2, extra=[GuestSpec(guest="triple_fault")])
     m.wait_for(r"@lab guest-end id=2 ", BOOT, channel="log")
@@ -115,7 +115,7 @@ def test_a_crashing_guest_ends_alone_while_the_others_answer(boot, sweb, target)
 
 
 @scenario("m6", 4, feature="consolidation")
-@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+@pytest.mark.parametrize("target", SWEB_TARGETS, ids=target_id)
 def test_a_guest_reaching_past_its_memory_ends_alone(boot, sweb, target):
     # at=end: the first byte past its own RAM, where the next guest's memory may well lie
     m, shells = boot_swebs(boot, sweb, target, 2,

@@ -8,7 +8,7 @@ pattern and 256 zeroed pages, commands on COM1).
 """
 import pytest
 
-from features_common import BOOT, GUEST_TARGETS, PAGES_PER_SWEB, boot_swebs, swebs
+from features_common import BOOT, GUEST_TARGETS, PAGES_PER_SWEB, SWEB_TARGETS, boot_swebs, swebs
 from lab.grading import scenario
 from lab.guestlist import GuestSpec
 from lab.several import boot_guests, mem_until
@@ -69,7 +69,7 @@ def test_the_shared_counts_fall_after_the_guests_diverge(boot, target):
 
 
 @scenario("m6", 10, feature="dedup")
-@pytest.mark.parametrize("target", GUEST_TARGETS, ids=target_id)
+@pytest.mark.parametrize("target", SWEB_TARGETS, ids=target_id)
 def test_four_swebs_from_one_kernel_take_at_most_1_5x_the_host_pages_of_one(boot, sweb,
                                                                            target):
     one = boot(*target, guests=swebs(sweb, 1), append="dedup")  # one guest: a plain run

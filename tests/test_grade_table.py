@@ -163,10 +163,11 @@ def test_a_team_written_feature_counts_and_is_marked_for_the_staff(tmp_path):
 def test_a_reference_expected_failure_says_so_and_earns_nothing():
     from types import SimpleNamespace
 
-    from lab.features import REFERENCE_LACKS
     from lab.grading import classify
 
-    reason = REFERENCE_LACKS["dedup"]
+    # what features.REFERENCE_LACKS holds for a feature the reference does not offer yet
+    # (empty today: the reference passes both catalogue features)
+    reason = "reference: not implemented yet"
     xfailed = SimpleNamespace(skipped=True, passed=False, wasxfail=reason,
                               longrepr=("f", 1, "Skipped"))
     assert classify(xfailed, None) == ("failed", f"failed, as expected ({reason})")

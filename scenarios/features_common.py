@@ -45,3 +45,15 @@ def guest_end(m, k: int) -> tuple[int, str] | None:
         if int(gid) == k:
             return int(code), reason
     return None
+
+
+# images/tests/cpushare.c: the rounds of work a busy guest got done in one window
+WORK = re.compile(r"cpushare: work=(\d+)\r?\n")  # the whole number: up to its line end
+WINDOW = 2000  # ms of the guest's TSC time per measure
+
+
+def counted(m, k: int, pattern: re.Pattern, count: int = 1) -> list[int]:
+    """The next `count` numbers guest k prints with `pattern` (each wait takes one line)."""
+    return [int(pattern.search(m.wait_for(pattern.pattern, 3 * BOOT,
+                                          channel=f"guest{k}")).group(1))
+            for _ in range(count)]

@@ -11,7 +11,16 @@ import re
 
 import pytest
 
-from features_common import BOOT, GUEST_TARGETS, SWEB_TARGETS, boot_swebs, guest_end
+from features_common import (
+    BOOT,
+    GUEST_TARGETS,
+    SWEB_TARGETS,
+    WINDOW,
+    WORK,
+    boot_swebs,
+    counted,
+    guest_end,
+)
 from lab.contract import EndCode
 from lab.grading import scenario
 from lab.guestlist import GuestSpec
@@ -20,16 +29,7 @@ from lab.swebos import PROMPT
 from lab.targets import target_id
 from lab.teachos import Shell
 
-WORK = re.compile(r"cpushare: work=(\d+)\r?\n")  # the whole number: up to its line end
 AWAKE = re.compile(r"cpushare: idle awake permille=(\d+),")
-WINDOW = 2000  # ms of the guest's TSC time per measure
-
-
-def _counted(m, k: int, pattern: re.Pattern, count: int = 1) -> list[int]:
-    """The next `count` numbers guest k prints with `pattern` (each wait takes one line)."""
-    return [int(pattern.search(m.wait_for(pattern.pattern, 3 * BOOT,
-                                          channel=f"guest{k}")).group(1))
-            for _ in range(count)]
 
 
 @scenario("m6", 6, feature="consolidation")
@@ -69,7 +69,7 @@ def test_two_cpu_bound_guests_each_get_half_the_cpu(boot, target):
     m = boot_guests(boot, target, [busy, busy])
     work = []
     for k in range(2):
-        work.append(_counted(m, k, WORK)[0])
+        work.append(counted(m, k, WORK)[0])
         # Each spins a window more after its count: side by side, neither has ended when the
         # other's count comes. Run one after the other, the first has.
         ended = [j for j in range(2) if guest_end(m, j) is not None]
@@ -92,8 +92,8 @@ def test_an_idle_guest_takes_under_5_percent_of_the_cpu(boot, target):
                                              args=f"window={WINDOW} windows=2"),
                                    GuestSpec(guest="cpushare", args=f"window={WINDOW} "
                                                                      "mode=idle")])
-    awake = _counted(m, 1, AWAKE)[0]
-    beside, alone = _counted(m, 0, WORK, 2)
+    awake = counted(m, 1, AWAKE)[0]
+    beside, alone = counted(m, 0, WORK, 2)
     assert awake < 50, f"the idle guest was awake for {awake / 10:.1f}% of the time (< 5%)"
     assert alone > 0 and beside / alone >= 0.9, \
         f"the busy guest got {beside} rounds beside the idle one, {alone} alone after it"

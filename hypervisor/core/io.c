@@ -6,6 +6,7 @@
  * the pointer by the size, downwards when RFLAGS.DF is set.
  */
 #include "exits.h"
+#include "hostirq.h"
 #include "lib.h"
 #include "log.h"
 #include "portbus.h"
@@ -46,6 +47,17 @@ static u64 merge(u64 old, u64 new, u64 mask)
  * the watchdog and the lab's requests all get their turn during a long one.
  */
 #define STRING_IO_MAX_PER_EXIT 65536
+
+/*
+ * And for at most this long: a device with no block hook (a console port) can take a
+ * while per element (Bochs' UART paces the real COM1 at its baud rate, about 0.1 ms a
+ * byte of guest time), and the time an exit takes is the guest's: its slice is checked
+ * between exits (core/sched.c). So a guest flooding its console has its turn end on time,
+ * and the others theirs. Such a device is fed in pieces of at most STRING_IO_SLOW_PIECE
+ * elements, the clock read after each.
+ */
+#define STRING_IO_MAX_NS 1000000ULL
+#define STRING_IO_SLOW_PIECE 16
 
 /*
  * Where the next elements can go in one piece: as many as fit before the linear address
@@ -104,14 +116,17 @@ static bool handle_string_io(struct vcpu *v, struct vm_exit *e)
 	u64 base = seg < 6 ? ops->read_reg(v, seg_base[seg]) : 0;
 	u64 ptr = vcpu_gpr(v, ptr_reg) & mask;
 	u64 count = e->io.rep ? (v->regs.rcx & mask) : 1;
-	u64 budget = STRING_IO_MAX_PER_EXIT;
+	u64 budget = STRING_IO_MAX_PER_EXIT, started = time_ns();
+	u64 piece = portbus_has_block(&v->vm->bus, e->io.port, e->io.in) ? budget :
+		    STRING_IO_SLOW_PIECE;
 	bool down = ops->read_reg(v, VREG_RFLAGS) & X86_RFLAGS_DF;
 	u8 size = e->io.size;
 	bool ok = true;
 
 	while (count && budget) {
 		u64 la = base + ptr;
-		u64 n = run_length(la, ptr, mask, size, count < budget ? count : budget, down);
+		u64 most = count < budget ? count : budget;
+		u64 n = run_length(la, ptr, mask, size, most < piece ? most : piece, down);
 		u64 gpa;
 		u8 *p;
 
@@ -154,6 +169,8 @@ static bool handle_string_io(struct vcpu *v, struct vm_exit *e)
 		ptr = (down ? ptr - n * size : ptr + n * size) & mask;
 		count -= n;
 		budget -= n;
+		if (time_ns() - started >= STRING_IO_MAX_NS)
+			break;
 	}
 	vcpu_set_gpr(v, ptr_reg, merge(vcpu_gpr(v, ptr_reg), ptr, mask));
 	if (e->io.rep)

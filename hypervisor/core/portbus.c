@@ -110,6 +110,13 @@ static void store(u8 *p, u8 size, u32 v)
 		p[i] = v >> (8 * i);
 }
 
+bool portbus_has_block(struct portbus *bus, u16 port, bool in)
+{
+	struct port_device *dev = find(bus, port);
+
+	return dev && (in ? dev->read_block != NULL : dev->write_block != NULL);
+}
+
 void portbus_access_block(struct portbus *bus, u16 port, u8 size, bool in, void *buf,
 			  u32 count)
 {

@@ -43,6 +43,9 @@ struct portbus {
 bool portbus_register(struct portbus *bus, struct port_device dev);
 /* One access; false if no device claims the port (reads then give all ones). */
 bool portbus_access(struct portbus *bus, u16 port, u8 size, bool in, u32 *value);
+/* Whether the device at port moves string I/O through a block hook (fast) or one element
+ * at a time. */
+bool portbus_has_block(struct portbus *bus, u16 port, bool in);
 /* count accesses of size bytes to one port, to or from buf (elements in ascending order),
  * through the device's block hook where it has one: what count portbus_access calls do. */
 void portbus_access_block(struct portbus *bus, u16 port, u8 size, bool in, void *buf,

@@ -7,7 +7,9 @@
 // instructions, QEMU's follows the host clock). With `mode=idle` it halts for one window,
 // woken by a 100 Hz timer, adds up the TSC time it is awake (from each wake-up to its next
 // HLT), prints "cpushare: idle awake permille=N" (the share of the time it used), and
-// exits with 0.
+// exits with 0. With `mode=flood` it writes its console (port 0xE9, REP OUTSB of `kib=N` KiB
+// at a time, default 64, at most 64) for one window, prints "cpushare: flooded N KiB" and exits with 0: a guest beside
+// it must still get its share.
 // The TSC rate is the hypervisor's (CPUID 0x40000001 EBX); without it there is no measure.
 #include "console.h"
 #include "cpu.h"
@@ -61,6 +63,25 @@ static uint32_t work(uint64_t cycles)
     return rounds;
 }
 
+static void flood(uint64_t cycles, uint32_t chunk_kib)
+{
+    static char block[65536];
+    uint64_t end = rdtsc() + cycles;
+    uint32_t kib = 0;
+
+    if (chunk_kib == 0 || chunk_kib > sizeof(block) / 1024)
+        chunk_kib = sizeof(block) / 1024;
+    for (unsigned k = 0; k < sizeof(block); k++)
+        block[k] = k % 64 == 63 ? '\n' : 'F';
+    while (rdtsc() < end) {
+        const char *from = block;
+        uint32_t count = chunk_kib * 1024;
+        asm volatile("cld; rep outsb" : "+S"(from), "+c"(count) : "d"(0xE9) : "memory");
+        kib += chunk_kib;
+    }
+    printf("cpushare: flooded %u KiB\n", kib);
+}
+
 int main(struct multiboot_info *info)
 {
     uint32_t khz = tsc_khz(), window_ms = 2000, windows = 1;
@@ -74,6 +95,12 @@ int main(struct multiboot_info *info)
     const char *mode = cmdline_value(info, "mode=");
     if (mode && strncmp(mode, "idle", 4) == 0) {
         idle(window);
+        return 0;
+    }
+    if (mode && strncmp(mode, "flood", 5) == 0) {
+        uint32_t chunk_kib = 64;
+        cmdline_number(info, "kib=", &chunk_kib);
+        flood(window, chunk_kib);
         return 0;
     }
     for (uint32_t i = 0; i < windows; i++) {

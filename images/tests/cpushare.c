@@ -8,8 +8,8 @@
 // woken by a 100 Hz timer, adds up the TSC time it is awake (from each wake-up to its next
 // HLT), prints "cpushare: idle awake permille=N" (the share of the time it used), and
 // exits with 0. With `mode=flood` it writes its console (port 0xE9, REP OUTSB of `kib=N` KiB
-// at a time, default 64, at most 64) for one window, prints "cpushare: flooded N KiB" and exits with 0: a guest beside
-// it must still get its share.
+// at a time, default and most 64) for one window, prints "cpushare: flooded N KiB" and exits
+// with 0: a guest beside it must still get its share.
 // The TSC rate is the hypervisor's (CPUID 0x40000001 EBX); without it there is no measure.
 #include "console.h"
 #include "cpu.h"

@@ -440,14 +440,14 @@ class Machine:
         elif stop not in ("timeout", "hung", "expected", "failure-pattern") \
                 and self._ended.wait(2.0):
             stop = "end-line"  # the machine stopped a moment before the log pump read the line
-        if stop not in ("expected", "failure-pattern") and (watcher.expect or watcher.fail) \
-                and not self.running:
-            # The end line comes over the log channel; the console's last bytes may still be
-            # on their way (seen under load: 'PASS: ' read after the verdict). A stopped
-            # machine closes its console once the pump has read everything.
-            self.console.wait_closed(2.0 * self.timeout_factor)
-        if stop not in ("expected", "failure-pattern") and (late := watcher.check(force=True)):
-            stop = late  # the text came just before the machine stopped
+        if stop not in ("expected", "failure-pattern"):
+            if (watcher.expect or watcher.fail) and not self.running:
+                # The end line comes over the log channel; the console's last bytes may still
+                # be on their way (seen under load: 'PASS: ' read after the verdict). A
+                # stopped machine closes its console once the pump has read everything.
+                self.console.wait_closed(2.0 * self.timeout_factor)
+            if late := watcher.check(force=True):
+                stop = late  # the text came just before the machine stopped
         screen = None
         if stop in ("expected", "failure-pattern", "timeout") and self.running \
                 and not self.spec.direct:

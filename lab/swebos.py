@@ -106,8 +106,9 @@ class SwebShell:
         """Type a command; return the screen rows it printed, up to the next prompt."""
         line = PROMPT + command
         typed: list[str] = []
-        if self.guest is not None and self.m.focused != self.guest:
-            self.m.focus(self.guest)
+        # SWEB logs a write on port 0xE9 before its console draws it (Syscall::write): a key
+        # typed between the two is echoed before the prompt, on the line above it.
+        self.wait_screen_prompt()
 
         def echo(part: str) -> None:
             typed.append(part)

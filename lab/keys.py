@@ -33,3 +33,19 @@ def vnc_key(ch: str) -> str:
     maps its keysym to scancodes, shift included."""
     qcodes(ch)  # the same characters are typeable on both
     return ch
+
+
+# Keys typed together (a chord, such as the focus hotkey Ctrl+Alt+F2): their qcodes, and the
+# X keysyms Bochs' rfb display maps to the same keys (X11 keysymdef.h: XK_Control_L,
+# XK_Alt_L, XK_F1 + n).
+CHORD_KEYSYMS = {"ctrl": 0xFFE3, "alt": 0xFFE9,
+                 **{f"f{n}": 0xFFBE + n - 1 for n in range(1, 13)}}
+
+
+def chord_keysyms(keys: list[str]) -> list[int]:
+    """The keysyms of a chord named by qcodes ("ctrl", "alt", "f2"); ValueError for others."""
+    unknown = [k for k in keys if k not in CHORD_KEYSYMS]
+    if unknown or not keys:
+        raise ValueError(f"cannot press {'+'.join(keys) or 'nothing'}: a chord is made of "
+                         f"{', '.join(CHORD_KEYSYMS)}")
+    return [CHORD_KEYSYMS[k] for k in keys]

@@ -1,7 +1,7 @@
 """Milestone 6, feature consolidation (CONTRACT.md 10), complete: four guests; typed commands
-reach the focused guest alone; a guest's files are invisible to the others; round robin
-shares the CPU and an idle guest takes almost none; a guest that crashes or reaches for
-memory it lacks ends alone while the others answer.
+reach the focused guest alone, and the keyboard's hotkey moves the focus; a guest's files
+are invisible to the others; round robin shares the CPU and an idle guest takes almost none;
+a guest that crashes or reaches for memory it lacks ends alone while the others answer.
 
 Stock SWEB writes no files and cannot time itself, so the file check boots the teaching OS
 (its shell writes files on its disk, ../test_m4_guest_os.py) and the CPU checks boot the
@@ -32,16 +32,31 @@ from lab.teachos import Shell
 AWAKE = re.compile(r"cpushare: idle awake permille=(\d+),")
 
 
-@scenario("m6", 6, feature="consolidation")
+def _ls_reaches_only(m, shells, k: int) -> None:
+    """`ls` typed while guest K has the focus: its output on the screen, and a new prompt on
+    guest K's console alone."""
+    before = [m.guest(j).text().count(PROMPT) for j in range(len(shells))]
+    assert shells[k].run("ls") == ["[D] usr", "[D] dev"], f"guest {k}"
+    after = [m.guest(j).text().count(PROMPT) for j in range(len(shells))]
+    assert [a - b for a, b in zip(after, before)] == [int(j == k) for j in range(len(shells))], \
+        f"new prompts per guest after ls typed to guest {k}"
+
+
+@scenario("m6", 4, feature="consolidation")
 @pytest.mark.parametrize("target", SWEB_TARGETS, ids=target_id)
 def test_commands_typed_reach_the_focused_guest_of_four_alone(boot, sweb, target):
     m, shells = boot_swebs(boot, sweb, target, 4)
     for k in (2, 1, 3):
-        before = [m.guest(j).text().count(PROMPT) for j in range(4)]
-        assert shells[k].run("ls") == ["[D] usr", "[D] dev"], f"guest {k}"
-        after = [m.guest(j).text().count(PROMPT) for j in range(4)]
-        assert [a - b for a, b in zip(after, before)] == [int(j == k) for j in range(4)], \
-            f"new prompts per guest after ls typed to guest {k}"
+        _ls_reaches_only(m, shells, k)
+
+
+@scenario("m6", 2, feature="consolidation")
+@pytest.mark.parametrize("target", SWEB_TARGETS, ids=target_id)
+def test_the_focus_hotkey_gives_the_keyboard_to_the_guest_it_names(boot, sweb, target):
+    m, shells = boot_swebs(boot, sweb, target, 2)
+    for k in (1, 0):
+        m.focus_by_hotkey(k)  # Ctrl+Alt+F(K+1) on the machine's keyboard, nothing on COM2
+        _ls_reaches_only(m, shells, k)
 
 
 @scenario("m6", 6, feature="consolidation")

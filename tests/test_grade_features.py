@@ -1,10 +1,12 @@
 """Features at collection (lab.grading, lab.features): a team's own feature file runs under
 m5's and m6's points, beside no other feature's scenarios; the reference runs them all."""
 import json
+import os
+import re
 import subprocess
 import sys
 
-from kernels import HANG, assemble
+from kernels import HANG, assemble, emulators_under
 from lab.build import project_root
 
 TEAM_FILE = '''
@@ -70,3 +72,58 @@ def test_an_unknown_feature_without_a_file_is_a_usage_error(tmp_path):
     done, _ = collect(tmp_path, "--feature=snapshots")
     assert done.returncode == 4
     assert "unknown feature 'snapshots'" in done.stderr
+
+
+E2E_TEAM_FILE = '''
+import pytest
+from lab.grading import scenario
+from lab.guestlist import GuestSpec
+from lab.several import boot_guests
+from lab.targets import target_id
+
+TCG = [("qemu-tcg", "svm")]
+
+
+@scenario("m5", 3, feature="pingpong")
+@pytest.mark.parametrize("target", TCG, ids=target_id)
+def test_two_guests_each_say_hello(boot, target):
+    m = boot_guests(boot, target, [GuestSpec(guest="hello"), GuestSpec(guest="hello")])
+    for k in (0, 1):
+        m.wait_for("hello from the test guest", 30, channel=f"guest{k}")
+
+
+@scenario("m5", 1, feature="pingpong")
+@pytest.mark.parametrize("target", TCG, ids=target_id)
+def test_the_pingpong_marker(boot, target):
+    m = boot_guests(boot, target, [GuestSpec(guest="hello")] * 2, append="pingpong")
+    m.wait_for("@lab pingpong", 5, channel="log")
+'''
+
+
+def test_lab_grade_runs_a_team_written_feature_with_the_labs_fixtures(tmp_path, lab_outputs):
+    """End to end: a team folder naming its own feature and scenario file, graded by
+    `lab grade`; the file boots guests with the lab's fixtures. The reference hypervisor
+    has no "pingpong": one scenario passes (3 of 4 weights), the other fails."""
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "pingpong.py").write_text(E2E_TEAM_FILE)
+    (team / "lab-team.yaml").write_text(
+        f"build: cp {lab_outputs.hypervisor} hv.elf\nhypervisor: hv.elf\nbackend: svm\n"
+        "feature: pingpong\nfeature_tests: pingpong.py\n")
+    env = dict(os.environ, LAB_BUILD_DIR=str(tmp_path / "build"))
+    done = subprocess.run([sys.executable, "-m", "lab.cli", "grade", "--hypervisor", str(team),
+                           "-m", "m5", "--report-dir", str(tmp_path / "reports")],
+                          cwd=project_root(), env=env, capture_output=True, text=True,
+                          timeout=600)
+    try:
+        assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+        report = json.loads((tmp_path / "reports" / "grade.json").read_text())
+        outcomes = {s["nodeid"].split("::")[1]: (s["outcome"], s["earned"])
+                    for s in report["scenarios"]}
+        assert outcomes == {"test_two_guests_each_say_hello[qemu-tcg-svm]": ("passed", 7.5),
+                            "test_the_pingpong_marker[qemu-tcg-svm]": ("failed", 0.0)}
+        assert report["features"]["pingpong"]["team_written"] is True
+        assert re.search(r"^  pingpong\s+m5 7\.50/10\.00 1 passed, 1 failed.*team-written",
+                         done.stdout, re.M), done.stdout
+    finally:
+        assert emulators_under(tmp_path) == []

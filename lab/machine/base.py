@@ -376,9 +376,19 @@ class Machine:
         if self.guests is None:
             self.guest(k)  # one guest: it has the focus already
             return
+        self._move_focus(k, lambda: self.log.send(str(k).encode()), timeout)
+
+    def focus_by_hotkey(self, k: int, timeout: float = 10) -> None:
+        """Move the focus to guest K with Ctrl+Alt+F(K+1) on the machine's keyboard, then
+        `@lab focus guest=K` on the log (CONTRACT.md 10). `timeout` is scaled."""
+        if self.guests is None:
+            raise LabError("the focus hotkey needs several guests")
+        self._move_focus(k, lambda: self.press_chord(["ctrl", "alt", f"f{k + 1}"]), timeout)
+
+    def _move_focus(self, k: int, ask: Callable[[], None], timeout: float) -> None:
         self.guest(k)
         moves = self.guests.focus_moves
-        self.log.send(str(k).encode())
+        ask()
 
         def stopped() -> str | None:
             if self._ended.is_set():
@@ -393,6 +403,10 @@ class Machine:
 
         `echo(part)` is called after each part typed, to wait until the guest has taken it.
         """
+        raise LabError(f"{self.spec.platform} has no keyboard input")
+
+    def press_chord(self, keys: list[str]) -> None:
+        """Keys held together on the PS/2 keyboard, named as QMP qcodes (lab/keys.py)."""
         raise LabError(f"{self.spec.platform} has no keyboard input")
 
     def console_text(self) -> str:

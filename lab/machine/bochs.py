@@ -6,6 +6,7 @@ pipe; SIGINT stops the simulation at a prompt; `writemem` saves the VGA text mem
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -22,7 +23,7 @@ import psutil
 
 from ..errors import InfraError, LabError
 from ..iso import cached_iso
-from ..keys import vnc_key
+from ..keys import chord_keysyms, vnc_key
 from ..platforms import BOCHS, BOCHS_BIOS, BOCHS_VGABIOS, CPU_MODELS
 from ..render import render_png
 from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
@@ -374,23 +375,38 @@ class BochsMachine(Machine):
         chunks small enough to fit, and `echo(chunk)` waits for the guest to have taken a
         chunk (for a shell: its echo) before the next.
         """
-        port = self._vnc_port()
-        keyboard = RfbKeyboard(port)
-        try:
+        for ch in text:
+            vnc_key(ch)  # refuses what a US keyboard cannot type, before any key goes
+        with self._keyboard() as send:
             for i in range(0, len(text), KEY_CHUNK):
                 chunk = text[i:i + KEY_CHUNK]
-                # Bochs' VNC thread queues key events and its main thread empties the queue
-                # with no lock between them (Bochs 2.7 rfb.cc: bKeyboardInUse is a plain
-                # flag), so an event queued meanwhile can be lost. The keys go in while the
-                # simulation is stopped, and it runs on once the VNC thread has read them.
-                self._break()
-                for ch in chunk:
-                    vnc_key(ch)  # refuses what a US keyboard cannot type
-                    keyboard.press(ch)
-                self._wait_vnc_read(port, keyboard.local_port)
-                self._command("c")
+                send(lambda kb, keys=chunk: [kb.press(ch) for ch in keys])
                 if echo is not None:
                     echo(chunk)
+
+    def press_chord(self, keys: list[str]) -> None:
+        keysyms = chord_keysyms(keys)
+        with self._keyboard() as send:
+            send(lambda kb: kb.chord(keysyms))
+
+    @contextlib.contextmanager
+    def _keyboard(self):
+        """A VNC keyboard; `send(put)` puts key events on it while the simulation is stopped.
+
+        Bochs' VNC thread queues key events and its main thread empties the queue with no
+        lock between them (Bochs 2.7 rfb.cc: bKeyboardInUse is a plain flag), so an event
+        queued meanwhile can be lost. The keys go in while the simulation is stopped, and it
+        runs on once the VNC thread has read them."""
+        port = self._vnc_port()
+        keyboard = RfbKeyboard(port)
+
+        def send(put: Callable[[RfbKeyboard], object]) -> None:
+            self._break()
+            put(keyboard)
+            self._wait_vnc_read(port, keyboard.local_port)
+            self._command("c")
+        try:
+            yield send
         finally:
             keyboard.close()
 

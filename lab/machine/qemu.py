@@ -14,7 +14,7 @@ from qemu.qmp import QMPError
 from qemu.qmp.legacy import QEMUMonitorProtocol
 
 from ..errors import InfraError, LabError
-from ..keys import qcodes
+from ..keys import chord_keysyms, qcodes
 from ..platforms import CPU_MODELS, QEMU
 from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
 from .base import RFLAGS_IF, Machine, MachineSpec, RunResult
@@ -161,6 +161,10 @@ class QemuMachine(Machine):
             self.send_key(qcodes(ch))
         if echo is not None:
             echo(text)
+
+    def press_chord(self, keys: list[str]) -> None:
+        chord_keysyms(keys)  # the same chords as on Bochs
+        self.send_key(keys)
 
     def _collect(self, result: RunResult) -> None:
         if not self.running:

@@ -67,10 +67,17 @@ class RfbKeyboard:
 
     def press(self, ch: str) -> None:
         """One key down and up."""
-        code = keysym(ch)
+        self.chord([keysym(ch)])
+
+    def chord(self, keysyms: list[int]) -> None:
+        """Keys held down together in order, then released in reverse (a hotkey)."""
+        events = [struct.pack("!BBxxI", KEY_EVENT, 1, k) for k in keysyms]
+        events += [struct.pack("!BBxxI", KEY_EVENT, 0, k) for k in reversed(keysyms)]
+        self._send(b"".join(events))
+
+    def _send(self, data: bytes) -> None:
         try:
-            self.sock.sendall(struct.pack("!BBxxI", KEY_EVENT, 1, code) +
-                              struct.pack("!BBxxI", KEY_EVENT, 0, code))
+            self.sock.sendall(data)
         except OSError as e:
             raise InfraError(f"Bochs' VNC display dropped the connection: {e}") from None
 

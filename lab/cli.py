@@ -354,7 +354,8 @@ def cmd_bench(a: argparse.Namespace) -> int:
     latest = out.build / "bench" / f"{a.which}.json"
     bench.save(latest, results)
     baseline = project_root() / "bench" / f"{a.which}-baseline.json"
-    for change in bench.compare(bench.load(baseline), results):
+    changes = bench.compare(bench.load(baseline), results)
+    for change in changes:
         print("  " + change.describe())
     if a.save:
         bench.save(baseline, results, note="lab bench --save")
@@ -363,7 +364,10 @@ def cmd_bench(a: argparse.Namespace) -> int:
     missed = bench.missed_goals(results)
     for line in missed:
         print(f"goal missed: {line}")
-    return 1 if missed else 0
+    grown = [] if a.save else bench.grown(changes)
+    for line in grown:
+        print(f"cost grew: {line}")
+    return 1 if missed or grown else 0
 
 
 def parser() -> argparse.ArgumentParser:

@@ -40,7 +40,7 @@ def test_lab_bench_save_makes_the_figures_the_baseline_the_next_run_compares_wit
 
     from lab import benchmarks, cli
 
-    figures = iter([{"bochs-vmx": {"cpuid_cycles": 300}}, {"bochs-vmx": {"cpuid_cycles": 330}}])
+    figures = iter([{"bochs-vmx": {"cpuid_cycles": 150}}, {"bochs-vmx": {"cpuid_cycles": 165}}])
     monkeypatch.setattr(cli, "build", lambda quiet: SimpleNamespace(build=tmp_path / "build"))
     monkeypatch.setattr(cli, "detect", lambda: [])
     monkeypatch.setattr(cli, "project_root", lambda: tmp_path)
@@ -48,10 +48,31 @@ def test_lab_bench_save_makes_the_figures_the_baseline_the_next_run_compares_wit
     args = cli.parser().parse_args(["bench", "--save"])
     assert cli.cmd_bench(args) == 0
     baseline = tmp_path / "bench" / "exitcost-baseline.json"
-    assert load(baseline) == {"bochs-vmx": {"cpuid_cycles": 300}}
-    assert cli.cmd_bench(cli.parser().parse_args(["bench"])) == 0  # without --save
+    assert load(baseline) == {"bochs-vmx": {"cpuid_cycles": 150}}
+    # without --save: 10% more instructions than the baseline fails the run
+    assert cli.cmd_bench(cli.parser().parse_args(["bench"])) == 1
     out = capsys.readouterr().out
-    assert "bochs-vmx cpuid_cycles: 300 -> 330 (+10.0%)" in out
-    assert load(baseline) == {"bochs-vmx": {"cpuid_cycles": 300}}  # kept as it was
+    assert ("cost grew: bochs-vmx cpuid_cycles: 150 -> 165 (+10.0%): more than 5% over the "
+            "baseline") in out
+    assert load(baseline) == {"bochs-vmx": {"cpuid_cycles": 150}}  # kept as it was
     assert load(tmp_path / "build" / "bench" / "exitcost.json") == {
-        "bochs-vmx": {"cpuid_cycles": 330}}
+        "bochs-vmx": {"cpuid_cycles": 165}}
+
+
+def test_an_exact_cost_may_grow_5_percent_and_timings_any_amount():
+    from lab.bench import grown
+
+    changes = compare({"bochs-svm": {"cpuid_cycles": 200, "pio_cycles": 300},
+                       "qemu-tcg-svm": {"cpuid_cycles": 30000}},
+                      {"bochs-svm": {"cpuid_cycles": 210, "pio_cycles": 316},
+                       "qemu-tcg-svm": {"cpuid_cycles": 60000}})
+    assert grown(changes) == [
+        "bochs-svm pio_cycles: 300 -> 316 (+5.3%): more than 5% over the baseline"]
+
+
+def test_the_exit_budget_is_judged_where_figures_are_exact():
+    from lab.bench import missed_goals
+
+    assert missed_goals({"bochs-vmx": {"cpuid_cycles": 201, "pio_cycles": 300},
+                         "qemu-tcg-svm": {"cpuid_cycles": 58000, "pio_cycles": 57000}}) == [
+        "bochs-vmx cpuid_cycles = 201, goal <= 200"]

@@ -92,7 +92,7 @@ static bool focus_hotkey(u8 scancode)
 	if (nr_guests < 2 || up || !ctrl_down || !alt_down || key < SC_F1 || key > SC_F10)
 		return false;
 	if (key - SC_F1 < nr_guests)
-		focus_wanted = key - SC_F1;
+		platform_request_focus(key - SC_F1);
 	return true;
 }
 
@@ -105,8 +105,10 @@ static void kbd_input(u8 scancode)
 
 void platform_request_focus(int id)
 {
-	if (id >= 0 && id < nr_guests)
+	if (id >= 0 && id < nr_guests) {
 		focus_wanted = id;
+		lab_requests = true;
+	}
 }
 
 void platform_poll(void)

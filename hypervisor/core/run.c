@@ -285,10 +285,9 @@ void log_exit_counts(const struct vcpu *v, bool tagged)
 bool vcpu_step(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	struct vm_exit exit;
+	struct vm_exit exit = { 0 };
 	bool (*handler)(struct vcpu *, struct vm_exit *);
 
-	memset(&exit, 0, sizeof(exit));
 	irq_before_entry(v);
 	vm->ops->run(v, &exit);
 	v->exits++;

@@ -18,7 +18,9 @@
 static struct vm *guests;
 static int nr_guests;
 static volatile bool exit_counts_wanted;
+volatile bool lab_requests; /* something above wanted: looked at on every exit */
 static u64 irqs_polled_tsc;
+static u64 host_tick_tsc; /* TSC cycles per host tick: worked out once, not at each exit */
 
 /*
  * Bochs holds INTR back while a guest runs with RFLAGS.IF=0 (vmx/vmcs.c), and the VMX
@@ -31,7 +33,7 @@ static void poll_host_irqs(void)
 {
 	u64 now = rdtsc();
 
-	if (now - irqs_polled_tsc >= tsc_khz * 1000 / HOST_TICK_HZ) {
+	if (now - irqs_polled_tsc >= host_tick_tsc) {
 		irqs_polled_tsc = now;
 		host_take_irqs();
 	}
@@ -40,14 +42,17 @@ static void poll_host_irqs(void)
 /* Bytes the real COM2 receives: the lab's requests (drivers/uart.c, from IRQ3). */
 static void log_channel_rx(u8 byte)
 {
-	if (byte == '?')
+	if (byte == '?') {
 		exit_counts_wanted = true;
-	else if (byte >= '0' && byte <= '9')
+		lab_requests = true;
+	} else if (byte >= '0' && byte <= '9') {
 		platform_request_focus(byte - '0');
+	}
 }
 
 void run_answer_requests(void)
 {
+	lab_requests = false;
 	platform_poll();
 	if (!exit_counts_wanted)
 		return;
@@ -125,7 +130,8 @@ static void run_turn(struct vm *vm, u64 slice_ns)
 			return;
 		}
 		poll_host_irqs();
-		run_answer_requests();
+		if (lab_requests)
+			run_answer_requests();
 		dedup_scan();
 		if (vm->state != VM_READY)
 			return;
@@ -159,6 +165,7 @@ void vm_run(struct vm *vms, int n, u64 slice_ms)
 
 	guests = vms;
 	nr_guests = n;
+	host_tick_tsc = tsc_khz * 1000 / HOST_TICK_HZ;
 	uart_com2_rx_init(log_channel_rx);
 	log_printf("guest: running%s\n", n > 1 ? " (several guests)" : "");
 	if (vms[0].watchdog_ms)

@@ -74,6 +74,12 @@ u64 time_ns(void)
 	return tsc_to_ns(rdtsc());
 }
 
+u64 ns_to_tsc(u64 ns)
+{
+	/* Rounded up: at that TSC value time_ns() has reached ns. Split as in tsc_to_ns. */
+	return tsc_start + ns / 1000000 * tsc_khz + (ns % 1000000 * tsc_khz + 999999) / 1000000;
+}
+
 u64 tsc_to_ns(u64 tsc)
 {
 	u64 d = tsc - tsc_start;

@@ -50,6 +50,8 @@ void timer_init(void);
 u64 time_ns(void);
 /* A TSC value read since timer_init(), as time_ns() would have given it then. */
 u64 tsc_to_ns(u64 tsc);
+/* The first TSC value at which time_ns() gives ns or more. */
+u64 ns_to_tsc(u64 ns);
 static inline u64 rdtsc(void)
 {
 	u32 lo, hi;

@@ -28,5 +28,7 @@ bool irq_can_wake(struct vm *vm);
 bool irq_pending(struct vm *vm);
 /* Answers what the lab asked on the log channel since the last exit (core/sched.c). */
 void run_answer_requests(void);
+/* Set when the lab or the keyboard asked for something run_answer_requests answers. */
+extern volatile bool lab_requests;
 
 #endif

@@ -29,6 +29,7 @@ struct platform {
 	struct pit pit;
 	u64 pit_synced_ns;  /* the hypervisor time the PIT model has reached */
 	u64 pit_edge_ns;    /* when its next IRQ0 edge falls due (PIT_NO_EVENT: never) */
+	u64 pit_edge_tsc;   /* the same in TSC cycles: all an exit needs to look at */
 	u32 pit_owed;       /* IRQ0 edges not yet latched in the PIC */
 	struct i8042 kbd;
 	struct serial com1;

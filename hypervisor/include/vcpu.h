@@ -106,6 +106,7 @@ struct vcpu {
 	struct vcpu_regs regs;  /* the SVM backend syncs RAX with its guest state */
 	struct vm *vm;
 	void *arch;             /* the backend's own state (its control structure) */
+	bool intr_window;       /* an interrupt-window exit asked for (core/irq.c) */
 	u64 exits;              /* count, for reports */
 	u64 exits_by_reason[EXIT_COUNT];
 	u32 io_exits_by_port[IO_PORTS_COUNTED]; /* the ISA range: where SWEB's exits go */

@@ -148,7 +148,6 @@ void vmx_run(struct vcpu *v, struct vm_exit *e)
 	struct vmx_vcpu *vv = v->arch;
 	u32 reason;
 
-	*e = (struct vm_exit){ 0 };
 	/* The guest's CR2 is live in the real register while it runs; the hypervisor takes no
 	 * page faults, so the value survives until the exit is read. */
 	write_cr2(vv->cr2);

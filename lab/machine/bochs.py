@@ -215,6 +215,21 @@ class BochsMachine(Machine):
         self._wait_prompt(30, line)
         return self.dbg.before
 
+    def debugger(self, line: str, timeout: float = 60) -> str:
+        """One Bochs debugger command with the simulation stopped; what it printed. `c`
+        runs until the simulation stops again (a breakpoint) or `timeout` passes."""
+        self._break()
+        if line != "c":
+            return self._command(line)
+        self._command("c")
+        self._wait_prompt(timeout, "a breakpoint")
+        return self.dbg.before
+
+    def resume(self) -> None:
+        """Let a simulation stopped at the debugger's prompt run on."""
+        if self._at_prompt:
+            self._command("c")
+
     def _wait_echo(self) -> None:
         """Wait until the debugger has read `c`: a SIGINT that arrives before would be lost
         (continuing clears Bochs' interrupt request), and the next break would wait in vain.

@@ -1,0 +1,118 @@
+"""Where an exit's instructions go: one CPUID round trip of the exit-cost guest on Bochs,
+traced instruction by instruction with the debugger and counted per hypervisor function.
+
+    python -m lab.exitprofile [vmx|svm]
+
+Bochs counts every instruction the simulated CPU retires, the hypervisor's and the guest's,
+so the round trip traced here is the same figure `lab bench` prints as `cpuid_cycles` (the
+guest's TSC under `clock: sync=none`). The round runs from one pass of the backend's entry
+point to the next, inside the guest's timed CPUID loop.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .build import Outputs, build
+from .config import RunConfig
+from .errors import LabError
+from .runner import prepare
+
+# A point every round trip passes once: the VM exit's first instruction on VMX, VMRUN's
+# wrapper on SVM.
+ROUND_START = {"vmx": "vmx_exit_stub", "svm": "svm_vmrun"}
+WARM_EXITS = 30  # CPUID exits let by first: the guest's own probing is over, its loop runs
+TRACED = 800  # instructions traced: more than two round trips
+# A traced instruction: "[0x0000001003a2] 0008:00000000001003a2 (unk. ctxt): vmresume ; ..."
+TRACE_LINE = re.compile(r"\[0x([0-9a-f]{8,16})\] [0-9a-f]{4}:[0-9a-f]+ \([^)]*\): ([^;\n]*)")
+ENTRY = re.compile(r"\s*(vmresume|vmlaunch|vmrun)\b")
+MAX_INSN_LEN = 15
+
+
+@dataclass
+class Profile:
+    backend: str
+    instructions: int  # in one round trip, guest included
+    by_function: Counter  # the hypervisor's, by symbol; the guest's under "(guest)"
+    bench_figure: int  # the guest's own cpuid_cycles, from the same run
+
+
+class Symbols:
+    def __init__(self, elf: Path) -> None:
+        out = subprocess.run(["nm", "-n", str(elf)], capture_output=True, text=True,
+                             check=True).stdout
+        self.syms = [(int(a, 16), n) for a, t, n in
+                     (line.split()[:3] for line in out.splitlines() if len(line.split()) >= 3)
+                     if t in "tTwW"]
+        self.addrs = [a for a, _ in self.syms]
+        self.by_name = {n: a for a, n in self.syms}
+        self.end = max(self.addrs)
+
+    def name(self, addr: int) -> str:
+        i = bisect.bisect_right(self.addrs, addr) - 1
+        return self.syms[i][1] if i >= 0 else "?"
+
+
+def profile(out: Outputs, backend: str) -> Profile:
+    syms = Symbols(out.hypervisor)
+    handler, start = syms.by_name["handle_cpuid"], syms.by_name[ROUND_START[backend]]
+    prep = prepare(RunConfig(platform="bochs", backend=backend, guest="exitcost",
+                             timeout_scale=4), outputs=out)
+    with prep.boot() as m:
+        m.debugger(f"lb {handler:#x}")
+        for _ in range(WARM_EXITS):
+            m.debugger("c")
+        m.debugger("bpd 1")
+        m.debugger(f"lb {start:#x}")
+        m.debugger("c")
+        m.debugger("trace on")
+        trace = m.debugger(f"s {TRACED}")
+        m.debugger("trace off")
+        m.debugger("bpd 2")
+        m.resume()
+        figure = int(m.wait_for(r"BENCH cpuid_cycles=(\d+)\r?\n", 120).split("=")[1])
+    steps = [(int(a, 16), text) for a, text in TRACE_LINE.findall(trace)]
+    starts = [i for i, (rip, _) in enumerate(steps) if rip == start]
+    if len(starts) < 2:
+        raise LabError(f"exit profile on bochs/{backend}: no whole round trip in "
+                       f"{len(steps)} traced instructions; see {prep.workdir}")
+    return Profile(backend, starts[1] - starts[0], by_function(steps[starts[0]:starts[1]], syms),
+                   figure)
+
+
+def by_function(steps: list[tuple[int, str]], syms: Symbols) -> Counter:
+    """Instructions per hypervisor function. The guest runs at addresses the hypervisor's
+    symbols cover too (its own guest-physical memory), so its instructions are told by
+    place: from the entry instruction (VMRESUME, VMRUN) to the exit's landing (the VMX exit
+    stub; on SVM the instruction after VMRUN), counted as "(guest)"."""
+    counts: Counter = Counter()
+    entry_at = None
+    for rip, text in steps:
+        if entry_at is not None and (syms.name(rip) == ROUND_START["vmx"] or
+                                     entry_at < rip <= entry_at + MAX_INSN_LEN):
+            entry_at = None
+        counts["(guest)" if entry_at is not None else syms.name(rip)] += 1
+        if entry_at is None and ENTRY.match(text):
+            entry_at = rip
+    return counts
+
+
+def main(argv: list[str]) -> int:
+    backends = argv or ["vmx", "svm"]
+    out = build(quiet=True)
+    for backend in backends:
+        p = profile(out, backend)
+        print(f"bochs/{backend}: one CPUID round trip, {p.instructions} instructions "
+              f"(the guest measured {p.bench_figure})")
+        for name, n in p.by_function.most_common():
+            print(f"  {n:5d}  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

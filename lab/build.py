@@ -18,7 +18,7 @@ from .errors import BuildError
 
 COMMON = ("-std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector "
           "-fno-asynchronous-unwind-tables -mgeneral-regs-only -Wall -Wextra")
-HV_CFLAGS = (f"{COMMON} -m64 -fno-omit-frame-pointer -mno-red-zone -Ihypervisor/include "
+HV_CFLAGS = (f"{COMMON} -m64 -mno-red-zone -Ihypervisor/include "
              "-Ihypervisor/devices")
 # images/common: the freestanding C (string functions, the printf formatter) that the test
 # guests, the OS kernel and the OS user programs share, compiled once and linked into each.

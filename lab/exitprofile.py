@@ -1,7 +1,7 @@
 """Where an exit's instructions go: one CPUID round trip of the exit-cost guest on Bochs,
 traced instruction by instruction with the debugger and counted per hypervisor function.
 
-    python -m lab.exitprofile [vmx|svm]
+    python -m lab.exitprofile [-l] [vmx|svm]     (-l: list each instruction too)
 
 Bochs counts every instruction the simulated CPU retires, the hypervisor's and the guest's,
 so the round trip traced here is the same figure `lab bench` prints as `cpuid_cycles` (the
@@ -40,6 +40,7 @@ class Profile:
     instructions: int  # in one round trip, guest included
     by_function: Counter  # the hypervisor's, by symbol; the guest's under "(guest)"
     bench_figure: int  # the guest's own cpuid_cycles, from the same run
+    steps: list[tuple[int, str, str]]  # the round trip: address, function, instruction
 
 
 class Symbols:
@@ -81,8 +82,9 @@ def profile(out: Outputs, backend: str) -> Profile:
     if len(starts) < 2:
         raise LabError(f"exit profile on bochs/{backend}: no whole round trip in "
                        f"{len(steps)} traced instructions; see {prep.workdir}")
-    return Profile(backend, starts[1] - starts[0], by_function(steps[starts[0]:starts[1]], syms),
-                   figure)
+    round_trip = steps[starts[0]:starts[1]]
+    return Profile(backend, len(round_trip), by_function(round_trip, syms), figure,
+                   [(rip, syms.name(rip), text.strip()) for rip, text in round_trip])
 
 
 def by_function(steps: list[tuple[int, str]], syms: Symbols) -> Counter:
@@ -103,7 +105,8 @@ def by_function(steps: list[tuple[int, str]], syms: Symbols) -> Counter:
 
 
 def main(argv: list[str]) -> int:
-    backends = argv or ["vmx", "svm"]
+    listing = "-l" in argv  # each instruction of the round trip too
+    backends = [a for a in argv if a != "-l"] or ["vmx", "svm"]
     out = build(quiet=True)
     for backend in backends:
         p = profile(out, backend)
@@ -111,6 +114,8 @@ def main(argv: list[str]) -> int:
               f"(the guest measured {p.bench_figure})")
         for name, n in p.by_function.most_common():
             print(f"  {n:5d}  {name}")
+        for rip, name, text in p.steps if listing else []:
+            print(f"    {rip:#010x}  {name:24s} {text}")
     return 0
 
 

@@ -381,6 +381,23 @@ class Grader:
         lines += self.not_a_grade()
         return lines
 
+    def time_lines(self, slowest: int = 5) -> list[str]:
+        """Where the run's time went: the scenarios' seconds per milestone and group (summed
+        over workers: with -n 2 the wall clock is about half), and the slowest scenarios."""
+        ran = [r for r in self.results.values() if r.seconds > 0]
+        if not ran:
+            return []
+        per: dict[str, float] = {}
+        for r in ran:
+            per[r.milestone] = per.get(r.milestone, 0.0) + r.seconds
+        order = [g for g in (*MILESTONES, *GROUPS) if g in per] + sorted(
+            g for g in per if g not in MILESTONES and g not in GROUPS)
+        lines = [f"time (scenario seconds, all workers): {sum(per.values()):.0f} s; " +
+                 ", ".join(f"{g} {per[g]:.0f} s" for g in order)]
+        lines += [f"  slow: {r.seconds:6.1f} s  {r.nodeid}"
+                  for r in sorted(ran, key=lambda r: -r.seconds)[:slowest]]
+        return lines
+
     def not_a_grade(self) -> list[str]:
         """Why the total is not the team's grade, if it is not: a counted case skipped (this
         machine lacks software), or one this machine cannot run at all."""

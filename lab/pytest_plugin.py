@@ -107,7 +107,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         return
     tr = terminalreporter
     tr.section("grade")
-    for line in grader.table():
+    for line in grader.table() + grader.time_lines():
         tr.write_line(line)
     width = max(len(r.nodeid) for r in grader.results.values())
     for r in grader.results.values():

@@ -64,7 +64,7 @@ td,th{{border:1px solid #ccc;padding:2px 6px}} .passed{{background:#dfd}}
 .failed,.hung,.timeout,.infra-error{{background:#fdd}} .not-gradable,.skipped{{background:#eee}}
 pre{{background:#f6f6f6;padding:6px}}</style></head><body>
 <h1>Grade report</h1><p>{html.escape(json.dumps(extra))}</p>
-<pre>{html.escape(chr(10).join(grader.table()))}</pre>
+<pre>{html.escape(chr(10).join(grader.table() + grader.time_lines()))}</pre>
 <table><tr><th>milestone</th><th>scenario</th><th>platform</th><th>backend</th>
 <th>outcome</th><th>points</th><th>message</th></tr>{''.join(rows)}</table>
 <h2>Failures</h2>{''.join(failures) or '<p>none</p>'}</body></html>

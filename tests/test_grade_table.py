@@ -183,3 +183,14 @@ def test_a_feature_scenario_names_its_feature_and_only_it_does():
         scenario("m5", 1)
     with pytest.raises(ValueError, match="names its feature"):
         scenario("m2", 1, feature="dedup")
+
+
+def test_the_time_lines_sum_each_milestone_and_name_the_slowest():
+    g = _grader(("a", "passed", 1.0, ""), ("b", "failed", 2.0, ""), ("c", "passed", 1.0, ""))
+    g.results["a"].seconds, g.results["b"].seconds = 12.25, 30.0
+    g.results["c"].milestone, g.results["c"].seconds = "robustness", 4.0
+    assert g.time_lines(slowest=2) == [
+        "time (scenario seconds, all workers): 46 s; m1 42 s, robustness 4 s",
+        "  slow:   30.0 s  b",
+        "  slow:   12.2 s  a"]
+    assert _grader(("a", "passed", 1.0, "")).time_lines() == []  # nothing timed

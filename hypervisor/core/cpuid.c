@@ -57,6 +57,5 @@ bool handle_cpuid(struct vcpu *v, struct vm_exit *e)
 	v->regs.rbx = b;
 	v->regs.rcx = c;
 	v->regs.rdx = d;
-	vcpu_skip_insn(v, e);
-	return true;
+	return vcpu_skip_insn(v, e);
 }

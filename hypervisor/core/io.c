@@ -204,6 +204,5 @@ bool handle_io(struct vcpu *v, struct vm_exit *e)
 		value = v->regs.rax;
 		portbus_access(&v->vm->bus, e->io.port, e->io.size, false, &value);
 	}
-	vcpu_skip_insn(v, e);
-	return true;
+	return vcpu_skip_insn(v, e);
 }

@@ -132,13 +132,11 @@ static void window_off(struct vcpu *v)
 	}
 }
 
-void irq_before_entry(struct vcpu *v)
+void irq_deliver(struct vcpu *v)
 {
 	const struct virt_ops *ops = v->vm->ops;
 	struct platform *d = &v->vm->dev;
 
-	/* The common exit changes nothing the PIT does: no edge due, none owed. The TSC is
-	 * compared, not the time in ns: a division less on every exit. */
 	if (d->pit_owed || rdtsc() >= d->pit_edge_tsc)
 		pit_sync_at(d, time_ns());
 	if (!intr_requested(d)) {

@@ -107,8 +107,7 @@ bool handle_msr_read(struct vcpu *v, struct vm_exit *e)
 	}
 	v->regs.rax = (u32)value;
 	v->regs.rdx = value >> 32;
-	vcpu_skip_insn(v, e);
-	return true;
+	return vcpu_skip_insn(v, e);
 }
 
 bool handle_msr_write(struct vcpu *v, struct vm_exit *e)
@@ -131,6 +130,5 @@ bool handle_msr_write(struct vcpu *v, struct vm_exit *e)
 	} else {
 		return inject_gp(v);
 	}
-	vcpu_skip_insn(v, e);
-	return true;
+	return vcpu_skip_insn(v, e);
 }

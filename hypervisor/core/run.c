@@ -32,11 +32,6 @@ bool guest_stop(struct vcpu *v, enum end_code code, const char *fmt, ...)
 	return false;
 }
 
-void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
-{
-	v->vm->ops->write_reg(v, VREG_RIP, e->rip + e->insn_len);
-}
-
 u64 vcpu_gpr(struct vcpu *v, unsigned n)
 {
 	if (n == 4)
@@ -128,8 +123,7 @@ static bool handle_hypercall(struct vcpu *v, struct vm_exit *e)
 		v->regs.rax = HC_UNKNOWN;
 		break;
 	}
-	vcpu_skip_insn(v, e);
-	return true;
+	return vcpu_skip_insn(v, e);
 }
 
 /* MOV to CR0 raises #GP(0) for bits 63:32, NW without CD, PG without PE, and PG with
@@ -163,8 +157,7 @@ static bool handle_cr_access(struct vcpu *v, struct vm_exit *e)
 	switch (e->cr.kind) {
 	case CR_MOV_FROM:
 		vcpu_set_gpr(v, e->cr.gpr, ops->read_reg(v, cr_reg[cr]));
-		vcpu_skip_insn(v, e);
-		return true;
+		return vcpu_skip_insn(v, e);
 	case CR_CLTS:
 		value = cr0 & ~X86_CR0_TS;
 		break;
@@ -182,8 +175,7 @@ static bool handle_cr_access(struct vcpu *v, struct vm_exit *e)
 		return true;
 	}
 	ops->write_reg(v, cr_reg[cr], value);
-	vcpu_skip_insn(v, e);
-	return true;
+	return vcpu_skip_insn(v, e);
 }
 
 /* An intercepted exception goes back to the guest, as if nothing had intercepted it. */
@@ -229,8 +221,7 @@ static bool handle_ud(struct vcpu *v, struct vm_exit *e)
  * completed as a no-op: the memory the guest sees is coherent already. */
 static bool handle_invd(struct vcpu *v, struct vm_exit *e)
 {
-	vcpu_skip_insn(v, e);
-	return true;
+	return vcpu_skip_insn(v, e);
 }
 
 static bool (*const exit_handlers[EXIT_COUNT])(struct vcpu *v, struct vm_exit *e) = {

@@ -17,8 +17,14 @@ bool handle_msr_read(struct vcpu *v, struct vm_exit *e);  /* core/msr.c */
 bool handle_msr_write(struct vcpu *v, struct vm_exit *e);
 bool handle_npf(struct vcpu *v, struct vm_exit *e);       /* core/mmio.c */
 
-/* Resumes after the exiting instruction: RIP = exit RIP + its length. */
-void vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e);
+/* Resumes after the exiting instruction: RIP = exit RIP + its length. True, so that a
+ * handler's last act can be `return vcpu_skip_insn(v, e);` (a tail call: every exit
+ * that completes an instruction passes here). */
+static inline bool vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
+{
+	v->vm->ops->write_reg(v, VREG_RIP, e->rip + e->insn_len);
+	return true;
+}
 /* Records how the run ends and logs why; handlers `return guest_stop(...)`. */
 bool guest_stop(struct vcpu *v, enum end_code code, const char *fmt, ...) __printf(3, 4);
 /* Enters the guest once and handles the exit: false when the guest has ended (core/run.c). */

@@ -6,12 +6,12 @@
 #ifndef IRQ_H
 #define IRQ_H
 
+#include "hostirq.h"
 #include "irqline.h"
 #include "portbus.h"
 #include "types.h"
 #include "vcpu.h"
-
-struct vm;
+#include "vm.h"
 
 /* Sets up the guest's PIC pair, PIT, i8042 and the test device's IRQ register, and adds
  * their ports to ports[*n] (for core/platform.c to put on the bus). */
@@ -20,8 +20,21 @@ void irq_devices_init(struct vm *vm, struct port_device *ports, int *n);
 void irq_set_line(void *vm, int irq, int level);
 /* The line a device model drives to reach the guest's PIC input irq. */
 struct irq_line irq_line_of(struct vm *vm, int irq);
-/* Before each VM entry: brings the PIT up to now, injects or asks for a window. */
-void irq_before_entry(struct vcpu *v);
+/* Brings the PIT up to now, injects the PIC's interrupt or asks for a window. */
+void irq_deliver(struct vcpu *v);
+
+/* Before each VM entry. The common exit changes nothing here: no PIT edge due (the TSC is
+ * compared, not the time in ns: no division), none owed, no request in the master PIC (the
+ * slave's reach it on IR2), no window to turn off. That is looked at inline; the rest is
+ * irq_deliver's. */
+static inline void irq_before_entry(struct vcpu *v)
+{
+	const struct platform *d = &v->vm->dev;
+
+	if (d->pit_owed || rdtsc() >= d->pit_edge_tsc || !pic_quiet(&d->pic) ||
+	    d->intr_glitch || v->intr_window)
+		irq_deliver(v);
+}
 /* Could an interrupt still reach the halted guest: false with every PIC line masked. */
 bool irq_can_wake(struct vm *vm);
 /* Has the guest's PIC an interrupt for it now (its PIT brought up to now first)? */

@@ -51,17 +51,25 @@ static u32 skip_prefixes(struct vcpu *v, const u8 *b, u32 opcode_len, u8 *rex)
 	return n;
 }
 
-/* The exiting instruction's length: opcode_len bytes after any prefixes. */
-static u32 insn_len(struct vcpu *v, u32 opcode_len)
+/* Without next-RIP saving: opcode_len bytes after any prefixes. */
+static u32 decoded_insn_len(struct vcpu *v, u32 opcode_len)
 {
-	struct svm_vcpu *svm = to_svm(v);
 	u8 b[MAX_INSN];
 
-	if (svm->nrips && svm->vmcb->control.nrip > svm->vmcb->save.rip)
-		return svm->vmcb->control.nrip - svm->vmcb->save.rip;
 	if (!fetch(v, b, sizeof(b)))
 		return opcode_len;
 	return skip_prefixes(v, b, opcode_len, NULL) + opcode_len;
+}
+
+/* The exiting instruction's length: from next RIP where the CPU saves it (APM 15.7.1),
+ * which every intercepted instruction's exit pays for, else decoded. */
+static inline u32 insn_len(struct vcpu *v, u32 opcode_len)
+{
+	struct svm_vcpu *svm = to_svm(v);
+
+	if (svm->nrips && svm->vmcb->control.nrip > svm->vmcb->save.rip)
+		return svm->vmcb->control.nrip - svm->vmcb->save.rip;
+	return decoded_insn_len(v, opcode_len);
 }
 
 /*

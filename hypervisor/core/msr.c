@@ -13,6 +13,20 @@
 #include "x86.h"
 
 
+/*
+ * MSRs the guest reaches directly, decided here for both backends (each applies the list
+ * in its bitmaps.c; VMX only where its guest-state area switches the MSR). `writes`:
+ * WRMSR too. Writes of the ones that hold an address still exit, so that the code below
+ * refuses a non-canonical one with #GP as hardware does: QEMU's TCG takes any value.
+ */
+const struct msr_passthrough msr_passthrough[] = {
+	{ MSR_IA32_SYSENTER_CS, true }, { MSR_IA32_SYSENTER_ESP, true },
+	{ MSR_IA32_SYSENTER_EIP, true },
+	{ MSR_STAR, true }, { MSR_LSTAR, false }, { MSR_CSTAR, false }, { MSR_SFMASK, true },
+	{ MSR_FS_BASE, false }, { MSR_GS_BASE, false }, { MSR_KERNEL_GS_BASE, false },
+};
+const unsigned int msr_passthrough_count = ARRAY_SIZE(msr_passthrough);
+
 /* EFER bits a guest may set (APM Vol 2 3.1.7): SCE, LME, LMA, NXE, FFXSR. */
 #define EFER_GUEST_BITS (BIT(0) | BIT(8) | BIT(10) | BIT(11) | BIT(14))
 

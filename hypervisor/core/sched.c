@@ -23,7 +23,7 @@ static u64 irqs_polled_tsc;
 static u64 host_tick_tsc; /* TSC cycles per host tick: worked out once, not at each exit */
 
 /*
- * Bochs holds INTR back while a guest runs with RFLAGS.IF=0 (vmx/vmcs.c), and the VMX
+ * Bochs holds INTR back while a guest runs with RFLAGS.IF=0 (vmx/vcpu.c), and the VMX
  * preemption timer starts afresh at each entry: a guest that keeps exiting with interrupts
  * off (polling a port) would starve the hypervisor's own interrupts, its timer, the lab's
  * requests and the console's input. They are let in between two exits at least once per

@@ -124,6 +124,13 @@ struct vcpu_boot {
  */
 extern const u16 io_passthrough_ports[];
 extern const unsigned int io_passthrough_count;
+/* MSRs the guest reaches directly (core/msr.c), for each backend's MSR bitmap. */
+struct msr_passthrough {
+	u32 index;
+	bool writes;  /* WRMSR too, not only RDMSR */
+};
+extern const struct msr_passthrough msr_passthrough[];
+extern const unsigned int msr_passthrough_count;
 
 /* A nested-page-table entry's permissions, as the core asks for them. */
 #define NPT_READ  BIT(0)

@@ -29,21 +29,47 @@ static inline struct svm_vcpu *to_svm(struct vcpu *v)
 	return v->arch;
 }
 
-/* svm_vcpu.c */
+/* The files mirror vmx/'s, job for job: enable.c, vcpu.c, bitmaps.c, regs.c, intr.c,
+ * exit.c (with insn.c: what VMX's exit information gives and SVM's does not), npt.c,
+ * run.S. */
+/* vcpu.c */
 bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **why);
+/* bitmaps.c */
+extern u64 svm_iopm_pa, svm_msrpm_pa;
+bool svm_bitmaps_init(const char **why);
+/* regs.c */
 u64 svm_read_reg(struct vcpu *v, enum vreg r);
 void svm_write_reg(struct vcpu *v, enum vreg r, u64 value);
 void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error_code);
-u64 svm_npt_leaf(u64 hpa, unsigned perms, bool large_2m);
-u64 svm_npt_table(u64 hpa);
-void svm_flush_tlb(struct vcpu *v);
-/* svm_intr.c */
+/* intr.c */
 bool svm_interruptible(struct vcpu *v);
 void svm_inject_irq(struct vcpu *v, u8 vector);
 void svm_set_intr_window(struct vcpu *v, bool on);
-/* svm_exit.c */
+/* exit.c */
 void svm_run(struct vcpu *v, struct vm_exit *exit);
-/* svm_run.S */
+/* insn.c */
+#define MAX_INSN 15
+#define SEG_ES 0
+#define SEG_DS 3
+u32 svm_decoded_insn_len(struct vcpu *v, u32 opcode_len);
+bool svm_decode_mov_cr(struct vcpu *v, u64 info1, struct vm_exit *e);
+u8 svm_outs_segment(struct vcpu *v, u32 len);
+u8 svm_string_addr_size(struct vcpu *v, u32 len);
+/* The exiting instruction's length: from next RIP where the CPU saves it (APM 15.7.1),
+ * which every intercepted instruction's exit pays for, else decoded. */
+static inline u32 svm_insn_len(struct vcpu *v, u32 opcode_len)
+{
+	struct svm_vcpu *svm = to_svm(v);
+
+	if (svm->nrips && svm->vmcb->control.nrip > svm->vmcb->save.rip)
+		return svm->vmcb->control.nrip - svm->vmcb->save.rip;
+	return svm_decoded_insn_len(v, opcode_len);
+}
+/* npt.c */
+u64 svm_npt_leaf(u64 hpa, unsigned perms, bool large_2m);
+u64 svm_npt_table(u64 hpa);
+void svm_flush_tlb(struct vcpu *v);
+/* run.S */
 void svm_vmrun(struct vcpu_regs *regs, u64 vmcb_pa, u64 host_vmcb_pa);
 
 #endif

@@ -5,7 +5,7 @@
  */
 #include "log.h"
 #include "vcpu.h"
-#include "vmcs_fields.h"
+#include "vmcs.h"
 #include "vmx.h"
 #include "x86.h"
 

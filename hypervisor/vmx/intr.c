@@ -1,10 +1,10 @@
 /*
  * External interrupts for the guest (SDM Vol 3C): event injection through the VM-entry
  * interruption-information field (25.8.3, delivered by 27.6), and interrupt-window exiting
- * (25.6.2, table 25-6; the exit itself: 27.7.5). svm/svm_intr.c is the AMD mirror.
+ * (25.6.2, table 25-6; the exit itself: 27.7.5). svm/intr.c is the AMD mirror.
  */
 #include "vcpu.h"
-#include "vmcs_fields.h"
+#include "vmcs.h"
 #include "vmx.h"
 #include "x86.h"
 

@@ -100,7 +100,7 @@
 #define EPT_CAP_INVEPT_ALL BIT(26)
 
 /*
- * The backend's per-vCPU state (struct vcpu's arch). entry.S uses the first two fields:
+ * The backend's per-vCPU state (struct vcpu's arch). run.S uses the first two fields:
  * keep them first.
  */
 struct vmx_vcpu {
@@ -114,7 +114,7 @@ struct vmx_vcpu {
 	u64 eptp;                /* its EPT pointer, for INVEPT */
 };
 
-/* What vmx.c learned about the CPU, for the VMCS setup and exit decoding. */
+/* What enable.c learned about the CPU, for the VMCS setup and exit decoding. */
 struct vmx_caps {
 	u64 basic, misc, ept_vpid;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
@@ -142,10 +142,15 @@ static inline void vmcs_write(u64 field, u64 value)
 		vmcs_write_failed(field, value);
 }
 
-/* vmcs.c */
+/* The files mirror svm/'s, job for job: enable.c, vcpu.c, bitmaps.c, regs.c, intr.c,
+ * exit.c, npt.c, run.S. */
+/* vcpu.c */
 bool vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **why);
 void vmx_vcpu_load(struct vcpu *v);
-void vmx_msr_passthrough(u32 msr);
+/* bitmaps.c */
+extern u8 vmx_msr_bitmap[PAGE_SIZE];
+extern u8 vmx_io_bitmap[2][PAGE_SIZE];
+void vmx_bitmaps_init(void);
 /* regs.c */
 void vmx_setup_cr_masks(void);
 u64 vmx_read_reg(struct vcpu *v, enum vreg r);
@@ -157,11 +162,11 @@ void vmx_inject_irq(struct vcpu *v, u8 vector);
 void vmx_set_intr_window(struct vcpu *v, bool on);
 /* exit.c */
 void vmx_run(struct vcpu *v, struct vm_exit *exit);
-/* ept.c */
-u64 ept_leaf(u64 hpa, unsigned perms, bool large_2m);
-u64 ept_table(u64 hpa);
+/* npt.c */
+u64 vmx_ept_leaf(u64 hpa, unsigned perms, bool large_2m);
+u64 vmx_ept_table(u64 hpa);
 void vmx_flush_tlb(struct vcpu *v);
-/* entry.S: 0 after a VM exit, 1 when VMLAUNCH/VMRESUME failed (VMfail). */
+/* run.S: 0 after a VM exit, 1 when VMLAUNCH/VMRESUME failed (VMfail). */
 int vmx_enter(struct vmx_vcpu *vv, u64 launched);
 void vmx_exit_stub(void);
 

@@ -26,6 +26,7 @@ from ..iso import Module
 from ..screen import Screen
 from .channel import Channel, deadline_left
 from .guests import NOT_MULTIPLEXED, Guests, guest_channel
+from .stop import Stop
 from .watch import Watch, Watcher
 
 # How much slower than KVM a platform is; every step deadline is scaled by it.
@@ -79,7 +80,7 @@ class RunResult:
     accel: str
     cpu: str
     backend: str  # the one the hypervisor reported, else the one asked for
-    stop: str  # end-line, guest-reset, emulator-exit, timeout, killed
+    stop: Stop
     end_code: int | None
     end_reason: str | None
     emulator_status: int | None
@@ -97,8 +98,8 @@ class RunResult:
     @property
     def passed(self) -> bool:
         if self.expected:  # the run was to show a text: only that passes it
-            return self.stop == "expected"
-        return self.stop != "failure-pattern" and self.end_code == EndCode.PASS
+            return self.stop == Stop.EXPECTED
+        return self.stop != Stop.FAILURE_PATTERN and self.end_code == EndCode.PASS
 
     def record(self) -> dict:
         """What a run used and how it ended, as written to its folder's run.json."""
@@ -115,9 +116,9 @@ class RunResult:
         return f"{text} ({self.note})" if self.note else text
 
     def _describe(self) -> str:
-        if self.stop == "expected":
+        if self.stop == Stop.EXPECTED:
             return f"saw {self.matched}"
-        if self.stop == "failure-pattern":
+        if self.stop == Stop.FAILURE_PATTERN:
             return f"saw the failure text {self.matched}"
         missing = (f" before {' or '.join(self.expected)} appeared"
                    if self.expected else "")
@@ -130,14 +131,14 @@ class RunResult:
             except ValueError:
                 word = self.end_reason or "?"
             return f"ended with code {self.end_code} ({word})"
-        return {"guest-reset": "the machine reset (triple fault or reset request) without an "
-                               "end line",
-                "emulator-exit": f"the emulator exited (status {self.emulator_status}) "
-                                 "without an end line",
-                "timeout": "no end line before the deadline" if not self.expected
-                           else "the deadline passed",
-                "hung": f"the machine hung without an end line ({HUNG})",
-                }.get(self.stop, self.stop)
+        return {Stop.GUEST_RESET: "the machine reset (triple fault or reset request) without "
+                                  "an end line",
+                Stop.EMULATOR_EXIT: f"the emulator exited (status {self.emulator_status}) "
+                                    "without an end line",
+                Stop.TIMEOUT: "no end line before the deadline" if not self.expected
+                              else "the deadline passed",
+                Stop.HUNG: f"the machine hung without an end line ({HUNG})",
+                }.get(self.stop, str(self.stop))
 
 
 def _die_with_parent() -> None:
@@ -194,7 +195,7 @@ class Machine:
         self._end_line: str | None = None
         self._started_at = 0.0
         self._result: RunResult | None = None
-        self._stop_event: str | None = None  # a stop seen while waiting for something else
+        self._stop_event: Stop | None = None  # a stop seen while waiting for something else
         self._closed = False
         self._stall_look: tuple[float, str] | None = None  # (when, registers) IF=0 last time
         self._next_look = 0.0
@@ -206,8 +207,8 @@ class Machine:
     def _after_spawn(self, deadline: float) -> None:
         """Connect control channels (QMP) once the process runs."""
 
-    def _poll_events(self, wait: float) -> str | None:
-        """Wait up to `wait` s for a machine event; return a stop word ('guest-reset', ...)."""
+    def _poll_events(self, wait: float) -> Stop | None:
+        """Wait up to `wait` s for a machine event; return why it stopped, if it did."""
         if self.proc is not None and wait > 0:
             try:
                 self.proc.wait(timeout=wait)
@@ -438,23 +439,23 @@ class Machine:
         stop = self._stop_event
         while stop is None:
             if self._ended.wait(0):
-                stop = "end-line"
+                stop = Stop.END_LINE
             elif (hit := watcher.check()) is not None:
                 stop = hit
             elif not self.running:
-                stop = "emulator-exit"
+                stop = Stop.EMULATOR_EXIT
             elif deadline_left(deadline) <= 0:
-                stop = "timeout"
+                stop = Stop.TIMEOUT
             elif stall is not None and self._stalled(stall):
-                stop = "hung"
+                stop = Stop.HUNG
             else:
                 stop = self._poll_events(min(0.25, deadline_left(deadline)))
-        if stop == "end-line":
+        if stop == Stop.END_LINE:
             self._await_own_stop()
-        elif stop not in ("timeout", "hung", "expected", "failure-pattern") \
+        elif stop not in (Stop.TIMEOUT, Stop.HUNG, Stop.EXPECTED, Stop.FAILURE_PATTERN) \
                 and self._ended.wait(2.0):
-            stop = "end-line"  # the machine stopped a moment before the log pump read the line
-        if stop not in ("expected", "failure-pattern"):
+            stop = Stop.END_LINE  # the machine stopped a moment before the log pump read the line
+        if stop not in (Stop.EXPECTED, Stop.FAILURE_PATTERN):
             if (watcher.expect or watcher.fail) and not self.running:
                 # The end line comes over the log channel; the console's last bytes may still
                 # be on their way (seen under load: 'PASS: ' read after the verdict). A
@@ -463,7 +464,7 @@ class Machine:
             if late := watcher.check(force=True):
                 stop = late  # the text came just before the machine stopped
         screen = None
-        if stop in ("expected", "failure-pattern", "timeout") and self.running \
+        if stop in (Stop.EXPECTED, Stop.FAILURE_PATTERN, Stop.TIMEOUT) and self.running \
                 and not self.spec.direct:
             # The run will not end by itself: ask for its exit counts. The screen first, as
             # the guest may end meanwhile and take it along (seen: a guest that powers off
@@ -526,7 +527,7 @@ class Machine:
     def timeout_factor(self) -> float:
         return self.spec.scaled(1.0)
 
-    def _finish(self, stop: str, watcher: Watcher | None = None,
+    def _finish(self, stop: Stop, watcher: Watcher | None = None,
                 screen: Screen | None = None) -> RunResult:
         summary = summarize_log(self.log_text())
         result = RunResult(

@@ -31,6 +31,7 @@ from .base import RFLAGS_IF, Machine, MachineSpec, RunResult
 from .bochs_e9 import E9Demux
 from .channel import deadline_left
 from .rfb import RfbKeyboard
+from .stop import Stop
 
 EFLAGS = re.compile(r"\beflags 0x([0-9a-f]+)")  # the debugger's `r`
 
@@ -290,9 +291,9 @@ class BochsMachine(Machine):
         flags = EFLAGS.search(regs or "")
         return (regs, bool(int(flags.group(1), 16) & RFLAGS_IF)) if flags else None
 
-    def _poll_events(self, wait: float) -> str | None:
+    def _poll_events(self, wait: float) -> Stop | None:
         if self._at_prompt:
-            return "debugger-stop"
+            return Stop.DEBUGGER_STOP
         try:
             self.dbg.expect(PROMPT, timeout=wait)
         except pexpect.TIMEOUT:
@@ -301,7 +302,7 @@ class BochsMachine(Machine):
             self.proc.wait(timeout=5)
             return None
         self._at_prompt = True  # a magic break (end sequence) or a panic stopped it
-        return "debugger-stop"
+        return Stop.DEBUGGER_STOP
 
     def _read_physical(self, addr: int, size: int) -> bytes:
         # `xp` reads physical memory. `writemem` takes a linear address in the CPU's current

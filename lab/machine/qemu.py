@@ -19,6 +19,7 @@ from ..platforms import CPU_MODELS, QEMU
 from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
 from .base import RFLAGS_IF, Machine, MachineSpec, RunResult
 from .channel import deadline_left
+from .stop import Stop
 
 EFLAGS = re.compile(r"\bEFL=([0-9a-f]+)")  # HMP's `info registers`
 
@@ -95,7 +96,7 @@ class QemuMachine(Machine):
         with open(self._events_file, "a") as f:
             f.write(json.dumps(event) + "\n")
 
-    def _poll_events(self, wait: float) -> str | None:
+    def _poll_events(self, wait: float) -> Stop | None:
         if self.qmp is None:
             return None
         try:
@@ -108,7 +109,7 @@ class QemuMachine(Machine):
         if event.get("event") == "SHUTDOWN":
             reason = event.get("data", {}).get("reason", "")
             # With -no-reboot a reset (triple fault included) arrives as SHUTDOWN guest-reset.
-            return "guest-reset" if reason == "guest-reset" else "shutdown"
+            return Stop.GUEST_RESET if reason == "guest-reset" else Stop.SHUTDOWN
         return None
 
     def hmp(self, command: str) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import LabError
 from .guests import guest_channel
+from .stop import Stop
 
 if TYPE_CHECKING:
     from .base import Machine
@@ -49,8 +50,8 @@ class Watcher:
         self.seen: Watch | None = None
         self._next_screen = 0.0
 
-    def check(self, force: bool = False) -> str | None:
-        """'expected' or 'failure-pattern' when a watched text is there; `force` reads the
+    def check(self, force: bool = False) -> Stop | None:
+        """EXPECTED or FAILURE_PATTERN when a watched text is there; `force` reads the
         screen now whatever the poll interval (the last look before a run's verdict)."""
         if not (self.expect or self.fail):
             return None
@@ -65,7 +66,7 @@ class Watcher:
         for w in self.expect + self.fail:
             if (k := guest_channel(w.where)) is not None and w.where not in texts:
                 texts[w.where] = self.m.guest(k).text()
-        for stop, watches in (("failure-pattern", self.fail), ("expected", self.expect)):
+        for stop, watches in ((Stop.FAILURE_PATTERN, self.fail), (Stop.EXPECTED, self.expect)):
             for w in watches:
                 text = texts[w.where]
                 if text is not None and w.text in text:

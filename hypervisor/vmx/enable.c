@@ -1,8 +1,9 @@
 /*
  * The VMX backend (Intel VT-x): detect, enable VMX operation with VMXON, report what
- * the CPU offers, and the ops table. The guest side lives beside this file: vmcs.c sets
- * up the VMCS, entry.S enters the guest, exit.c decodes exits, regs.c is the guest's
- * register view, ept.c the EPT entry format. Section numbers are from the SDM Vol 3C
+ * the CPU offers, and the ops table. The guest side lives beside this file, mirrored in
+ * svm/ (vmx.h): vcpu.c sets up the VMCS, bitmaps.c what exits, run.S enters the guest,
+ * exit.c decodes exits, regs.c is the guest's register view, intr.c injects, npt.c the
+ * EPT entry format. Section numbers are from the SDM Vol 3C
  * editions of 2023 and later; older editions number these chapters one lower
  * (VMXON region: 25.11.5, formerly 24.11.5).
  */
@@ -125,8 +126,8 @@ const struct virt_ops vmx_ops = {
 	.interruptible = vmx_interruptible,
 	.inject_irq = vmx_inject_irq,
 	.set_intr_window = vmx_set_intr_window,
-	.npt_leaf = ept_leaf,
-	.npt_table = ept_table,
+	.npt_leaf = vmx_ept_leaf,
+	.npt_table = vmx_ept_table,
 	.flush_tlb = vmx_flush_tlb,
 	.vcpu_load = vmx_vcpu_load,
 };

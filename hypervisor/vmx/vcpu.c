@@ -10,44 +10,10 @@
 #include "log.h"
 #include "mem.h"
 #include "vcpu.h"
-#include "vmcs_fields.h"
+#include "vmcs.h"
 #include "vm.h"
 #include "vmx.h"
 #include "x86.h"
-
-/*
- * 25.6.9: one 4 KiB page, read bitmaps for MSRs 0-0x1FFF and 0xC0000000-0xC0001FFF,
- * then the write bitmaps. All ones: every RDMSR and WRMSR exits until the core passes
- * an MSR through.
- */
-static u8 msr_bitmap[PAGE_SIZE] __aligned(PAGE_SIZE) = { [0 ... PAGE_SIZE - 1] = 0xff };
-/* 25.6.4: bitmap A covers ports 0000-7FFF, B 8000-FFFF; a set bit makes the port exit. */
-static u8 io_bitmap[2][PAGE_SIZE] __aligned(PAGE_SIZE) = {
-	[0 ... 1] = { [0 ... PAGE_SIZE - 1] = 0xff } };
-
-static void io_bitmaps_init(void)
-{
-	for (unsigned i = 0; i < io_passthrough_count; i++) {
-		u16 port = io_passthrough_ports[i];
-
-		io_bitmap[port >> 15][(port & 0x7fff) / 8] &= ~(1u << (port % 8));
-	}
-}
-
-void vmx_msr_passthrough(u32 msr)
-{
-	u32 base;
-
-	if (msr <= 0x1fff)
-		base = 0;
-	else if (msr >= 0xc0000000 && msr <= 0xc0001fff)
-		base = 0x400;
-	else
-		return; /* outside both ranges RDMSR/WRMSR always exit */
-	msr &= 0x1fff;
-	msr_bitmap[base + msr / 8] &= ~(1u << (msr % 8));         /* read */
-	msr_bitmap[base + 0x800 + msr / 8] &= ~(1u << (msr % 8)); /* write */
-}
 
 void vmcs_write_failed(u64 field, u64 value)
 {
@@ -143,10 +109,10 @@ static bool setup_controls(struct vmx_vcpu *vv, const char **why)
 
 	vmcs_write(EXCEPTION_BITMAP, 0);       /* 25.6.3: the guest handles its own faults */
 	vmcs_write(CR3_TARGET_COUNT, 0);       /* 27.2.1.1: at most 4 */
-	vmcs_write(MSR_BITMAP, (u64)msr_bitmap); /* 27.2.1.1: 4 KiB aligned */
-	io_bitmaps_init();
-	vmcs_write(IO_BITMAP_A, (u64)io_bitmap[0]); /* 27.2.1.1: 4 KiB aligned */
-	vmcs_write(IO_BITMAP_B, (u64)io_bitmap[1]);
+	vmx_bitmaps_init();
+	vmcs_write(MSR_BITMAP, (u64)vmx_msr_bitmap);   /* 27.2.1.1: 4 KiB aligned */
+	vmcs_write(IO_BITMAP_A, (u64)vmx_io_bitmap[0]); /* 27.2.1.1: 4 KiB aligned */
+	vmcs_write(IO_BITMAP_B, (u64)vmx_io_bitmap[1]);
 	vmcs_write(VM_EXIT_MSR_STORE_COUNT, 0);
 	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
@@ -191,7 +157,7 @@ static void setup_host_state(struct vmx_vcpu *vv)
 	asm volatile("sgdt %0" : "=m"(gdtr));
 	asm volatile("sidt %0" : "=m"(idtr));
 
-	/* 27.2.2: CR0/CR4 satisfy the VMX fixed bits already (vmx.c enable); CR4.PAE set. */
+	/* 27.2.2: CR0/CR4 satisfy the VMX fixed bits already (enable.c); CR4.PAE set. */
 	vmcs_write(HOST_CR0, read_cr0());
 	vmcs_write(HOST_CR3, read_cr3());
 	vmcs_write(HOST_CR4, read_cr4());

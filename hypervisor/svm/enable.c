@@ -1,7 +1,7 @@
 /*
  * The SVM backend (AMD-V): detect, enable SVM (EFER.SVME) and give the CPU its host
- * save area, report what the CPU offers (APM Vol 2 15.4 "Enabling SVM"). The guest
- * CPU is in svm_vcpu.c, guest entry and exits in svm_exit.c and svm_run.S.
+ * save area, report what the CPU offers (APM Vol 2 15.4 "Enabling SVM"), and the ops
+ * table. The rest mirrors vmx/, file for file (svm.h).
  */
 #include "cpu.h"
 #include "lib.h"

@@ -1,7 +1,7 @@
 /*
  * Extended page table entry formats (SDM Vol 3C 29.3.2, tables 29-1 to 29-6). The core
  * builds and walks the 4-level tables (core/vm.c); this file only says what an entry
- * looks like. The EPT pointer itself is set up in vmcs.c.
+ * looks like. The EPT pointer itself is set up in vcpu.c.
  */
 #include "log.h"
 #include "run_end.h"
@@ -19,7 +19,7 @@
  * A writable page without read permission is an EPT misconfiguration (29.3.3.1):
  * the core never asks for one.
  */
-u64 ept_leaf(u64 hpa, unsigned perms, bool large_2m)
+u64 vmx_ept_leaf(u64 hpa, unsigned perms, bool large_2m)
 {
 	u64 e = (large_2m ? hpa & EPT_ADDR_MASK_2M : hpa & EPT_ADDR_MASK) | EPT_MEMTYPE_WB |
 		EPT_IGNORE_PAT;
@@ -36,7 +36,7 @@ u64 ept_leaf(u64 hpa, unsigned perms, bool large_2m)
 }
 
 /* A table: R/W/X all allowed, the leaf decides (tables 29-1 to 29-3, 29-5). */
-u64 ept_table(u64 hpa)
+u64 vmx_ept_table(u64 hpa)
 {
 	return (hpa & EPT_ADDR_MASK) | EPT_READ | EPT_WRITE | EPT_EXEC;
 }

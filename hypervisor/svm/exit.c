@@ -1,9 +1,7 @@
 /*
  * Entering the guest and turning each #VMEXIT into the core's exit record (APM Vol 2
- * 15.6 "#VMEXIT", appendix C exit codes). Without NRIPS (QEMU TCG) the CPU does not
- * say where the exiting instruction ends: for an IOIO exit EXITINFO2 holds the next
- * RIP (15.10.2); for the others the length is the opcode's, plus any prefixes read
- * from the guest's code.
+ * 15.6 "#VMEXIT", appendix C exit codes). What the exit information lacks without
+ * NRIPS and decode assists (QEMU TCG) is read from the guest's code: insn.c.
  */
 #include "lib.h"
 #include "log.h"
@@ -11,124 +9,7 @@
 #include "vm.h"
 #include "x86.h"
 
-#define MAX_INSN 15
-#define SEG_ES 0
-#define SEG_DS 3
 #define EXITINTINFO_VALID BIT(31)
-
-static bool long_mode_code(struct vmcb_save *s)
-{
-	return (s->efer & EFER_LMA) && (s->cs.attrib & BIT(9)); /* CS.L */
-}
-
-/* Fetches the exiting instruction's first bytes; false if its page is not in RAM. */
-static bool fetch(struct vcpu *v, u8 *buf, size_t len)
-{
-	struct vmcb_save *s = &to_svm(v)->vmcb->save;
-
-	return vcpu_read_linear(v, s->cs.base + s->rip, buf, len);
-}
-
-static bool is_legacy_prefix(u8 b)
-{
-	return b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3 || b == 0x2e ||
-	       b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65;
-}
-
-/* How many prefix bytes (legacy, then REX in 64-bit code) lead the fetched instruction b,
- * leaving room for opcode_len more; the REX byte, if any, goes to *rex. */
-static u32 skip_prefixes(struct vcpu *v, const u8 *b, u32 opcode_len, u8 *rex)
-{
-	u32 n = 0;
-
-	while (n < MAX_INSN - opcode_len && is_legacy_prefix(b[n]))
-		n++;
-	if (long_mode_code(&to_svm(v)->vmcb->save) && (b[n] & 0xf0) == 0x40) {
-		if (rex)
-			*rex = b[n];
-		n++;
-	}
-	return n;
-}
-
-/* Without next-RIP saving: opcode_len bytes after any prefixes. */
-static u32 decoded_insn_len(struct vcpu *v, u32 opcode_len)
-{
-	u8 b[MAX_INSN];
-
-	if (!fetch(v, b, sizeof(b)))
-		return opcode_len;
-	return skip_prefixes(v, b, opcode_len, NULL) + opcode_len;
-}
-
-/* The exiting instruction's length: from next RIP where the CPU saves it (APM 15.7.1),
- * which every intercepted instruction's exit pays for, else decoded. */
-static inline u32 insn_len(struct vcpu *v, u32 opcode_len)
-{
-	struct svm_vcpu *svm = to_svm(v);
-
-	if (svm->nrips && svm->vmcb->control.nrip > svm->vmcb->save.rip)
-		return svm->vmcb->control.nrip - svm->vmcb->save.rip;
-	return decoded_insn_len(v, opcode_len);
-}
-
-/*
- * MOV CR4, reg (0F 22 /r, SDM Vol 2B "MOV-Control Registers"): the general register, from
- * EXITINFO1 where the CPU has decode assists (15.33.1: bit 63 valid, bits 3:0 the register),
- * else from the instruction's ModRM (and REX.B in 64-bit code). False if it is not one.
- */
-static bool decode_mov_cr(struct vcpu *v, u64 info1, struct vm_exit *e)
-{
-	u8 b[MAX_INSN], rex = 0;
-	u32 n;
-
-	if (info1 & BIT(63)) {
-		e->cr.gpr = info1 & 0xf;
-		e->insn_len = insn_len(v, 3);
-		return true;
-	}
-	if (!fetch(v, b, sizeof(b)))
-		return false;
-	n = skip_prefixes(v, b, 3, &rex);
-	if (b[n] != 0x0f || b[n + 1] != 0x22)
-		return false;
-	e->cr.gpr = (b[n + 2] & 7) | (rex & 1 ? 8 : 0);
-	e->insn_len = n + 3;
-	return true;
-}
-
-/* The segment of an OUTS: DS unless a prefix overrides it (SDM Vol 2B "OUTS"). */
-static u8 outs_segment(struct vcpu *v, u32 len)
-{
-	static const u8 override[6][2] = {
-		{ 0x26, 0 }, { 0x2e, 1 }, { 0x36, 2 }, { 0x3e, 3 }, { 0x64, 4 }, { 0x65, 5 },
-	};
-	u8 b[MAX_INSN], seg = SEG_DS;
-
-	if (len > MAX_INSN || !fetch(v, b, len))
-		return SEG_DS;
-	for (u32 i = 0; i < len && is_legacy_prefix(b[i]); i++)
-		for (int k = 0; k < 6; k++)
-			if (b[i] == override[k][0])
-				seg = override[k][1]; /* the last one counts */
-	return seg;
-}
-
-/* The address size of a string instruction: the code segment's, toggled by 0x67. */
-static u8 string_addr_size(struct vcpu *v, u32 len)
-{
-	struct vmcb_save *s = &to_svm(v)->vmcb->save;
-	bool long64 = long_mode_code(s), big = s->cs.attrib & BIT(10); /* CS.D */
-	u8 b[MAX_INSN];
-	bool toggled = false;
-
-	if (len <= MAX_INSN && fetch(v, b, len))
-		for (u32 i = 0; i < len && is_legacy_prefix(b[i]); i++)
-			toggled |= b[i] == 0x67;
-	if (long64)
-		return toggled ? 4 : 8;
-	return big != toggled ? 4 : 2;
-}
 
 /* 15.10.2, figure 15-2: the IOIO intercept's EXITINFO1. */
 static void decode_ioio(struct vcpu *v, struct vm_exit *e, u64 info1, u64 info2)
@@ -147,8 +28,8 @@ static void decode_ioio(struct vcpu *v, struct vm_exit *e, u64 info1, u64 info2)
 	if (info1 & (IOIO_A16 | IOIO_A32 | IOIO_A64))
 		e->io.addr_size = (info1 & IOIO_A64) ? 8 : (info1 & IOIO_A32) ? 4 : 2;
 	else
-		e->io.addr_size = string_addr_size(v, e->insn_len);
-	e->io.seg = e->io.in ? SEG_ES : outs_segment(v, e->insn_len);
+		e->io.addr_size = svm_string_addr_size(v, e->insn_len);
+	e->io.seg = e->io.in ? SEG_ES : svm_outs_segment(v, e->insn_len);
 }
 
 static void resolve_fault(struct vcpu *v, struct vm_exit *e);
@@ -169,20 +50,20 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 	switch (code) {
 	case VMEXIT_CPUID:
 		e->reason = EXIT_CPUID;
-		e->insn_len = insn_len(v, 2);  /* 0F A2 */
+		e->insn_len = svm_insn_len(v, 2);  /* 0F A2 */
 		break;
 	case VMEXIT_HLT:
 		e->reason = EXIT_HLT;
-		e->insn_len = insn_len(v, 1);  /* F4 */
+		e->insn_len = svm_insn_len(v, 1);  /* F4 */
 		break;
 	case VMEXIT_VMMCALL:
 		e->reason = EXIT_HYPERCALL;
-		e->insn_len = insn_len(v, 3);  /* 0F 01 D9 */
+		e->insn_len = svm_insn_len(v, 3);  /* 0F 01 D9 */
 		break;
 	case VMEXIT_MSR:                       /* 15.11: EXITINFO1 0 = RDMSR, 1 = WRMSR */
 		e->reason = c->exitinfo1 ? EXIT_MSR_WRITE : EXIT_MSR_READ;
 		e->msr.index = v->regs.rcx;
-		e->insn_len = insn_len(v, 2);  /* 0F 32 / 0F 30 */
+		e->insn_len = svm_insn_len(v, 2);  /* 0F 32 / 0F 30 */
 		break;
 	case VMEXIT_IOIO:
 		decode_ioio(v, e, c->exitinfo1, c->exitinfo2);
@@ -202,12 +83,12 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 		e->reason = EXIT_CR_ACCESS;
 		e->cr.cr = 4;
 		e->cr.kind = CR_MOV_TO;
-		if (!decode_mov_cr(v, c->exitinfo1, e))
+		if (!svm_decode_mov_cr(v, c->exitinfo1, e))
 			e->reason = EXIT_UNHANDLED;
 		break;
 	case VMEXIT_INVD:
 		e->reason = EXIT_INVD;
-		e->insn_len = insn_len(v, 2);  /* 0F 08 */
+		e->insn_len = svm_insn_len(v, 2);  /* 0F 08 */
 		break;
 	case VMEXIT_VMRUN: case VMEXIT_VMLOAD: case VMEXIT_VMSAVE: case VMEXIT_STGI:
 	case VMEXIT_CLGI: case VMEXIT_SKINIT: case VMEXIT_INVLPGA: case VMEXIT_MONITOR:

@@ -26,7 +26,7 @@ REPLAY_TAIL = 10     # operations shown before a finding
 # The exit kinds the reference counts (hypervisor/core/run.c), for the coverage line.
 EXIT_KINDS = ("cpuid", "io", "rdmsr", "wrmsr", "cr", "hlt", "hypercall", "npf", "exception",
               "extint", "intr-window", "shutdown", "preempt", "entry-fail", "ud", "invd",
-              "unhandled")
+              "xsetbv", "unhandled")
 AT_OP = re.compile(r"^at op (\d+)$", re.M)
 OP_LINE = re.compile(r"^op (\d+): (.*)$", re.M)
 

@@ -24,6 +24,7 @@ ANSWERED = {
                         "FS/GS base (and SYSENTER_ESP/EIP on Intel) raises #GP",
     "mwait": "MONITOR and MWAIT raise #UD when CPUID does not list them",
     "invd": "INVD completes",
+    "xsetbv-rdtscp": "XSETBV checked and taken (XGETBV reads it back), RDTSCP returns TSC_AUX",
     "vmx-insns": "the eleven VMX instructions raise #UD (CPUID says no VMX)",
     "svm-insns": "the SVM instructions but VMMCALL raise #UD (CPUID says no SVM)",
     "msr-classes": "VMX and SVM MSRs, unknown MSRs, EFER reserved bits and SVME, a bad PAT: #GP",

@@ -73,6 +73,14 @@ bool cpu_has_svm(void)
 	return c & CPUID_80000001_ECX_SVM;
 }
 
+bool cpu_has_rdtscp(void)
+{
+	u32 c, d;
+
+	ext_features(&c, &d);
+	return d & CPUID_80000001_EDX_RDTSCP;
+}
+
 /* Asked once per nested-page-table entry the SVM backend builds: CPUID once. */
 bool cpu_has_nx(void)
 {

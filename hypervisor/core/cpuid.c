@@ -20,7 +20,6 @@
 #define CPUID_1_ECX_OSXSAVE BIT(27)
 #define CPUID_1_ECX_HYPERVISOR BIT(31)
 #define CPUID_1_EDX_APIC BIT(9)
-#define X86_CR4_OSXSAVE BIT(18)
 
 static const char hv_signature[12] = "NestedLabHV"; /* with its NUL: 12 bytes */
 
@@ -51,6 +50,8 @@ bool handle_cpuid(struct vcpu *v, struct vm_exit *e)
 		d &= ~CPUID_1_EDX_APIC;
 	} else if (leaf == 0x80000001) {
 		c &= ~CPUID_80000001_ECX_SVM;
+		if (!v->rdtscp) /* VMX without its "enable RDTSCP" control: #UD in the guest */
+			d &= ~CPUID_80000001_EDX_RDTSCP;
 	}
 	/* CPUID writes all four, zero-extended in 64-bit mode (SDM Vol 2A "CPUID"). */
 	v->regs.rax = a;

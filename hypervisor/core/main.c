@@ -6,6 +6,7 @@
 #include "boot.h"
 #include "cmdline.h"
 #include "cpu.h"
+#include "exits.h"
 #include "dedup.h"
 #include "desc.h"
 #include "disk.h"
@@ -147,6 +148,7 @@ void hv_main(void)
 		run_end(END_CONFIG);
 	selftest(cfg.selftest);
 
+	xcr_init();
 	ops = virt_init(cfg.backend);
 
 	if (guests)

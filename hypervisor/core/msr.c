@@ -114,6 +114,8 @@ bool handle_msr_read(struct vcpu *v, struct vm_exit *e)
 
 		asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
 		value = ((u64)hi << 32) | lo;
+	} else if (index == MSR_TSC_AUX && v->rdtscp) {
+		value = v->tsc_aux;
 	} else if (find_reg(index, &reg)) {
 		value = v->vm->ops->read_reg(v, reg);
 	} else {
@@ -132,6 +134,9 @@ bool handle_msr_write(struct vcpu *v, struct vm_exit *e)
 
 	if (index == MSR_IA32_TSC) {
 		/* Accepted and ignored: the guest's TSC is the host's. */
+	} else if (index == MSR_TSC_AUX && v->rdtscp) {
+		if (!tsc_aux_write(v, value))
+			return inject_gp(v);
 	} else if (find_reg(index, &reg)) {
 		if ((index == MSR_EFER && (value & ~EFER_GUEST_BITS)) ||
 		    (index == MSR_IA32_PAT && !pat_valid(value)) ||

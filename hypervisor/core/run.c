@@ -241,6 +241,7 @@ static bool (*const exit_handlers[EXIT_COUNT])(struct vcpu *v, struct vm_exit *e
 	[EXIT_ENTRY_FAIL] = handle_entry_fail,
 	[EXIT_UD] = handle_ud,
 	[EXIT_INVD] = handle_invd,
+	[EXIT_XSETBV] = handle_xsetbv,
 	[EXIT_UNHANDLED] = handle_unhandled,
 };
 
@@ -251,7 +252,7 @@ static const char *const exit_names[EXIT_COUNT] = {
 	[EXIT_EXCEPTION] = "exception", [EXIT_EXTINT] = "extint",
 	[EXIT_INTR_WINDOW] = "intr-window", [EXIT_SHUTDOWN] = "shutdown",
 	[EXIT_PREEMPT] = "preempt", [EXIT_ENTRY_FAIL] = "entry-fail", [EXIT_UD] = "ud",
-	[EXIT_INVD] = "invd",
+	[EXIT_INVD] = "invd", [EXIT_XSETBV] = "xsetbv",
 	[EXIT_UNHANDLED] = "unhandled",
 };
 

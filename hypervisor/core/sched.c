@@ -187,8 +187,10 @@ void vm_run(struct vm *vms, int n, u64 slice_ms)
 				break;
 			continue;
 		}
-		if (vm != loaded && ops->vcpu_load) {
-			ops->vcpu_load(&vm->vcpu);
+		if (vm != loaded) {
+			if (ops->vcpu_load)
+				ops->vcpu_load(&vm->vcpu);
+			vcpu_load_host_regs(&vm->vcpu);
 			loaded = vm;
 		}
 		if (vm->id != last)

@@ -17,6 +17,7 @@ void cpu_identify(void);
 bool cpu_has_vmx(void);
 bool cpu_has_svm(void);
 bool cpu_has_nx(void);
+bool cpu_has_rdtscp(void);
 /* CR4 bits a guest may set; the rest raise #GP (core/cpu.c). */
 u64 cpu_cr4_guest_bits(void);
 

@@ -28,6 +28,7 @@ enum exit_reason {
 	EXIT_UD,          /* an instruction CPUID tells the guest it lacks (VMX, SVM, MONITOR,
 			   * MWAIT): the core raises #UD */
 	EXIT_INVD,        /* INVD: the guest's caches are the host's, so it is a no-op */
+	EXIT_XSETBV,      /* XSETBV: the guest's XCR0 (core/xcr.c) */
 	EXIT_UNHANDLED,   /* any other raw exit: reported with its raw code, guest stopped */
 	EXIT_COUNT
 };
@@ -107,6 +108,8 @@ struct vcpu {
 	struct vm *vm;
 	void *arch;             /* the backend's own state (its control structure) */
 	bool intr_window;       /* an interrupt-window exit asked for (core/irq.c) */
+	bool rdtscp;            /* the backend lets RDTSCP run (VMX needs a control for it) */
+	u64 xcr0, tsc_aux;      /* the guest's, in the real registers while it runs (xcr.c) */
 	u64 exits;              /* count, for reports */
 	u64 exits_by_reason[EXIT_COUNT];
 	u32 io_exits_by_port[IO_PORTS_COUNTED]; /* the ISA range: where SWEB's exits go */

@@ -16,6 +16,7 @@
 #define X86_CR0_PG BIT(31)
 #define X86_CR4_PAE BIT(5)
 #define X86_CR4_VMXE BIT(13)
+#define X86_CR4_OSXSAVE BIT(18)
 
 /* RFLAGS bits: SDM Vol 1 3.4.3. */
 #define X86_RFLAGS_CF BIT(0)
@@ -56,6 +57,23 @@
 #define CPUID_1_ECX_VMX BIT(5)
 #define CPUID_80000001_ECX_SVM BIT(2)
 #define CPUID_80000001_EDX_NX BIT(20)  /* APM Vol 3 E.4.2 */
+#define CPUID_80000001_EDX_RDTSCP BIT(27)
+#define CPUID_1_ECX_XSAVE BIT(26)
+#define MSR_TSC_AUX 0xc0000103 /* what RDTSCP returns in ECX (SDM Vol 2B "RDTSCP") */
+
+/* XCR0, the one extended control register (SDM Vol 1 13.3); needs CR4.OSXSAVE. */
+static inline u64 xgetbv(u32 xcr)
+{
+	u32 lo, hi;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr));
+	return lo | (u64)hi << 32;
+}
+
+static inline void xsetbv(u32 xcr, u64 v)
+{
+	asm volatile("xsetbv" : : "c"(xcr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
+}
 
 static inline void outb(u16 port, u8 v) { asm volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outw(u16 port, u16 v) { asm volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }

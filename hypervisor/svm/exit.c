@@ -90,6 +90,10 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 		e->reason = EXIT_INVD;
 		e->insn_len = svm_insn_len(v, 2);  /* 0F 08 */
 		break;
+	case VMEXIT_XSETBV:
+		e->reason = EXIT_XSETBV;
+		e->insn_len = svm_insn_len(v, 3);  /* 0F 01 D1 */
+		break;
 	case VMEXIT_VMRUN: case VMEXIT_VMLOAD: case VMEXIT_VMSAVE: case VMEXIT_STGI:
 	case VMEXIT_CLGI: case VMEXIT_SKINIT: case VMEXIT_INVLPGA: case VMEXIT_MONITOR:
 	case VMEXIT_MWAIT: case VMEXIT_MWAIT_ARMED:

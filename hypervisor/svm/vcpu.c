@@ -41,6 +41,7 @@ bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 
 	if (!svm_bitmaps_init(why))
 		return false;
+	v->rdtscp = cpu_has_rdtscp(); /* not intercepted: it runs where the CPU has it */
 	svm = (struct svm_vcpu *)page_alloc();
 	if (!svm) {
 		*why = "no memory for the vCPU";
@@ -70,7 +71,9 @@ bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
 			     INTERCEPT_SKINIT | INTERCEPT_MONITOR | INTERCEPT_MWAIT |
-			     INTERCEPT_MWAIT_ARMED;
+			     INTERCEPT_MWAIT_ARMED |
+			     /* XCR0 is switched per guest and checked by the core (core/xcr.c) */
+			     INTERCEPT_XSETBV;
 	/* #GP and #DF: exit.c checks that the guest can deliver them (a Bochs workaround). */
 	c->intercept_exceptions = BIT(X86_VECTOR_GP) | BIT(X86_VECTOR_DF);
 	/* CR4 writes are checked in the core (#GP for a reserved bit): QEMU's TCG takes any

@@ -125,6 +125,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB size");
 #define INTERCEPT_MONITOR BIT(10)
 #define INTERCEPT_MWAIT BIT(11)
 #define INTERCEPT_MWAIT_ARMED BIT(12)
+#define INTERCEPT_XSETBV BIT(13)
 
 /* V_INTR fields at 060h (15.21.1, 15.21.4, appendix B table B-1). */
 #define V_IRQ BIT(8)
@@ -171,6 +172,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB size");
 #define VMEXIT_MONITOR 0x08a
 #define VMEXIT_MWAIT 0x08b
 #define VMEXIT_MWAIT_ARMED 0x08c
+#define VMEXIT_XSETBV 0x08d
 #define VMEXIT_NPF 0x400
 #define VMEXIT_INVALID 0xffffffffu /* -1: compare the low 32 bits (Bochs sets all 64) */
 

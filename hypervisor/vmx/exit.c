@@ -24,6 +24,7 @@ static const enum exit_reason simple_exits[] = {
 	[EXIT_REASON_MONITOR] = EXIT_UD,
 	[EXIT_REASON_INVEPT] = EXIT_UD,
 	[EXIT_REASON_INVVPID] = EXIT_UD,
+	[EXIT_REASON_XSETBV] = EXIT_XSETBV,
 };
 
 /* Table 28-5, and table 28-8 for the address size and segment of INS/OUTS. */

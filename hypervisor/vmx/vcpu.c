@@ -62,6 +62,9 @@ static bool setup_controls(struct vmx_vcpu *vv, const char **why)
 	 * keeps INTR masked in a guest entered with RFLAGS.IF=0 until the guest changes IF.
 	 */
 	u32 timer = (rdmsr(pin_msr) >> 32) & PIN_BASED_VMX_PREEMPTION_TIMER;
+	/* 25.6.2 table 25-7: without "enable RDTSCP" RDTSCP raises #UD in the guest, so the
+	 * core's CPUID hides it where the CPU lacks the control (v->rdtscp). */
+	u32 rdtscp = (rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) >> 32) & SECONDARY_EXEC_ENABLE_RDTSCP;
 
 	if (!adjust_controls("pin-based", PIN_BASED_EXT_INTR_MASK | timer, pin_msr, &pin, why) ||
 	    /* Interrupt-window exiting (25.6.2) is only checked for here; intr.c sets it. */
@@ -75,7 +78,7 @@ static bool setup_controls(struct vmx_vcpu *vv, const char **why)
 	    /* A.3.3: the secondary controls have no TRUE_ MSR; their allowed-0 bits are 0. */
 	    !adjust_controls("secondary processor-based",
 			     SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID |
-				     SECONDARY_EXEC_UNRESTRICTED_GUEST,
+				     SECONDARY_EXEC_UNRESTRICTED_GUEST | rdtscp,
 			     MSR_IA32_VMX_PROCBASED_CTLS2, &proc2, why) ||
 	    /* 27.2.1.2 / 27.2.4: a 64-bit host needs "host address-space size". */
 	    !adjust_controls("VM-exit",
@@ -298,6 +301,7 @@ bool vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 
 	if (!setup_controls(vv, why) || !setup_ept(vv, boot->nested_root, why))
 		return false;
+	v->rdtscp = vmcs_read(SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_ENABLE_RDTSCP;
 	/* 27.2.1.1: not 0 with VPID on; one per guest, so that their TLB entries stay apart. */
 	vmcs_write(VIRTUAL_PROCESSOR_ID, VPID_FIRST_GUEST + v->vm->id);
 	setup_host_state(vv);

@@ -71,6 +71,7 @@
 #define CPU_BASED_ACTIVATE_SECONDARY_CONTROLS BIT(31)
 /* Secondary processor-based controls (25.6.2, table 25-7). */
 #define SECONDARY_EXEC_ENABLE_EPT BIT(1)
+#define SECONDARY_EXEC_ENABLE_RDTSCP BIT(3)
 #define SECONDARY_EXEC_ENABLE_VPID BIT(5)
 #define SECONDARY_EXEC_UNRESTRICTED_GUEST BIT(7)
 /* VM-exit controls (25.7.1, table 25-13). */

@@ -118,6 +118,65 @@ static void invd(const struct multiboot_info *info)
     report("INVD returned", true);
 }
 
+// XSETBV (SDM Vol. 2D) and RDTSCP (Vol. 2B), each as CPUID lists it. The hypervisor switches
+// XCR0 and TSC_AUX per guest: neither the VMCS nor the VMCB does.
+struct xcr_write { uint32_t xcr, lo, hi; };
+static void do_xsetbv(void *arg)
+{
+    struct xcr_write *w = arg;
+    asm volatile("xsetbv" : : "c"(w->xcr), "a"(w->lo), "d"(w->hi));
+}
+static uint32_t xgetbv0(void)
+{
+    uint32_t lo, hi;
+    asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return lo;
+}
+static void do_rdtscp(void *arg)
+{
+    uint32_t lo, hi, aux;
+    asm volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+    *(uint32_t *)arg = aux;
+}
+
+static void xsetbv_rdtscp(const struct multiboot_info *info)
+{
+    (void)info;
+    bool xsave = cpuid(1).ecx & (1u << 26);
+    struct cpuid_result ext = cpuid(0x80000000);
+    bool rdtscp = ext.eax >= 0x80000001 && (cpuid(0x80000001).edx & (1u << 27));
+    printf("CPUID lists XSAVE: %s, RDTSCP: %s\n", xsave ? "yes" : "no", rdtscp ? "yes" : "no");
+    console_flush();
+    if (xsave) {
+        uint32_t cr4;
+        asm volatile("mov %%cr4, %0" : "=r"(cr4));
+        cr4 |= 1u << 18;                  // OSXSAVE
+        asm volatile("mov %0, %%cr4" : : "r"(cr4));
+        struct xcr_write sse = { 0, 3, 0 }, no_x87 = { 0, 2, 0 }, xcr1 = { 1, 3, 0 };
+        report("XSETBV of XCR0 = x87|SSE is taken", !expect_exception(GP_VECTOR, do_xsetbv,
+                                                                      &sse, NULL));
+        report("XGETBV reads XCR0 = 3 back", xgetbv0() == 3);
+        report("XSETBV without x87 raises #GP", expect_exception(GP_VECTOR, do_xsetbv,
+                                                                 &no_x87, NULL));
+        report("XSETBV of XCR1 raises #GP", expect_exception(GP_VECTOR, do_xsetbv, &xcr1, NULL));
+        report("XCR0 is still 3 after the refused writes", xgetbv0() == 3);
+    } else {
+        struct xcr_write sse = { 0, 3, 0 };
+        report("XSETBV, not listed, raises #UD", expect_exception(UD_VECTOR, do_xsetbv, &sse,
+                                                                  NULL));
+    }
+    uint32_t aux = 0;
+    if (rdtscp) {
+        report("WRMSR TSC_AUX = 0x1234 is taken", wrmsr_safe(0xC0000103, 0x1234));
+        report("RDTSCP runs", !expect_exception(UD_VECTOR, do_rdtscp, &aux, NULL));
+        report("RDTSCP returns TSC_AUX in ECX", aux == 0x1234);
+        report("TSC_AUX with a bit of 63:32 raises #GP", !wrmsr_safe(0xC0000103, 1ull << 32));
+    } else {
+        report("RDTSCP, not listed, raises #UD", expect_exception(UD_VECTOR, do_rdtscp, &aux,
+                                                                  NULL));
+    }
+}
+
 static uint32_t page_directory[1024] __attribute__((aligned(PAGE)));
 
 static void paging_on(uint32_t cr3, uint32_t cr4_bits)
@@ -732,6 +791,7 @@ static const struct attack attacks[] = {
     { "vga-exec", vga_exec },
     { "mwait", mwait },
     { "invd", invd },
+    { "xsetbv-rdtscp", xsetbv_rdtscp },
     { "pd-in-vga", pd_in_vga },
     { "pd-in-vga-text", pd_in_vga_text },
     { "pse36", pse36 },

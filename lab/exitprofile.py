@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .bench import parse_bench
 from .build import Outputs, build
 from .config import RunConfig
 from .errors import LabError
@@ -52,7 +53,6 @@ class Symbols:
                      if t in "tTwW"]
         self.addrs = [a for a, _ in self.syms]
         self.by_name = {n: a for a, n in self.syms}
-        self.end = max(self.addrs)
 
     def name(self, addr: int) -> str:
         i = bisect.bisect_right(self.addrs, addr) - 1
@@ -76,7 +76,8 @@ def profile(out: Outputs, backend: str) -> Profile:
         m.debugger("trace off")
         m.debugger("bpd 2")
         m.resume()
-        figure = int(m.wait_for(r"BENCH cpuid_cycles=(\d+)\r?\n", 120).split("=")[1])
+        m.wait_for(r"BENCH cpuid_cycles=\d+\r?\n", 120)
+        figure = parse_bench(m.console_text())["cpuid_cycles"]
     steps = [(int(a, 16), text) for a, text in TRACE_LINE.findall(trace)]
     starts = [i for i, (rip, _) in enumerate(steps) if rip == start]
     if len(starts) < 2:

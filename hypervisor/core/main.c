@@ -6,7 +6,6 @@
 #include "boot.h"
 #include "cmdline.h"
 #include "cpu.h"
-#include "exits.h"
 #include "dedup.h"
 #include "desc.h"
 #include "disk.h"
@@ -18,6 +17,7 @@
 #include "run_end.h"
 #include "virt.h"
 #include "vm.h"
+#include "xcr.h"
 
 #define HV_NAME "reference-hv"
 

@@ -11,6 +11,7 @@
 #include "exits.h"
 #include "lib.h"
 #include "x86.h"
+#include "xcr.h"
 
 
 /*

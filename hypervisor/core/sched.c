@@ -14,6 +14,7 @@
 #include "log.h"
 #include "uart.h"
 #include "vm.h"
+#include "xcr.h"
 
 static struct vm *guests;
 static int nr_guests;

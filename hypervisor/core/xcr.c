@@ -1,15 +1,16 @@
 /*
- * The guest's XCR0 and IA32_TSC_AUX: registers that neither VMX's VMCS nor SVM's VMCB
- * switch, so the guest's values live in the real registers while it runs (the hypervisor
- * uses neither: no XSAVE state, no RDTSCP) and are swapped when another guest's turn
- * comes. XSETBV exits on both backends (VMX unconditionally, SDM Vol 3C 26.1.2; SVM by
- * its intercept, APM Vol 2 15.9) and is checked here as the CPU would; RDTSCP runs in the
- * guest and reads TSC_AUX itself.
+ * The guest's XCR0 and IA32_TSC_AUX: registers the hardware does not switch at VM entry
+ * and exit on either backend, so the guest's values live in the real registers while it
+ * runs (the hypervisor uses neither: no XSAVE state, no RDTSCP) and are swapped when
+ * another guest's turn comes. XSETBV exits on both backends (VMX unconditionally, SDM
+ * Vol 3C 26.1.2; SVM by its intercept, APM Vol 2 15.9) and is checked here as the CPU
+ * would; RDTSCP runs in the guest and reads TSC_AUX itself.
  */
 #include "cpu.h"
 #include "exits.h"
 #include "log.h"
 #include "x86.h"
+#include "xcr.h"
 
 #define XCR0_X87 BIT(0)
 #define XCR0_SSE BIT(1)

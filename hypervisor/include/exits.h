@@ -17,12 +17,6 @@ bool handle_msr_read(struct vcpu *v, struct vm_exit *e);  /* core/msr.c */
 bool handle_msr_write(struct vcpu *v, struct vm_exit *e);
 bool handle_npf(struct vcpu *v, struct vm_exit *e);       /* core/mmio.c */
 bool handle_xsetbv(struct vcpu *v, struct vm_exit *e);    /* core/xcr.c */
-/* The guest's XCR0 and TSC_AUX into the real registers, before v runs (core/xcr.c). */
-void vcpu_load_host_regs(struct vcpu *v);
-/* CR4.OSXSAVE for the hypervisor, where the CPU has XSAVE: XSETBV works (core/xcr.c). */
-void xcr_init(void);
-/* WRMSR IA32_TSC_AUX: false for a value RDTSCP's MSR refuses (#GP). */
-bool tsc_aux_write(struct vcpu *v, u64 value);
 
 /* Resumes after the exiting instruction: RIP = exit RIP + its length. True, so that a
  * handler's last act can be `return vcpu_skip_insn(v, e);` (a tail call: every exit

@@ -37,7 +37,7 @@ struct virt_ops {
 	 * its next entry (INVEPT; SVM's TLB control). */
 	void (*flush_tlb)(struct vcpu *v);
 	/* Several guests: makes v's control structure the one run() enters (VMPTRLD); NULL
-	 * where run() names it anyway (SVM's VMRUN takes the VMCB's address). */
+	 * where run() names the guest's state anyway (SVM). */
 	void (*vcpu_load)(struct vcpu *v);
 	/* Milestone 3: external interrupts for the guest (core/irq.c decides, these deliver). */
 	/* Can an external interrupt be delivered at the next entry: RFLAGS.IF=1, no STI or

@@ -27,11 +27,11 @@ from ..keys import chord_keysyms, vnc_key
 from ..platforms import BOCHS, BOCHS_BIOS, BOCHS_VGABIOS, CPU_MODELS
 from ..render import render_png
 from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
-from .base import RFLAGS_IF, Machine, MachineSpec, RunResult
+from .base import RFLAGS_IF, Machine, MachineSpec
 from .bochs_e9 import E9Demux
 from .channel import deadline_left
 from .rfb import RfbKeyboard
-from .stop import Stop
+from .stop import RunResult, Stop
 
 EFLAGS = re.compile(r"\beflags 0x([0-9a-f]+)")  # the debugger's `r`
 

@@ -17,9 +17,9 @@ from ..errors import InfraError, LabError
 from ..keys import chord_keysyms, qcodes
 from ..platforms import CPU_MODELS, QEMU
 from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
-from .base import RFLAGS_IF, Machine, MachineSpec, RunResult
+from .base import RFLAGS_IF, Machine, MachineSpec
 from .channel import deadline_left
-from .stop import Stop
+from .stop import RunResult, Stop
 
 EFLAGS = re.compile(r"\bEFL=([0-9a-f]+)")  # HMP's `info registers`
 

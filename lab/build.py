@@ -76,6 +76,13 @@ class Outputs:
     def iso_cache(self) -> Path:
         return self.build / "iso-cache"
 
+    @property
+    def runs(self) -> Path:
+        """Run folders: $LAB_RUNS_DIR, or build/runs. A folder of their own lets a caller
+        (the lab's tests of the grader) share a built tree yet find its own runs."""
+        env = os.environ.get("LAB_RUNS_DIR")
+        return Path(env).resolve() if env else self.build / "runs"
+
 
 def project_root() -> Path:
     """The checkout the lab runs from: $LAB_ROOT, or the folder holding the lab package."""

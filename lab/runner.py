@@ -71,7 +71,7 @@ def test_guests(outputs: Outputs, root: Path) -> list[str]:
 
 def new_workdir(outputs: Outputs, label: str) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = outputs.build / "runs" / f"{stamp}-{label}-{uuid.uuid4().hex[:6]}"
+    path = outputs.runs / f"{stamp}-{label}-{uuid.uuid4().hex[:6]}"
     path.mkdir(parents=True)
     return path
 

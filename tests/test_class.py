@@ -77,7 +77,7 @@ def course(tmp_path: Path, teams: list[tuple[str, str, list[str], float]],
 
 
 def lab_class(tmp_path: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    env = dict(os.environ, LAB_BUILD_DIR=str(tmp_path / "build"))  # its runs: under tmp_path
+    env = dict(os.environ, LAB_RUNS_DIR=str(tmp_path / "runs"))  # the built tree shared
     return subprocess.run([sys.executable, "-m", "lab", "class", *args], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
@@ -273,7 +273,7 @@ def test_gitlab_template_grades_each_team_in_its_own_job_then_merges(tmp_path):
     pipeline["grade-team"]["parallel"]["matrix"] = [{"TEAM": ["nobuild", "ghost"]}]
     (ci / ".gitlab-ci.yml").write_text(yaml.safe_dump(pipeline))
     commit(ci, BEFORE, {})
-    env = dict(os.environ, LAB_BUILD_DIR=str(tmp_path / "build"))
+    env = dict(os.environ, LAB_RUNS_DIR=str(tmp_path / "runs"))
     done = subprocess.run([str(exe), "--shell-isolation", "--variable",
                            f"LAB={shlex.quote(sys.executable)} -m lab"],
                           cwd=ci, env=env, capture_output=True, text=True, timeout=600)

@@ -110,7 +110,7 @@ def test_lab_grade_runs_a_team_written_feature_with_the_labs_fixtures(tmp_path, 
     (team / "lab-team.yaml").write_text(
         f"build: cp {lab_outputs.hypervisor} hv.elf\nhypervisor: hv.elf\nbackend: svm\n"
         "feature: pingpong\nfeature_tests: pingpong.py\n")
-    env = dict(os.environ, LAB_BUILD_DIR=str(tmp_path / "build"))
+    env = dict(os.environ, LAB_RUNS_DIR=str(tmp_path / "runs"))
     done = subprocess.run([sys.executable, "-m", "lab.cli", "grade", "--hypervisor", str(team),
                            "-m", "m5", "--report-dir", str(tmp_path / "reports")],
                           cwd=project_root(), env=env, capture_output=True, text=True,

@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def grader(tmp: Path, hypervisor: Path | None, *args: str) -> subprocess.Popen:
-    """pytest on the scenarios (all of them, unless `args` names some) in its own build
-    folder; against `hypervisor`, or the reference when it is None."""
-    env = dict(os.environ, LAB_BUILD_DIR=str(tmp / "build"))
+    """pytest on the scenarios (all of them, unless `args` names some), its run folders its
+    own (the built tree is shared); against `hypervisor`, or the reference when it is None."""
+    env = dict(os.environ, LAB_RUNS_DIR=str(tmp / "runs"))
     paths = [] if any(a.startswith("scenarios/") for a in args) else ["scenarios"]
     team = ["--hypervisor", str(hypervisor)] if hypervisor is not None else []
     return subprocess.Popen(
@@ -146,7 +146,7 @@ def test_lab_grade_grades_a_team_folder_and_writes_all_three_reports(tmp_path):
     team.mkdir()
     assemble(TRIPLE_FAULT, team / "src.elf")
     (team / "lab-team.yaml").write_text("build: cp src.elf hv.elf\nhypervisor: hv.elf\n")
-    env = dict(os.environ, LAB_BUILD_DIR=str(tmp_path / "build"))
+    env = dict(os.environ, LAB_RUNS_DIR=str(tmp_path / "runs"))
     done = subprocess.run([sys.executable, "-m", "lab.cli", "grade", "--hypervisor", str(team),
                            "-m", "m1", "--report-dir", str(tmp_path / "reports")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -169,7 +169,7 @@ def test_lab_grade_grades_a_team_folder_and_writes_all_three_reports(tmp_path):
 
 def test_keep_alive_holds_a_failed_machine_until_enter(tmp_path):
     hv = assemble(TRIPLE_FAULT, tmp_path / "broken.elf")
-    env = dict(os.environ, LAB_BUILD_DIR=str(tmp_path / "build"))
+    env = dict(os.environ, LAB_RUNS_DIR=str(tmp_path / "runs"))
     child = pexpect.spawn(sys.executable, [
         "-m", "pytest", "scenarios", "-p", "no:cacheprovider", "-x", "-s", "--keep-alive",
         "-k", "boots_and_logs and qemu-tcg", "--hypervisor", str(hv),
@@ -215,7 +215,7 @@ def test_timeout_scale_multiplies_each_step_deadline(tmp_path):
 
 
 def test_keep_runs_keeps_the_run_folders_of_passing_scenarios(tmp_path):
-    runs = tmp_path / "build" / "runs"
+    runs = tmp_path / "runs"
     for keep in (False, True):
         p = grader(tmp_path, None, "scenarios/test_m2_guests.py", "-k", "hello and qemu-tcg",
                    *(["--keep-runs"] if keep else []))

@@ -404,7 +404,11 @@ class Machine:
             except LabError:
                 pass
             self.exit_counts(min(EXIT_COUNTS_WAIT, max(0.0, deadline_left(end) - 1.5)))
-        self.log.wait_closed(min(0.5 if self.running else 2.0, max(0.1, deadline_left(end))))
+        if self.running and self.paused:
+            self.log.wait_drained(2.0)  # it sends nothing more: no quiet time to wait out
+        else:
+            self.log.wait_closed(min(0.5 if self.running else 2.0,
+                                     max(0.1, deadline_left(end))))
         result = self._finish(stop, watcher, screen)
         return result
 
@@ -452,6 +456,11 @@ class Machine:
         while self.running and deadline_left(deadline) > 0:
             if self._poll_events(min(0.25, deadline_left(deadline))) is not None:
                 return
+
+    @property
+    def paused(self) -> bool:
+        """The emulator is alive but runs no instruction (Bochs at its debugger's prompt)."""
+        return False
 
     @property
     def timeout_factor(self) -> float:

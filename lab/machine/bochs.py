@@ -36,6 +36,7 @@ from .stop import RunResult, Stop
 EFLAGS = re.compile(r"\beflags 0x([0-9a-f]+)")  # the debugger's `r`
 
 PROMPT = r"<bochs:\d+> "
+MAGIC_BREAK = "Magic breakpoint"  # what the debugger prints on `xchg bx,bx`
 IPS = 50_000_000  # with sync=none the TSC counts instructions; this sets emulated time
 XP_LINE = re.compile(r"^0x[0-9a-f]+ <[^>]*>:\s+((?:0x[0-9a-f]{2}\s*)+)$", re.M)
 ECHO_WAIT = 5.0  # seconds for the debugger to read a `c`
@@ -192,6 +193,10 @@ class BochsMachine(Machine):
         # free and exited. Another start a moment later binds as usual.
         return "RFB could not bind" in self.emulator_output()
 
+    @property
+    def paused(self) -> bool:
+        return self._at_prompt
+
     def _wait_prompt(self, timeout: float, why: str) -> None:
         try:
             self.dbg.expect(PROMPT, timeout=timeout)
@@ -244,15 +249,18 @@ class BochsMachine(Machine):
         except (pexpect.TIMEOUT, pexpect.EOF):
             pass
 
-    def _break(self) -> None:
-        """Stop the simulation at a prompt (SIGINT), unless it is already stopped."""
+    def _break(self) -> bool:
+        """Stop the simulation at a prompt, unless it is stopped. True when the lab stopped
+        it (the caller lets it run on after); False when it stopped by itself, at a magic
+        breakpoint: the hypervisor's end sequence, which running on would finish, and the
+        machine would be gone (seen: a screen read then continued a guest's end)."""
         if self._at_prompt:
-            return
+            return False
         if not self.running:
             raise LabError("Bochs is not running")
         try:  # a prompt may already be waiting (magic break)
-            self._wait_prompt(0.2, "check")
-            return
+            self._wait_prompt(0.05, "check")
+            return False
         except InfraError:
             pass
         # Once more if the first SIGINT went astray (a second one at the prompt only sets
@@ -261,15 +269,16 @@ class BochsMachine(Machine):
             interrupt_main_thread(self.proc.pid)
             try:
                 self._wait_prompt(BREAK_WAIT, "break")
-                return
+                # the guest's magic break may have come first, the SIGINT then spent
+                return MAGIC_BREAK not in (self.dbg.before or "")
             except InfraError:
                 if attempt == BREAK_TRIES - 1 or not self.running:
                     raise
+        return True
 
     def instructions(self) -> int:
         """Instructions executed since power-on: Bochs' exact, deterministic clock."""
-        was_running = not self._at_prompt
-        self._break()
+        was_running = self._break()
         try:
             out = self._command("info cpu") if not was_running else self.dbg.before
             found = re.findall(r"t=(\d+)", out or "")
@@ -283,11 +292,12 @@ class BochsMachine(Machine):
     def _cpu_state(self) -> tuple[str, bool] | None:
         if self._at_prompt or not self.running:
             return None
-        self._break()
+        was_running = self._break()
         try:
             regs = self._command("r")
         finally:
-            self._command("c")
+            if was_running:
+                self._command("c")
         flags = EFLAGS.search(regs or "")
         return (regs, bool(int(flags.group(1), 16) & RFLAGS_IF)) if flags else None
 
@@ -341,8 +351,7 @@ class BochsMachine(Machine):
                 self._command("c")
 
     def screen(self) -> Screen:
-        was_running = not self._at_prompt
-        self._break()
+        was_running = self._break()
         try:
             return self._save_screen()
         finally:
@@ -417,10 +426,11 @@ class BochsMachine(Machine):
         keyboard = RfbKeyboard(port)
 
         def send(put: Callable[[RfbKeyboard], object]) -> None:
-            self._break()
+            was_running = self._break()
             put(keyboard)
             self._wait_vnc_read(port, keyboard.local_port)
-            self._command("c")
+            if was_running:
+                self._command("c")
         try:
             yield send
         finally:

@@ -8,8 +8,11 @@ later wait still sees the newest text. A pattern must fit in WINDOW characters.
 """
 from __future__ import annotations
 
+import fcntl
 import re
+import select
 import socket
+import termios
 import threading
 import time
 from collections import deque
@@ -26,6 +29,11 @@ STREAM_MAX = 64 << 20
 # read always lands in one window with the end of the one before: a match is never split,
 # and a flood costs linear time and bounded memory, not a search of everything so far.
 WINDOW = 64 << 10
+
+
+def _unread(conn: socket.socket) -> int:
+    """Bytes waiting in a socket's receive queue (FIONREAD)."""
+    return int.from_bytes(fcntl.ioctl(conn.fileno(), termios.FIONREAD, b"\0\0\0\0"), "little")
 
 
 class _Stream(SpawnBase):
@@ -135,6 +143,7 @@ class Channel(Reader):
         self._pumps: list[threading.Thread] = []
         self._live_pumps = 0
         self._pump_lock = threading.Lock()
+        self._taken = threading.Condition(self._pump_lock)  # notified after each chunk
         self._closed = threading.Event()
 
     def listen(self) -> int:
@@ -184,13 +193,20 @@ class Channel(Reader):
         with open(self.log_path, "ab", buffering=0) as log:
             while True:
                 try:
-                    data = conn.recv(65536)
-                except OSError:
-                    data = b""
-                if not data:
-                    break
-                self.last_traffic = time.monotonic()
+                    select.select([conn], [], [])
+                except (OSError, ValueError):
+                    pass  # closed: recv says so
+                # Taken in under the lock, so that wait_drained, holding it, sees every byte
+                # either still in the socket or already written.
                 with self._pump_lock:  # two sources: each chunk lands whole, in one order
+                    try:
+                        data = conn.recv(65536)
+                    except OSError:
+                        data = b""
+                    self._taken.notify_all()  # (it runs once the chunk is written)
+                    if not data:
+                        break
+                    self.last_traffic = time.monotonic()
                     log.write(data)
                     if self.tee is not None:
                         self.tee(data)
@@ -219,6 +235,22 @@ class Channel(Reader):
 
     def wait_closed(self, timeout: float) -> bool:
         return self._closed.wait(timeout)
+
+    def wait_drained(self, timeout: float) -> bool:
+        """For a paused emulator, which sends nothing more: wait until every byte it sent
+        has been taken in (none left unread in the sockets). False after `timeout` s."""
+        deadline = time.monotonic() + timeout
+        conns = [c for c in (self._conn, self._extra_conn) if c is not None]
+        with self._taken:
+            while not self._closed.is_set():
+                try:
+                    if all(_unread(c) == 0 for c in conns):
+                        break
+                except OSError:
+                    break  # closed meanwhile: the pump has what there was
+                if not self._taken.wait(deadline_left(deadline)):
+                    return False
+        return True
 
     def send(self, data: bytes | str) -> None:
         if self._conn is None:

@@ -3,7 +3,8 @@
  * with the same content are mapped read-only to one host page; the first write to such a
  * page faults (a nested page fault on a present page) and gives the writer a copy of its
  * own. A scan walks every guest page in turn, a few at a time (dedup_scan, at most
- * SCAN_BUDGET_NS of each host tick), and looks each page's hash up:
+ * SCAN_BUDGET_NS of each host tick, more when every guest is halted), and looks each
+ * page's hash up:
  *   - among the shared pages: the same content merges the page into that one;
  *   - among the candidates of this pass (private pages seen before): the same content makes
  *     the two one shared page;
@@ -25,6 +26,9 @@
 #define SHARED_SLOTS 16384    /* host pages shared, at most (a power of 2) */
 #define CANDIDATE_SLOTS 32768 /* private pages remembered per pass (a power of 2) */
 #define SCAN_BUDGET_NS 200000 /* of each 1 ms host tick: the guests keep 80% at least */
+/* With every guest halted the CPU is idle: the scan takes most of the tick, and leaves
+ * room for the tick's own work, so that no tick is lost to it. */
+#define SCAN_IDLE_BUDGET_NS 700000
 #define PAGE_WORDS (PAGE_SIZE / 8)
 
 struct shared {
@@ -219,9 +223,9 @@ static void verify_one(void)
 	}
 }
 
-void dedup_scan(void)
+void dedup_scan(bool idle)
 {
-	u64 start;
+	u64 start, budget = idle ? SCAN_IDLE_BUDGET_NS : SCAN_BUDGET_NS;
 
 	if (!shared || host_ticks == last_tick)
 		return;
@@ -243,7 +247,7 @@ void dedup_scan(void)
 		    !vm->page_shared[scan_gfn])
 			scan_page(vm, scan_gfn);
 		scan_gfn++;
-	} while (time_ns() - start < SCAN_BUDGET_NS);
+	} while (time_ns() - start < budget);
 	flush_stale();
 }
 

@@ -116,7 +116,7 @@ static bool wait_for_a_guest(void)
 			return woke;
 		host_wait_irq();
 		run_answer_requests(); /* guests that halt for good still answer */
-		dedup_scan();
+		dedup_scan(true);
 	}
 }
 
@@ -133,7 +133,7 @@ static void run_turn(struct vm *vm, u64 slice_ns)
 		poll_host_irqs();
 		if (lab_requests)
 			run_answer_requests();
-		dedup_scan();
+		dedup_scan(false);
 		if (vm->state != VM_READY)
 			return;
 		/* At the end of a slice, halted guests whose interrupt came meanwhile are ready

@@ -65,25 +65,25 @@ def make_iso(hypervisor: Path, cmdline: str, modules: list[Module], out: Path) -
                          "apt-get install grub-pc-bin")
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lab-iso-") as tmp:
-        boot = Path(tmp) / "boot"
+        root = Path(tmp) / "iso"  # the ISO's tree; the embedded config stays beside it
+        boot = root / "boot"
         (boot / "grub" / "i386-pc").mkdir(parents=True)
         for mod in module_closure(LOADER):
             shutil.copyfile(GRUB_DIR / f"{mod}.mod", boot / "grub" / "i386-pc" / f"{mod}.mod")
         _copy_without_debug_info(hypervisor, boot / "hypervisor.elf")
         for i, m in enumerate(modules):
             shutil.copyfile(m.path, boot / f"module{i}")
-        early = Path(tmp) / "early.cfg"  # outside the ISO's tree
+        early = Path(tmp) / "early.cfg"
         early.write_text(grub_cfg(cmdline, modules))
         _tool(["grub-mkimage", "-O", "i386-pc-eltorito", "-p", "/boot/grub", "-c", str(early),
                "-o", str(boot / "grub" / "eltorito.img"), *CORE_MODULES])
-        early.unlink()
         # A name of its own: parallel runs may build the same ISO at the same time.
         partial = out.with_name(f"{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part")
         # The El Torito options and the hybrid MBR are grub-mkrescue's own for BIOS.
         _tool(["xorriso", "-as", "mkisofs", "-quiet", "-R", "-b", "boot/grub/eltorito.img",
                "-no-emul-boot", "-boot-load-size", "4", "-boot-info-table",
                "--grub2-boot-info", "--grub2-mbr", str(GRUB_DIR / "boot_hybrid.img"),
-               "-o", str(partial), tmp])
+               "-o", str(partial), str(root)])
         partial.replace(out)  # atomic: a reader sees no ISO or a whole one
     return out
 

@@ -23,40 +23,62 @@
 
 static const char hv_signature[12] = "NestedLabHV"; /* with its NUL: 12 bytes */
 
-bool handle_cpuid(struct vcpu *v, struct vm_exit *e)
+/* The leaves the host's CPUID does not answer: the hypervisor's own (CONTRACT.md 6) and
+ * those hidden whole, all four registers zero. */
+static void __attribute__((noinline)) own_leaf(struct vcpu *v, u32 leaf)
 {
-	u32 leaf = v->regs.rax, sub = v->regs.rcx, a = 0, b = 0, c = 0, d = 0;
+	u32 a = 0, b = 0, c = 0, d = 0;
 
-	if (leaf >= CPUID_HV_BASE && leaf <= CPUID_HV_LAST) {
-		if (leaf == CPUID_HV_BASE) {
-			a = CPUID_HV_HYPERCALL;
-			memcpy(&b, hv_signature, 4);
-			memcpy(&c, hv_signature + 4, 4);
-			memcpy(&d, hv_signature + 8, 4);
-		} else if (leaf == CPUID_HV_HYPERCALL) {
-			a = v->vm->ops->hypercall_insn;
-			b = tsc_khz; /* CONTRACT.md 6: the guest's TSC is the host's, unscaled */
-		}
-	} else if (leaf != CPUID_PERFMON && leaf != CPUID_SVM) {
-		cpuid(leaf, sub, &a, &b, &c, &d);
+	if (leaf == CPUID_HV_BASE) {
+		a = CPUID_HV_HYPERCALL;
+		memcpy(&b, hv_signature, 4);
+		memcpy(&c, hv_signature + 4, 4);
+		memcpy(&d, hv_signature + 8, 4);
+	} else if (leaf == CPUID_HV_HYPERCALL) {
+		a = v->vm->ops->hypercall_insn;
+		b = tsc_khz; /* CONTRACT.md 6: the guest's TSC is the host's, unscaled */
 	}
-	if (leaf == 1) {
-		c |= CPUID_1_ECX_HYPERVISOR;
-		c &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_MONITOR | CPUID_1_ECX_X2APIC |
-		       CPUID_1_ECX_OSXSAVE);
-		/* OSXSAVE mirrors the guest's CR4, not ours. */
-		if (v->vm->ops->read_reg(v, VREG_CR4) & X86_CR4_OSXSAVE)
-			c |= CPUID_1_ECX_OSXSAVE;
-		d &= ~CPUID_1_EDX_APIC;
-	} else if (leaf == 0x80000001) {
-		c &= ~CPUID_80000001_ECX_SVM;
-		if (!v->rdtscp) /* VMX without its "enable RDTSCP" control: #UD in the guest */
-			d &= ~CPUID_80000001_EDX_RDTSCP;
-	}
-	/* CPUID writes all four, zero-extended in 64-bit mode (SDM Vol 2A "CPUID"). */
 	v->regs.rax = a;
 	v->regs.rbx = b;
 	v->regs.rcx = c;
 	v->regs.rdx = d;
+}
+
+/* Leaves 1 and 0x80000001, as the host answered them: less what the guest cannot use. */
+static void __attribute__((noinline)) adjust_features(struct vcpu *v, u32 leaf)
+{
+	if (leaf == 1) {
+		v->regs.rcx |= CPUID_1_ECX_HYPERVISOR;
+		v->regs.rcx &= ~(u64)(CPUID_1_ECX_VMX | CPUID_1_ECX_MONITOR | CPUID_1_ECX_X2APIC |
+				      CPUID_1_ECX_OSXSAVE);
+		/* OSXSAVE mirrors the guest's CR4, not ours. */
+		if (v->vm->ops->read_reg(v, VREG_CR4) & X86_CR4_OSXSAVE)
+			v->regs.rcx |= CPUID_1_ECX_OSXSAVE;
+		v->regs.rdx &= ~(u64)CPUID_1_EDX_APIC;
+	} else {
+		v->regs.rcx &= ~(u64)CPUID_80000001_ECX_SVM;
+		if (!v->rdtscp) /* VMX without its "enable RDTSCP" control: #UD in the guest */
+			v->regs.rdx &= ~(u64)CPUID_80000001_EDX_RDTSCP;
+	}
+}
+
+/* The host's answer, less what the guest cannot use. On every CPUID exit, so the common
+ * leaves take no call beyond the CPUID itself, and its results go straight to the
+ * guest's registers: CPUID writes all four, zero-extended in 64-bit mode (SDM Vol 2A
+ * "CPUID"), as the 64-bit outputs take them. */
+bool handle_cpuid(struct vcpu *v, struct vm_exit *e)
+{
+	u32 leaf = v->regs.rax;
+
+	if (leaf - CPUID_HV_BASE <= CPUID_HV_LAST - CPUID_HV_BASE || leaf == CPUID_PERFMON ||
+	    leaf == CPUID_SVM) {
+		own_leaf(v, leaf);
+		return vcpu_skip_insn(v, e);
+	}
+	asm volatile("cpuid"
+		     : "=a"(v->regs.rax), "=b"(v->regs.rbx), "=c"(v->regs.rcx), "=d"(v->regs.rdx)
+		     : "a"(leaf), "c"((u32)v->regs.rcx));
+	if (leaf == 1 || leaf == 0x80000001)
+		adjust_features(v, leaf);
 	return vcpu_skip_insn(v, e);
 }

@@ -50,6 +50,7 @@ static u64 free_pages;     /* host pages given up by merges, linked through thei
 static int scan_guest;
 static u64 scan_gfn;
 static u64 last_tick;
+bool dedup_on;
 static u64 ram_pages;      /* guest pages of all guests */
 static u64 saved;          /* guest pages that need no host page of their own */
 static u64 changed;        /* shared pages found changed: see verify_one */
@@ -223,11 +224,11 @@ static void verify_one(void)
 	}
 }
 
-void dedup_scan(bool idle)
+void dedup_scan_tick(bool idle)
 {
 	u64 start, budget = idle ? SCAN_IDLE_BUDGET_NS : SCAN_BUDGET_NS;
 
-	if (!shared || host_ticks == last_tick)
+	if (host_ticks == last_tick)
 		return;
 	last_tick = host_ticks;
 	start = time_ns();
@@ -306,6 +307,7 @@ void dedup_init(struct vm *vms, int n)
 				ram_pages++;
 		}
 	}
+	dedup_on = true;
 	log_printf("dedup: on, %lu guest pages in %d guests\n", ram_pages, n);
 }
 

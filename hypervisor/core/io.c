@@ -107,7 +107,8 @@ static void access_down(struct portbus *bus, u16 port, u8 size, bool in, u8 *p, 
  * an unmapped page stops the transfer with rCX and the pointer at the element that could
  * not move, as the fault would leave them on hardware.
  */
-static bool handle_string_io(struct vcpu *v, struct vm_exit *e)
+/* Not inlined: its frame would be every IN and OUT's. */
+static bool __attribute__((noinline)) handle_string_io(struct vcpu *v, struct vm_exit *e)
 {
 	const struct virt_ops *ops = v->vm->ops;
 	u64 mask = addr_mask(e->io.addr_size);

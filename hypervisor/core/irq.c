@@ -26,7 +26,27 @@
 /* The PIC pair's inputs, as every device model's struct irq_line reaches them. */
 void irq_set_line(void *vm, int irq, int level)
 {
-	pic_set_irq(&((struct vm *)vm)->dev.pic, irq, level);
+	struct platform *d = &((struct vm *)vm)->dev;
+
+	pic_set_irq(&d->pic, irq, level);
+	if (!pic_quiet(&d->pic))
+		d->irq_check_tsc = 0; /* the next entry looks */
+}
+
+/* A write to the PIC can unmask a request: the next entry looks then too. The PIC's
+ * ports have the platform as their state for that. */
+static u32 pic_read_watched(void *state, u16 port, u8 size)
+{
+	return pic_port_read(&((struct platform *)state)->pic, port, size);
+}
+
+static void pic_write_watched(void *state, u16 port, u8 size, u32 value)
+{
+	struct platform *d = state;
+
+	pic_port_write(&d->pic, port, size, value);
+	if (!pic_quiet(&d->pic))
+		d->irq_check_tsc = 0;
 }
 
 struct irq_line irq_line_of(struct vm *vm, int irq)
@@ -45,6 +65,8 @@ static void pit_deliver_owed(struct platform *d)
 	/* Masked, the IRR latch holds one edge and the board loses the rest. */
 	if (pic_line_masked(&d->pic, PIT_IRQ))
 		d->pit_owed = 0;
+	if (d->pit_owed || !pic_quiet(&d->pic))
+		d->irq_check_tsc = 0;
 }
 
 /* After the model moved or was programmed: until pit_edge_ns, time brings it no edge. */
@@ -54,6 +76,8 @@ static void pit_plan(struct platform *d)
 
 	d->pit_edge_ns = ns == PIT_NO_EVENT ? PIT_NO_EVENT : d->pit_synced_ns + ns;
 	d->pit_edge_tsc = ns == PIT_NO_EVENT ? ~0ULL : ns_to_tsc(d->pit_edge_ns);
+	if (d->pit_edge_tsc < d->irq_check_tsc)
+		d->irq_check_tsc = d->pit_edge_tsc;
 }
 
 static void pit_sync_at(struct platform *d, u64 now)
@@ -90,6 +114,7 @@ static void pit_write_synced(void *state, u16 port, u8 size, u32 value)
 static void testirq_glitch(void *ctx)
 {
 	((struct vm *)ctx)->dev.intr_glitch = true;
+	((struct vm *)ctx)->dev.irq_check_tsc = 0;
 }
 
 void irq_devices_init(struct vm *vm, struct port_device *ports, int *n)
@@ -102,14 +127,21 @@ void irq_devices_init(struct vm *vm, struct port_device *ports, int *n)
 	i8042_init(&d->kbd, irq_line_of(vm, 1));
 	d->testirq = (struct testdev_irq){ irq_set_line, testirq_glitch, vm };
 	d->pit_synced_ns = time_ns();
+	d->irq_check_tsc = 0; /* the first entry looks */
 	pit_plan(d);
 
 	/* The PIT's ports go through the clock sync above. */
 	pit_ports.state = port_b.state = d;
 	pit_ports.read = port_b.read = pit_read_synced;
 	pit_ports.write = port_b.write = pit_write_synced;
-	ports[(*n)++] = pic_master_dev(&d->pic);
-	ports[(*n)++] = pic_slave_dev(&d->pic);
+	for (int k = 0; k < 2; k++) {
+		struct port_device pic = k ? pic_slave_dev(&d->pic) : pic_master_dev(&d->pic);
+
+		pic.state = d;
+		pic.read = pic_read_watched;
+		pic.write = pic_write_watched;
+		ports[(*n)++] = pic;
+	}
 	ports[(*n)++] = pit_ports;
 	ports[(*n)++] = port_b;
 	ports[(*n)++] = i8042_data_dev(&d->kbd);
@@ -132,7 +164,7 @@ static void window_off(struct vcpu *v)
 	}
 }
 
-void irq_deliver(struct vcpu *v)
+static void deliver(struct vcpu *v)
 {
 	const struct virt_ops *ops = v->vm->ops;
 	struct platform *d = &v->vm->dev;
@@ -152,6 +184,15 @@ void irq_deliver(struct vcpu *v)
 	ops->inject_irq(v, pic_ack(&d->pic));
 	window_off(v);
 	pit_deliver_owed(d);
+}
+
+void irq_deliver(struct vcpu *v)
+{
+	struct platform *d = &v->vm->dev;
+
+	deliver(v);
+	d->irq_check_tsc = d->pit_owed || d->intr_glitch || v->intr_window || !pic_quiet(&d->pic) ?
+			   0 : d->pit_edge_tsc;
 }
 
 bool irq_can_wake(struct vm *vm)

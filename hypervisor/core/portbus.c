@@ -1,5 +1,6 @@
 /*
- * The port bus: a short list of device ranges, searched on each I/O exit. A port no
+ * The port bus: a short list of device ranges, found on each I/O exit by a table for the
+ * ISA range and by a search above it. A port no
  * device claims reads as all ones and ignores writes, as an ISA bus with nothing on
  * it does; the first few such accesses are logged to help a guest's author. A 16- or
  * 32-bit access to an 8-bit device is split here into byte accesses at consecutive
@@ -19,12 +20,18 @@ bool portbus_register(struct portbus *bus, struct port_device dev)
 		if (dev.base < bus->devices[i].base + bus->devices[i].count &&
 		    bus->devices[i].base < dev.base + dev.count)
 			return false;
-	bus->devices[bus->nr++] = dev;
+	bus->devices[bus->nr] = dev;
+	for (u32 port = dev.base; port < (u32)dev.base + dev.count && port < PORTBUS_TABLE_PORTS;
+	     port++)
+		bus->at[port] = &bus->devices[bus->nr];
+	bus->nr++;
 	return true;
 }
 
 static struct port_device *find(struct portbus *bus, u16 port)
 {
+	if (port < PORTBUS_TABLE_PORTS)
+		return bus->at[port];
 	for (int i = 0; i < bus->nr; i++)
 		if (port >= bus->devices[i].base && port - bus->devices[i].base < bus->devices[i].count)
 			return &bus->devices[i];
@@ -33,7 +40,9 @@ static struct port_device *find(struct portbus *bus, u16 port)
 
 static u32 size_mask(u8 size)
 {
-	return size == 4 ? 0xffffffff : (1u << (8 * size)) - 1;
+	static const u32 mask[5] = { 0, 0xff, 0xffff, 0, 0xffffffff };
+
+	return mask[size];
 }
 
 static void log_unclaimed(struct portbus *bus, u16 port, u8 size, bool in, u32 value)

@@ -15,7 +15,7 @@ u32 testdev_read(void *state, u16 port, u8 size)
 	u32 v = 0;
 
 	for (u8 i = 0; i < size; i++)
-		v |= (u32)t->bytes[(port - t->base + i) % TESTDEV_PORTS] << (8 * i);
+		v |= (u32)t->bytes[(u16)(port - t->base + i) % TESTDEV_PORTS] << (8 * i);
 	return v;
 }
 
@@ -24,7 +24,7 @@ void testdev_write(void *state, u16 port, u8 size, u32 value)
 	struct testdev *t = state;
 
 	for (u8 i = 0; i < size; i++)
-		t->bytes[(port - t->base + i) % TESTDEV_PORTS] = value >> (8 * i);
+		t->bytes[(u16)(port - t->base + i) % TESTDEV_PORTS] = value >> (8 * i);
 }
 
 u32 testdev_irq_read(void *state, u16 port, u8 size)

@@ -23,13 +23,15 @@ bool handle_xsetbv(struct vcpu *v, struct vm_exit *e);    /* core/xcr.c */
  * that completes an instruction passes here). */
 static inline bool vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
 {
-	v->vm->ops->write_reg(v, VREG_RIP, e->rip + e->insn_len);
+	v->vm->ops->set_rip(v, e->rip + e->insn_len);
 	return true;
 }
 /* Records how the run ends and logs why; handlers `return guest_stop(...)`. */
 bool guest_stop(struct vcpu *v, enum end_code code, const char *fmt, ...) __printf(3, 4);
-/* Enters the guest once and handles the exit: false when the guest has ended (core/run.c). */
-bool vcpu_step(struct vcpu *v);
+typedef bool exit_handler(struct vcpu *v, struct vm_exit *e);
+/* By exit reason (core/run.c); handle_unhandled where no other. */
+extern exit_handler *const exit_handlers[EXIT_COUNT];
+bool handle_unhandled(struct vcpu *v, struct vm_exit *e);
 /* The `@lab exits` line of a guest's counts; `tagged` adds its guest= word. */
 void log_exit_counts(const struct vcpu *v, bool tagged);
 /* General register n (0 = RAX ... 15 = R15), RSP through the backend. */

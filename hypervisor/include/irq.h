@@ -24,15 +24,12 @@ struct irq_line irq_line_of(struct vm *vm, int irq);
 void irq_deliver(struct vcpu *v);
 
 /* Before each VM entry. The common exit changes nothing here: no PIT edge due (the TSC is
- * compared, not the time in ns: no division), none owed, no request in the master PIC (the
- * slave's reach it on IR2), no window to turn off. That is looked at inline; the rest is
- * irq_deliver's. */
+ * compared, not the time in ns: no division), none owed, no glitch, no window to turn off,
+ * no request in the master PIC (the slave's reach it on IR2). All of that is one
+ * comparison with irq_check_tsc, inline; the rest is irq_deliver's. */
 static inline void irq_before_entry(struct vcpu *v)
 {
-	const struct platform *d = &v->vm->dev;
-
-	if (d->pit_owed || rdtsc() >= d->pit_edge_tsc || !pic_quiet(&d->pic) ||
-	    d->intr_glitch || v->intr_window)
+	if (rdtsc() >= v->vm->dev.irq_check_tsc)
 		irq_deliver(v);
 }
 /* Could an interrupt still reach the halted guest: false with every PIC line masked. */

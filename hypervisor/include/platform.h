@@ -31,6 +31,11 @@ struct platform {
 	u64 pit_edge_ns;    /* when its next IRQ0 edge falls due (PIT_NO_EVENT: never) */
 	u64 pit_edge_tsc;   /* the same in TSC cycles: all an exit needs to look at */
 	u32 pit_owed;       /* IRQ0 edges not yet latched in the PIC */
+	/* Before each entry irq_deliver runs once the TSC reaches this: pit_edge_tsc, or 0
+	 * while an edge is owed, a glitch is pending, a window is asked or the master PIC
+	 * has an unmasked request. Anything may lower it; irq_deliver alone sets it anew
+	 * (core/irq.c). */
+	u64 irq_check_tsc;
 	struct i8042 kbd;
 	struct serial com1;
 	struct debugcon debugcon;

@@ -31,12 +31,18 @@ struct port_device {
 };
 
 #define PORTBUS_MAX 24
+/* The ISA range, where the PC's devices sit: looked up by table, the rest by a search. */
+#define PORTBUS_TABLE_PORTS 0x400
 
-/* One guest's ports: the devices are kept by value, in registration order. */
+/* One guest's ports: the devices are kept by value, in registration order. The table
+ * points into them: a bus is not copied. */
 struct portbus {
 	struct port_device devices[PORTBUS_MAX];
 	int nr;
 	int unclaimed_logged;
+	/* The device at each port of the ISA range, NULL for none: one load per access
+	 * instead of a search, on every I/O exit. */
+	struct port_device *at[PORTBUS_TABLE_PORTS];
 };
 
 /* False if the range overlaps a registered device or the bus is full. */

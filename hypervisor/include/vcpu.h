@@ -20,10 +20,11 @@ enum exit_reason {
 	EXIT_HYPERCALL,   /* vmcall (VMX) or vmmcall (SVM) */
 	EXIT_NPF,         /* EPT violation/misconfig, or NPT #NPF */
 	EXIT_EXCEPTION,   /* an intercepted guest exception */
+	/* The three the hypervisor causes itself, together: see exit_is_guests(). */
 	EXIT_EXTINT,      /* an external interrupt arrived for the hypervisor */
 	EXIT_INTR_WINDOW, /* the guest can take an interrupt now */
-	EXIT_SHUTDOWN,    /* triple fault (VMX) / shutdown (SVM) */
 	EXIT_PREEMPT,     /* VMX preemption timer, or the hypervisor's own timer tick */
+	EXIT_SHUTDOWN,    /* triple fault (VMX) / shutdown (SVM) */
 	EXIT_ENTRY_FAIL,  /* VM entry failed (invalid guest state, VMEXIT_INVALID) */
 	EXIT_UD,          /* an instruction CPUID tells the guest it lacks (VMX, SVM, MONITOR,
 			   * MWAIT): the core raises #UD */
@@ -55,6 +56,9 @@ enum vreg {
 	VREG_COUNT
 };
 
+/* The exit record. The backend's run() fills reason, raw, rip and insn_len (0 where the
+ * exit is not an instruction's) and, of the union, the part the reason names, whole: the
+ * record is not cleared before (it costs an exit 9 instructions). */
 struct vm_exit {
 	enum exit_reason reason;
 	u64 raw;         /* the backend's own exit code, for reports */

@@ -82,6 +82,7 @@ const struct virt_ops svm_ops = {
 	.run = svm_run,
 	.read_reg = svm_read_reg,
 	.write_reg = svm_write_reg,
+	.set_rip = svm_set_rip,
 	.inject_exception = svm_inject_exception,
 	.interruptible = svm_interruptible,
 	.inject_irq = svm_inject_irq,

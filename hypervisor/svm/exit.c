@@ -22,6 +22,7 @@ static void decode_ioio(struct vcpu *v, struct vm_exit *e, u64 info1, u64 info2)
 	e->io.size = (info1 & IOIO_SZ32) ? 4 : (info1 & IOIO_SZ16) ? 2 : 1;
 	e->insn_len = info2 - e->rip;
 	e->io.seg = SEG_DS;
+	e->io.addr_size = 0; /* only a string instruction has one */
 	if (!e->io.string)
 		return;
 	/* QEMU TCG leaves the address-size bits clear: then the prefixes tell. */
@@ -41,12 +42,8 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 
 	e->raw = code;
 	e->rip = to_svm(v)->vmcb->save.rip;
-	if ((u32)code == VMEXIT_INVALID) {
-		e->reason = EXIT_ENTRY_FAIL;
-		log_printf("svm: VMRUN failed (VMEXIT_INVALID %#lx): the VMCB's guest state is "
-			   "inconsistent (APM Vol 2 15.5.1)\n", code);
-		return;
-	}
+	/* Each case sets insn_len itself: a store before the switch would cost every exit
+	 * one more instruction (issue 14's budget). */
 	switch (code) {
 	case VMEXIT_CPUID:
 		e->reason = EXIT_CPUID;
@@ -69,6 +66,7 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 		decode_ioio(v, e, c->exitinfo1, c->exitinfo2);
 		break;
 	case VMEXIT_NPF:                       /* 15.25.6 */
+		e->insn_len = 0;
 		e->reason = EXIT_NPF;
 		e->npf.gpa = c->exitinfo2;
 		e->npf.present = c->exitinfo1 & NPF_P;
@@ -77,12 +75,15 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 		e->npf.read = !e->npf.write && !e->npf.exec;
 		break;
 	case VMEXIT_SHUTDOWN:
+		e->insn_len = 0;
 		e->reason = EXIT_SHUTDOWN;
 		break;
 	case VMEXIT_CR4_WRITE:
+		e->insn_len = 0;
 		e->reason = EXIT_CR_ACCESS;
 		e->cr.cr = 4;
 		e->cr.kind = CR_MOV_TO;
+		e->cr.lmsw_data = 0;
 		if (!svm_decode_mov_cr(v, c->exitinfo1, e))
 			e->reason = EXIT_UNHANDLED;
 		break;
@@ -97,16 +98,26 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 	case VMEXIT_VMRUN: case VMEXIT_VMLOAD: case VMEXIT_VMSAVE: case VMEXIT_STGI:
 	case VMEXIT_CLGI: case VMEXIT_SKINIT: case VMEXIT_INVLPGA: case VMEXIT_MONITOR:
 	case VMEXIT_MWAIT: case VMEXIT_MWAIT_ARMED:
+		e->insn_len = 0;
 		e->reason = EXIT_UD;
 		break;
 	case VMEXIT_INTR:
 	case VMEXIT_NMI:
+		e->insn_len = 0;
 		e->reason = EXIT_EXTINT;
 		break;
 	case VMEXIT_VINTR:
+		e->insn_len = 0;
 		e->reason = EXIT_INTR_WINDOW;
 		break;
 	default:
+		e->insn_len = 0;
+		if ((u32)code == VMEXIT_INVALID) {
+			e->reason = EXIT_ENTRY_FAIL;
+			log_printf("svm: VMRUN failed (VMEXIT_INVALID %#lx): the VMCB's guest state "
+				   "is inconsistent (APM Vol 2 15.5.1)\n", code);
+			break;
+		}
 		if (code >= VMEXIT_EXCP_BASE && code < VMEXIT_EXCP_BASE + 32) {
 			e->reason = EXIT_EXCEPTION;
 			e->exc.vector = code - VMEXIT_EXCP_BASE;

@@ -53,6 +53,16 @@ u64 svm_read_reg(struct vcpu *v, enum vreg r)
 	}
 }
 
+void svm_set_rip(struct vcpu *v, u64 rip)
+{
+	struct vmcb *vmcb = to_svm(v)->vmcb;
+
+	/* The instruction the core emulated has completed: an STI or MOV SS shadow over it
+	 * is over (15.21.5). */
+	vmcb->control.interrupt_shadow &= ~(u64)INTERRUPT_SHADOW;
+	vmcb->save.rip = rip;
+}
+
 void svm_write_reg(struct vcpu *v, enum vreg r, u64 value)
 {
 	struct vmcb_save *s = &to_svm(v)->vmcb->save;
@@ -60,10 +70,10 @@ void svm_write_reg(struct vcpu *v, enum vreg r, u64 value)
 
 	if (r == VREG_EFER)
 		value |= EFER_SVME;
-	/* The instruction the core emulated has completed: an STI or MOV SS shadow over it
-	 * is over (15.21.5). */
-	if (r == VREG_RIP)
-		to_svm(v)->vmcb->control.interrupt_shadow &= ~(u64)INTERRUPT_SHADOW;
+	if (r == VREG_RIP) {
+		svm_set_rip(v, value);
+		return;
+	}
 	f = save_field(s, r);
 	if (f)
 		*f = value;

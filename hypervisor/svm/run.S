@@ -1,6 +1,6 @@
 /*
- * One guest entry: save the host's VMSAVE state, load the guest's GPRs and VMLOAD
- * state, VMRUN, and back (APM Vol 2 15.5 "VMRUN", 15.5.2 "VMSAVE and VMLOAD"). VMRUN
+ * One guest entry: load the guest's GPRs and VMLOAD state, VMRUN, and back to the host's
+ * VMSAVE state (saved once, in svm/vcpu.c) (APM Vol 2 15.5 "VMRUN", 15.5.2 "VMSAVE and VMLOAD"). VMRUN
  * saves and restores only part of the host (RSP, RIP, RAX, CR0/3/4, EFER, segment
  * and descriptor-table registers); FS, GS, TR, LDTR, KernelGsBase, STAR/LSTAR/CSTAR/
  * SFMASK and SYSENTER_* go through VMSAVE/VMLOAD, the way KVM's __svm_vcpu_run does it.
@@ -32,16 +32,13 @@ svm_vmrun:
 	push %r13
 	push %r14
 	push %r15
-	push %rdi		/* 16(%rsp): regs */
-	push %rsi		/*  8(%rsp): guest VMCB */
-	push %rdx		/*  0(%rsp): host save VMCB */
+	push %rdi		/* 8(%rsp): regs */
+	push %rdx		/* 0(%rsp): host save VMCB */
 
 	clgi			/* no interrupt or NMI until the host state is back */
 	sti			/* GIF=0 holds them; with V_INTR_MASKING the host IF at VMRUN
 				   lets physical interrupts exit the guest (APM 15.21.1) */
-	mov %rdx, %rax
-	vmsave
-	mov 8(%rsp), %rax
+	mov %rsi, %rax
 
 	mov REG_RCX(%rdi), %rcx
 	mov REG_RDX(%rdi), %rdx
@@ -63,7 +60,7 @@ svm_vmrun:
 	vmsave			/* RAX is the guest VMCB again: #VMEXIT restores host RAX */
 
 	push %rdi
-	mov 24(%rsp), %rdi	/* regs */
+	mov 16(%rsp), %rdi	/* regs */
 	mov %rcx, REG_RCX(%rdi)
 	mov %rdx, REG_RDX(%rdi)
 	mov %rbx, REG_RBX(%rdi)
@@ -83,7 +80,7 @@ svm_vmrun:
 	vmload			/* the host's FS, GS, TR, LDTR and syscall MSRs */
 	cli			/* a pending INTR waits for core/run.c's STI window */
 	stgi
-	add $24, %rsp
+	add $16, %rsp
 	pop %r15
 	pop %r14
 	pop %r13

@@ -53,6 +53,9 @@ bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 		*why = "no memory for the VMCB";
 		return false;
 	}
+	/* The host's FS, GS, TR, LDTR and syscall MSRs do not change once guests run: saved
+	 * here once, not before each VMRUN (KVM too saves them once per vcpu_load). */
+	asm volatile("vmsave" : : "a"(svm->host_vmcb_pa) : "memory");
 	if (boot_cpu.max_ext_leaf >= CPUID_SVM_FEATURES)
 		cpuid(CPUID_SVM_FEATURES, 0, &a, &b, &cx, &d);
 	svm->nrips = d & SVM_FEATURE_NRIPS;

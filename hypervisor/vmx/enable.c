@@ -122,6 +122,7 @@ const struct virt_ops vmx_ops = {
 	.run = vmx_run,
 	.read_reg = vmx_read_reg,
 	.write_reg = vmx_write_reg,
+	.set_rip = vmx_set_rip,
 	.inject_exception = vmx_inject_exception,
 	.interruptible = vmx_interruptible,
 	.inject_irq = vmx_inject_irq,

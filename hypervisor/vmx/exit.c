@@ -53,6 +53,7 @@ static void decode_ept(struct vm_exit *e, u32 reason, u64 q)
 	if (reason == EXIT_REASON_EPT_MISCONFIG) {
 		/* 28.2.1: no qualification; the entry exists but is malformed. */
 		e->npf.present = true;
+		e->npf.read = e->npf.write = e->npf.exec = false;
 		return;
 	}
 	e->npf.read = q & EPT_QUAL_READ;
@@ -71,13 +72,30 @@ static void decode_exception(struct vcpu *v, struct vm_exit *e, u64 q)
 	e->exc.error_code = e->exc.has_error ? vmcs_read(VM_EXIT_INTR_ERROR_CODE) : 0;
 	/* 28.2.1: for #PF the qualification is the faulting linear address; CR2 is not
 	 * written by a #PF that causes a VM exit (26.2). */
-	e->exc.cr2 = e->exc.vector == 14 ? q : ((struct vmx_vcpu *)v->arch)->cr2;
+	e->exc.cr2 = e->exc.vector == 14 ? q : vmx_cr2(v->arch);
+}
+
+/*
+ * 28.2.4 / 27.6: an exit in the middle of delivering an event through the guest's IDT
+ * (an EPT violation on the IDT or the stack, say) leaves the event in the IDT-vectoring
+ * information; it is injected again so that resuming the guest does not lose it.
+ */
+static void reinject_vectored_event(void)
+{
+	u32 info = vmcs_read(IDT_VECTORING_INFO_FIELD);
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	if (info & INTR_INFO_DELIVER_CODE)
+		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read(IDT_VECTORING_ERROR_CODE));
+	vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_NMI_UNBLOCK);
 }
 
 static void decode_exit(struct vcpu *v, struct vm_exit *e, u32 reason)
 {
 	u32 basic = reason & EXIT_REASON_BASIC_MASK;
-	u64 q = vmcs_read(EXIT_QUALIFICATION);
+	u64 q;
 
 	e->raw = basic;
 	e->rip = vmcs_read(GUEST_RIP);
@@ -86,15 +104,20 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e, u32 reason)
 
 	if (reason & EXIT_REASON_ENTRY_FAILURE) {
 		/* 27.8: invalid guest state (33), MSR loading (34), machine check (41). */
+		q = vmcs_read(EXIT_QUALIFICATION);
 		log_printf("vmx: VM entry failed: exit reason %u, qualification %#lx\n", basic, q);
 		e->reason = EXIT_ENTRY_FAIL;
 		e->raw = reason;
 		return;
 	}
+	/* An event the exit interrupted is delivered again, whatever the exit. */
+	reinject_vectored_event();
 	if (basic < ARRAY_SIZE(simple_exits) && simple_exits[basic] != EXIT_NONE) {
 		e->reason = simple_exits[basic];
 		return;
 	}
+	/* Read only here: the simple exits, most of them, need no qualification. */
+	q = vmcs_read(EXIT_QUALIFICATION);
 	switch (basic) {
 	case EXIT_REASON_IO_INSTRUCTION:
 		e->reason = EXIT_IO;
@@ -127,31 +150,11 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e, u32 reason)
 	}
 }
 
-/*
- * 28.2.4 / 27.6: an exit in the middle of delivering an event through the guest's IDT
- * (an EPT violation on the IDT or the stack, say) leaves the event in the IDT-vectoring
- * information; it is injected again so that resuming the guest does not lose it.
- */
-static void reinject_vectored_event(void)
-{
-	u32 info = vmcs_read(IDT_VECTORING_INFO_FIELD);
-
-	if (!(info & INTR_INFO_VALID))
-		return;
-	if (info & INTR_INFO_DELIVER_CODE)
-		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read(IDT_VECTORING_ERROR_CODE));
-	vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vmcs_read(VM_EXIT_INSTRUCTION_LEN));
-	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_NMI_UNBLOCK);
-}
-
 void vmx_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct vmx_vcpu *vv = v->arch;
 	u32 reason;
 
-	/* The guest's CR2 is live in the real register while it runs; the hypervisor takes no
-	 * page faults, so the value survives until the exit is read. */
-	write_cr2(vv->cr2);
 	if (vmx_enter(vv, vv->launched)) {
 		/* 31.4: VMfailValid leaves the error number in the VMCS (31.4 table 31-1). */
 		u64 err = vmcs_read(VM_INSTRUCTION_ERROR);
@@ -160,13 +163,12 @@ void vmx_run(struct vcpu *v, struct vm_exit *e)
 			   vv->launched ? "VMRESUME" : "VMLAUNCH", err);
 		e->reason = EXIT_ENTRY_FAIL;
 		e->raw = err;
+		e->rip = 0;
+		e->insn_len = 0;
 		return;
 	}
-	vv->cr2 = read_cr2();
 	reason = vmcs_read(VM_EXIT_REASON);
 	if (!(reason & EXIT_REASON_ENTRY_FAILURE))
 		vv->launched = true;
 	decode_exit(v, e, reason);
-	if (e->reason != EXIT_ENTRY_FAIL)
-		reinject_vectored_event();
 }

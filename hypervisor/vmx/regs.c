@@ -104,7 +104,7 @@ u64 vmx_read_reg(struct vcpu *v, enum vreg r)
 	case VREG_RSP: return vmcs_read(GUEST_RSP);
 	case VREG_RFLAGS: return vmcs_read(GUEST_RFLAGS);
 	case VREG_CR0: return guest_view(GUEST_CR0, CR0_READ_SHADOW, cr0_mask);
-	case VREG_CR2: return vv->cr2;
+	case VREG_CR2: return vmx_cr2(vv);
 	case VREG_CR3: return vmcs_read(GUEST_CR3);
 	case VREG_CR4: return guest_view(GUEST_CR4, CR4_READ_SHADOW, cr4_mask);
 	case VREG_EFER: return vmcs_read(GUEST_IA32_EFER);
@@ -135,25 +135,32 @@ u64 vmx_read_reg(struct vcpu *v, enum vreg r)
 	return 0;
 }
 
+void vmx_set_rip(struct vcpu *v, u64 rip)
+{
+	u64 intr;
+
+	(void)v;
+	vmcs_write(GUEST_RIP, rip);
+	/* The instruction the core emulated has completed: its STI or MOV SS shadow is over
+	 * (table 25-3), or the next entry's checks may refuse it (27.3.1.5). */
+	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
+			   intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
 void vmx_write_reg(struct vcpu *v, enum vreg r, u64 value)
 {
 	struct vmx_vcpu *vv = v->arch;
-	u64 intr;
 
 	switch (r) {
 	case VREG_RIP:
-		vmcs_write(GUEST_RIP, value);
-		/* The instruction the core emulated has completed: its STI or MOV SS shadow
-		 * is over (table 25-3), or the next entry's checks may refuse it (27.3.1.5). */
-		intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
-		if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-			vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
-				   intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+		vmx_set_rip(v, value);
 		break;
 	case VREG_RSP: vmcs_write(GUEST_RSP, value); break;
 	case VREG_RFLAGS: vmcs_write(GUEST_RFLAGS, value); break;
 	case VREG_CR0: write_guest_cr0(value); break;
-	case VREG_CR2: vv->cr2 = value; break;
+	case VREG_CR2: vmx_set_cr2(vv, value); break;
 	case VREG_CR3: vmcs_write(GUEST_CR3, value); break;
 	case VREG_CR4:
 		vmcs_write(CR4_READ_SHADOW, value);

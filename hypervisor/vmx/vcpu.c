@@ -15,6 +15,8 @@
 #include "vmx.h"
 #include "x86.h"
 
+struct vmx_vcpu *vmx_cr2_owner;
+
 void vmcs_write_failed(u64 field, u64 value)
 {
 	log_printf("vmx: VMWRITE of field %#lx = %#lx failed (VM-instruction error %lu)\n",
@@ -271,6 +273,12 @@ void vmx_vcpu_load(struct vcpu *v)
 	asm volatile("vmptrld %1\n\tsetna %0" : "=qm"(failed) : "m"(vv->vmcs) : "cc", "memory");
 	if (failed)
 		panic("vmx: VMPTRLD of guest %d's VMCS failed", v->vm->id);
+	if (vmx_cr2_owner != vv) {
+		if (vmx_cr2_owner)
+			vmx_cr2_owner->cr2 = read_cr2();
+		write_cr2(vv->cr2);
+		vmx_cr2_owner = vv;
+	}
 }
 
 bool vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **why)

@@ -109,7 +109,7 @@ struct vmx_vcpu {
 	struct vcpu_regs *regs;  /* 8: guest general registers */
 	u64 vmcs;                /* physical address of the VMCS region */
 	bool launched;           /* VMLAUNCH done: VMRESUME from now on (31.3) */
-	u64 cr2;                 /* the guest's CR2: the VMCS has no field for it */
+	u64 cr2;                 /* the guest's CR2 while not cr2_owner: see vmx_cr2() */
 	u64 exit_stack;          /* page whose top is HOST_RSP */
 	u32 proc;                /* the primary processor-based controls as written */
 	u64 eptp;                /* its EPT pointer, for INVEPT */
@@ -133,14 +133,15 @@ static inline u64 vmcs_read(u64 field)
 
 void vmcs_write_failed(u64 field, u64 value);
 
+/* VMfail sets CF or ZF (SDM Vol 3C 31.2): one jump to the report, not a flag stored and
+ * tested, since every exit writes the guest's RIP. */
 static inline void vmcs_write(u64 field, u64 value)
 {
-	u8 failed;
-
-	asm volatile("vmwrite %2, %1\n\tsetna %0" : "=qm"(failed) : "r"(field), "rm"(value)
-		     : "cc", "memory");
-	if (__builtin_expect(failed, 0))
-		vmcs_write_failed(field, value);
+	asm goto("vmwrite %1, %0\n\tjna %l[failed]" : : "r"(field), "rm"(value)
+		 : "cc", "memory" : failed);
+	return;
+failed: __attribute__((cold));
+	vmcs_write_failed(field, value);
 }
 
 /* The files mirror svm/'s, job for job: enable.c, vcpu.c, bitmaps.c, regs.c, intr.c,
@@ -156,6 +157,24 @@ void vmx_bitmaps_init(void);
 void vmx_setup_cr_masks(void);
 u64 vmx_read_reg(struct vcpu *v, enum vreg r);
 void vmx_write_reg(struct vcpu *v, enum vreg r, u64 value);
+void vmx_set_rip(struct vcpu *v, u64 rip);
+/*
+ * The guest's CR2. The VMCS has no field for it (SDM Vol 3C 25.4.1 lists CR0, CR3 and CR4)
+ * and VM entries and exits leave the register alone, so the guest whose VMCS is loaded
+ * keeps its CR2 in the real register (the hypervisor takes no page faults): no exit moves
+ * it. vmx_vcpu_load swaps it with the guest it replaces.
+ */
+extern struct vmx_vcpu *vmx_cr2_owner;
+static inline u64 vmx_cr2(struct vmx_vcpu *vv)
+{
+	return vv == vmx_cr2_owner ? read_cr2() : vv->cr2;
+}
+static inline void vmx_set_cr2(struct vmx_vcpu *vv, u64 value)
+{
+	vv->cr2 = value;
+	if (vv == vmx_cr2_owner)
+		write_cr2(value);
+}
 void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error_code);
 /* intr.c */
 bool vmx_interruptible(struct vcpu *v);

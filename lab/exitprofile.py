@@ -1,12 +1,13 @@
-"""Where an exit's instructions go: one CPUID round trip of the exit-cost guest on Bochs,
-traced instruction by instruction with the debugger and counted per hypervisor function.
+"""Where an exit's instructions go: one round trip of the exit-cost guest on Bochs, a CPUID
+or an IN from the test device, traced instruction by instruction with the debugger and
+counted per hypervisor function.
 
-    python -m lab.exitprofile [-l] [vmx|svm]     (-l: list each instruction too)
+    python -m lab.exitprofile [-l] [--pio] [vmx|svm]   (-l: list each instruction too)
 
 Bochs counts every instruction the simulated CPU retires, the hypervisor's and the guest's,
-so the round trip traced here is the same figure `lab bench` prints as `cpuid_cycles` (the
-guest's TSC under `clock: sync=none`). The round runs from one pass of the backend's entry
-point to the next, inside the guest's timed CPUID loop.
+so the round trip traced here is the same figure `lab bench` prints as `cpuid_cycles` or
+`pio_cycles` (the guest's TSC under `clock: sync=none`). The round runs from one pass of
+the backend's entry point to the next, inside the guest's timed loop.
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ class Profile:
     backend: str
     instructions: int  # in one round trip, guest included
     by_function: Counter  # the hypervisor's, by symbol; the guest's under "(guest)"
-    bench_figure: int  # the guest's own cpuid_cycles, from the same run
+    bench_figure: int  # the guest's own figure (cpuid_cycles, pio_cycles), same run
     steps: list[tuple[int, str, str]]  # the round trip: address, function, instruction
 
 
@@ -59,25 +60,32 @@ class Symbols:
         return self.syms[i][1] if i >= 0 else "?"
 
 
-def profile(out: Outputs, backend: str) -> Profile:
+def profile(out: Outputs, backend: str, pio: bool = False) -> Profile:
+    """The CPUID round trip, or with pio the IN's: the guest times its IN loop after its
+    CPUID loop, so the IN breakpoint is set once the CPUID loop runs."""
     syms = Symbols(out.hypervisor)
-    handler, start = syms.by_name["handle_cpuid"], syms.by_name[ROUND_START[backend]]
+    start = syms.by_name[ROUND_START[backend]]
     prep = prepare(RunConfig(platform="bochs", backend=backend, guest="exitcost",
                              timeout_scale=4), outputs=out)
+    handlers = ["handle_cpuid"] + (["handle_io"] if pio else [])
     with prep.boot() as m:
-        m.debugger(f"lb {handler:#x}")
-        for _ in range(WARM_EXITS):
-            m.debugger("c")
-        m.debugger("bpd 1")
+        for number, handler in enumerate(handlers, start=1):
+            if number > 1:
+                m.debugger(f"bpd {number - 1}")
+            m.debugger(f"lb {syms.by_name[handler]:#x}")
+            for _ in range(WARM_EXITS):
+                m.debugger("c")
+        m.debugger(f"bpd {len(handlers)}")
         m.debugger(f"lb {start:#x}")
         m.debugger("c")
         m.debugger("trace on")
         trace = m.debugger(f"s {TRACED}")
         m.debugger("trace off")
-        m.debugger("bpd 2")
+        m.debugger(f"bpd {len(handlers) + 1}")
         m.resume()
-        m.wait_for(r"BENCH cpuid_cycles=\d+\r?\n", 120)
-        figure = parse_bench(m.console_text())["cpuid_cycles"]
+        figure_name = "pio_cycles" if pio else "cpuid_cycles"
+        m.wait_for(rf"BENCH {figure_name}=\d+\r?\n", 120)
+        figure = parse_bench(m.console_text())[figure_name]
     steps = [(int(a, 16), text) for a, text in TRACE_LINE.findall(trace)]
     starts = [i for i, (rip, _) in enumerate(steps) if rip == start]
     if len(starts) < 2:
@@ -107,12 +115,13 @@ def by_function(steps: list[tuple[int, str]], syms: Symbols) -> Counter:
 
 def main(argv: list[str]) -> int:
     listing = "-l" in argv  # each instruction of the round trip too
-    backends = [a for a in argv if a != "-l"] or ["vmx", "svm"]
+    pio = "--pio" in argv
+    backends = [a for a in argv if not a.startswith("-")] or ["vmx", "svm"]
     out = build(quiet=True)
     for backend in backends:
-        p = profile(out, backend)
-        print(f"bochs/{backend}: one CPUID round trip, {p.instructions} instructions "
-              f"(the guest measured {p.bench_figure})")
+        p = profile(out, backend, pio)
+        print(f"bochs/{backend}: one {'IN' if pio else 'CPUID'} round trip, "
+              f"{p.instructions} instructions (the guest measured {p.bench_figure})")
         for name, n in p.by_function.most_common():
             print(f"  {n:5d}  {name}")
         for rip, name, text in p.steps if listing else []:

@@ -34,3 +34,12 @@ def test_the_profiled_round_trip_is_the_exit_cost_guests_own_figure(lab_outputs)
     assert p.instructions == p.bench_figure
     assert sum(p.by_function.values()) == p.instructions
     assert p.by_function["handle_cpuid"] > 0 and p.by_function["(guest)"] > 0
+
+
+def test_the_profiled_in_round_trip_is_the_guests_port_io_figure(lab_outputs):
+    """--pio: the breakpoint moves to the IN handler once the CPUID loop runs, and the
+    round trip traced is then an IN's: handle_io and the port bus in it, no CPUID."""
+    p = exitprofile.profile(lab_outputs, "svm", pio=True)
+    assert p.instructions == p.bench_figure
+    assert p.by_function["handle_io"] > 0 and p.by_function["portbus_access"] > 0
+    assert p.by_function["handle_cpuid"] == 0

@@ -1,8 +1,9 @@
 /*
  * CPUID as the guest sees it: the host's answers (SDM Vol 2A "CPUID", APM Vol 3
  * appendix E), except that the guest learns of the hypervisor (CONTRACT.md 6) and does
- * not see what it cannot use: VMX and SVM (no nesting), the local APIC (not
- * emulated), MONITOR/MWAIT, and the performance-monitoring and SVM leaves.
+ * not see what it cannot use: VMX and SVM (no nesting), x2APIC, MONITOR/MWAIT, the
+ * performance-monitoring and SVM leaves; the local APIC only once the guest enables the
+ * minimal one (core/msr.c).
  */
 #include "exits.h"
 #include "hostirq.h"
@@ -20,6 +21,8 @@
 #define CPUID_1_ECX_OSXSAVE BIT(27)
 #define CPUID_1_ECX_HYPERVISOR BIT(31)
 #define CPUID_1_EDX_APIC BIT(9)
+#define CPUID_1_ECX_PDCM BIT(15)
+#define CPUID_80000001_ECX_PERFCTR_CORE BIT(23) /* APM Vol 3 E.4.2 */
 
 static const char hv_signature[12] = "NestedLabHV"; /* with its NUL: 12 bytes */
 
@@ -54,9 +57,15 @@ static void __attribute__((noinline)) adjust_features(struct vcpu *v, u32 leaf)
 		/* OSXSAVE mirrors the guest's CR4, not ours. */
 		if (v->vm->ops->read_reg(v, VREG_CR4) & X86_CR4_OSXSAVE)
 			v->regs.rcx |= CPUID_1_ECX_OSXSAVE;
-		v->regs.rdx &= ~(u64)CPUID_1_EDX_APIC;
+		/* The APIC flag follows IA32_APIC_BASE's global enable (SDM Vol 3A 11.4.3): a
+		 * guest starts with it clear, in PIC mode, and may enable the minimal APIC. */
+		if (!(v->apic_base & APIC_BASE_EN))
+			v->regs.rdx &= ~(u64)CPUID_1_EDX_APIC;
+		/* No IA32_PERF_CAPABILITIES: no performance monitoring is offered (leaf 0xA). */
+		v->regs.rcx &= ~(u64)CPUID_1_ECX_PDCM;
 	} else {
-		v->regs.rcx &= ~(u64)CPUID_80000001_ECX_SVM;
+		/* Only the four legacy counters (core/msr.c), not the core extension's six. */
+		v->regs.rcx &= ~(u64)(CPUID_80000001_ECX_SVM | CPUID_80000001_ECX_PERFCTR_CORE);
 		if (!v->rdtscp) /* VMX without its "enable RDTSCP" control: #UD in the guest */
 			v->regs.rdx &= ~(u64)CPUID_80000001_EDX_RDTSCP;
 	}

@@ -184,14 +184,30 @@ static bool __attribute__((noinline)) handle_string_io(struct vcpu *v, struct vm
 	return true;
 }
 
+/* The guest wrote its exit code to port 0xF4 (devices/debugexit.h, CONTRACT.md 4). */
+static bool __attribute__((noinline)) guest_exit_port(struct vcpu *v)
+{
+	u32 code = v->vm->dev.debug_exit.value;
+
+	log_printf("@lab guest-exit id=%d value=%u\n", v->vm->id, code);
+	if (code == 0)
+		return guest_stop(v, END_PASS, "exit code 0 on port %#x", DEBUG_EXIT_PORT);
+	return guest_stop(v, END_FAIL, "exit code %u (%#x) on port %#x", code, code,
+			  DEBUG_EXIT_PORT);
+}
+
 bool handle_io(struct vcpu *v, struct vm_exit *e)
 {
 	u32 value;
 
 	if (e->io.port < IO_PORTS_COUNTED)
 		v->io_exits_by_port[e->io.port]++;
-	if (e->io.string)
-		return handle_string_io(v, e);
+	if (e->io.string) {
+		bool go_on = handle_string_io(v, e);
+
+		/* OUTS to port 0xF4 ends the guest as OUT does (one element is enough) */
+		return go_on && v->vm->dev.debug_exit.written ? guest_exit_port(v) : go_on;
+	}
 	if (e->io.in) {
 		portbus_access(&v->vm->bus, e->io.port, e->io.size, true, &value);
 		/* IN AL/AX keep the rest of RAX; IN EAX zero-extends (SDM Vol 1 3.4.1.1). */
@@ -204,6 +220,8 @@ bool handle_io(struct vcpu *v, struct vm_exit *e)
 	} else {
 		value = v->regs.rax;
 		portbus_access(&v->vm->bus, e->io.port, e->io.size, false, &value);
+		if (v->vm->dev.debug_exit.written)
+			return guest_exit_port(v);
 	}
 	return vcpu_skip_insn(v, e);
 }

@@ -1,8 +1,9 @@
 /*
  * Nested page faults. A guest-physical address that a device model claimed as MMIO
  * (vm_register_mmio) is emulated: the faulting instruction is decoded (the MOV forms
- * compilers emit for volatile accesses: 88, 89, 8A, 8B, C6, C7, 0F B6, 0F B7; SDM Vol
- * 2B "MOV", "MOVZX"), the access goes to the device, and the guest resumes after it.
+ * compilers emit for volatile accesses: 88, 89, 8A, 8B, C6, C7, 0F B6, 0F B7, and the
+ * moffs forms A0-A3 they emit for an absolute address, MOVABS in 64-bit code; SDM Vol 2B
+ * "MOV", "MOVZX"), the access goes to the device, and the guest resumes after it.
  * Any other fault is outside guest RAM: the guest has crashed (CONTRACT.md 4, code 4).
  */
 #include "dedup.h"
@@ -66,6 +67,14 @@ static bool decode(struct vcpu *v, struct insn *in)
 	if (in->rex_w)
 		in->op_size = 8;
 	in->opcode = b[i++];
+	if (in->opcode >= 0xa0 && in->opcode <= 0xa3) {
+		/* MOV AL/rAX <-> moffs: no ModRM, an address of the address size follows
+		 * (8 bytes in 64-bit mode unless 67h), the register is rAX. */
+		in->modrm = 0; /* reg field 0 and no REX.R: rAX */
+		in->rex_r = false;
+		in->len = i + in->addr_size;
+		return in->len <= MAX_INSN;
+	}
 	if (in->opcode == 0x0f) {
 		in->two_byte = true;
 		in->opcode = b[i++];
@@ -136,7 +145,8 @@ static bool emulate_mmio(struct vcpu *v, struct mmio_device *dev, u64 gpa)
 		set_reg(v, &in, in.op_size, value);
 	} else {
 		size = (in.opcode & 1) ? in.op_size : 1;
-		if (in.opcode == 0x8a || in.opcode == 0x8b) {
+		if (in.opcode == 0x8a || in.opcode == 0x8b || in.opcode == 0xa0 ||
+		    in.opcode == 0xa1) {
 			value = dev->read(dev->state, gpa, size);
 			if (size < 8)
 				value &= (1ULL << (8 * size)) - 1;

@@ -6,8 +6,12 @@
  * (SDM Vol 2B "RDMSR": "#GP(0) if ECX specifies a reserved or unimplemented MSR").
  * That includes IA32_FEATURE_CONTROL, the VMX capability MSRs and AMD's VM_CR and
  * VM_HSAVE_PA: the guest is told (CPUID) that it has neither VMX nor SVM.
+ * Kept here for the guest, as the hardware it is told of has them: IA32_APIC_BASE (the
+ * page of the minimal local APIC, devices/lapic.h) and, on AMD, the four legacy
+ * performance counters every AMD64 CPU has (APM Vol 2 13.2.1), which never count.
  */
 #include "cpu.h"
+#include "lapic.h"
 #include "exits.h"
 #include "lib.h"
 #include "x86.h"
@@ -92,6 +96,31 @@ static bool canonical(u64 la)
 	return top == 0 || top == 0x1ffff;
 }
 
+/* AMD's PerfEvtSel0-3 and PerfCtr0-3 (APM Vol 2 13.2.1); Intel has no MSR there. */
+#define MSR_K7_EVNTSEL0 0xc0010000
+#define MSR_K7_PERFCTR3 0xc0010007
+#define APIC_BASE_RESERVED (0xffULL | BIT(9)) /* the base's own bits: checked whole below */
+
+static bool is_k7_perf(u32 index)
+{
+	return index >= MSR_K7_EVNTSEL0 && index <= MSR_K7_PERFCTR3 &&
+	       strcmp(boot_cpu.vendor, "AuthenticAMD") == 0;
+}
+
+/*
+ * WRMSR IA32_APIC_BASE: the enable flag and the base (SDM Vol 3A 11.4.4). Reserved bits
+ * raise #GP, so does x2APIC mode (CPUID offers none: 11.12.1) and a base other than
+ * 0xFEE00000: the page does not move (not modelled, and no guest of the course moves it).
+ */
+static bool apic_base_write(struct vcpu *v, u64 value)
+{
+	if ((value & (APIC_BASE_RESERVED | APIC_BASE_EXTD)) ||
+	    (value & ~0xfffULL) != LAPIC_BASE)
+		return false;
+	v->apic_base = (value & APIC_BASE_EN) | LAPIC_BASE | (v->apic_base & APIC_BASE_BSP);
+	return true;
+}
+
 /* PAT entries hold memory types 0, 1, 4, 5, 6 or 7 (SDM Vol 3A 13.12.2). */
 static bool pat_valid(u64 pat)
 {
@@ -117,6 +146,10 @@ bool handle_msr_read(struct vcpu *v, struct vm_exit *e)
 		value = ((u64)hi << 32) | lo;
 	} else if (index == MSR_TSC_AUX && v->rdtscp) {
 		value = v->tsc_aux;
+	} else if (index == MSR_IA32_APIC_BASE) {
+		value = v->apic_base;
+	} else if (is_k7_perf(index)) {
+		value = v->k7_perf[index - MSR_K7_EVNTSEL0];
 	} else if (find_reg(index, &reg)) {
 		value = v->vm->ops->read_reg(v, reg);
 	} else {
@@ -138,6 +171,14 @@ bool handle_msr_write(struct vcpu *v, struct vm_exit *e)
 	} else if (index == MSR_TSC_AUX && v->rdtscp) {
 		if (!tsc_aux_write(v, value))
 			return inject_gp(v);
+	} else if (index == MSR_IA32_APIC_BASE) {
+		if (!apic_base_write(v, value))
+			return inject_gp(v);
+	} else if (is_k7_perf(index)) {
+		/* A counter holds 48 bits (APM Vol 2 13.2.1); nothing makes it count. */
+		if (index >= MSR_K7_EVNTSEL0 + 4)
+			value &= (1ULL << 48) - 1;
+		v->k7_perf[index - MSR_K7_EVNTSEL0] = value;
 	} else if (find_reg(index, &reg)) {
 		if ((index == MSR_EFER && (value & ~EFER_GUEST_BITS)) ||
 		    (index == MSR_IA32_PAT && !pat_valid(value)) ||

@@ -156,6 +156,39 @@ static void ignore_write(void *state, u16 port, u8 size, u32 value)
 	(void)value;
 }
 
+/* The local APIC's page: 32-bit registers at offsets within it (devices/lapic.h). */
+static u64 lapic_mmio_read(void *state, u64 gpa, u8 size)
+{
+	return lapic_read(state, gpa - LAPIC_BASE, size);
+}
+
+static void lapic_mmio_write(void *state, u64 gpa, u8 size, u64 value)
+{
+	struct lapic *a = state;
+	u32 ipis = a->ipis_ignored;
+
+	lapic_write(a, gpa - LAPIC_BASE, size, value);
+	if (a->ipis_ignored != ipis && ipis < 4)
+		log_printf("lapic: IPI %#lx not delivered: one CPU, no IPIs\n", value);
+}
+
+/* Power-up state of the processor's own APIC (SDM Vol 3A 11.4.7.1): its page at the reset
+ * base, the BSP flag set, and, unlike on a PC after its BIOS, globally disabled: the guest
+ * starts in PIC mode, as CPUID tells it, and may enable it (core/msr.c). */
+static void lapic_init(struct vm *vm)
+{
+	struct platform *d = &vm->dev;
+
+	vm->vcpu.apic_base = LAPIC_BASE | APIC_BASE_BSP;
+	lapic_reset(&d->lapic);
+	d->lapic_mmio = (struct mmio_device){ .name = "local APIC", .base = LAPIC_BASE,
+					      .size = LAPIC_SIZE, .state = &d->lapic,
+					      .read = lapic_mmio_read, .write = lapic_mmio_write };
+	if (!vm_register_mmio(vm, &d->lapic_mmio))
+		log_printf("lapic: guest RAM reaches its page at %#lx: no local APIC\n",
+			   (u64)LAPIC_BASE);
+}
+
 void platform_init(struct vm *vm, const struct disk_window *disk)
 {
 	struct platform *d = &vm->dev;
@@ -173,6 +206,8 @@ void platform_init(struct vm *vm, const struct disk_window *disk)
 	ports[n++] = vga_crtc_dev(&d->crtc);
 	ports[n++] = (struct port_device){ .name = "post", .base = POST_CODE_PORT, .count = 1,
 					   .read = ignore_read, .write = ignore_write };
+	ports[n++] = debug_exit_dev(&d->debug_exit);
+	lapic_init(vm);
 	irq_devices_init(vm, ports, &n);
 	disk_init(vm, disk, ports, &n);
 	for (int i = 0; i < n; i++)

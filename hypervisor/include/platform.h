@@ -9,13 +9,25 @@
 
 #include "../devices/ata.h"
 #include "../devices/debugcon.h"
+#include "../devices/debugexit.h"
 #include "../devices/i8042.h"
+#include "../devices/lapic.h"
 #include "../devices/pic.h"
 #include "../devices/pit.h"
 #include "../devices/serial.h"
 #include "../devices/testdev.h"
 #include "../devices/vga.h"
 #include "types.h"
+
+/* A guest-physical range a device model claims (vm_register_mmio): the core emulates the
+ * accesses that fault there (core/mmio.c). */
+struct mmio_device {
+	const char *name;
+	u64 base, size;  /* guest-physical [base, base + size) */
+	void *state;
+	u64 (*read)(void *state, u64 gpa, u8 size);
+	void (*write)(void *state, u64 gpa, u8 size, u64 value);
+};
 
 /* The guest's disk: sectors [start, start + count) of a real disk (core/disk.c). */
 struct ata_host_disk;
@@ -43,6 +55,9 @@ struct platform {
 	struct testdev_irq testirq;
 	bool intr_glitch;   /* the test device's too-short request (devices/testdev.h) */
 	struct vga_crtc crtc;
+	struct debug_exit debug_exit;
+	struct lapic lapic;          /* at IA32_APIC_BASE's page (core/platform.c) */
+	struct mmio_device lapic_mmio;
 	bool has_disk;
 	struct disk_region region;
 	struct ata_backend disk_backend;

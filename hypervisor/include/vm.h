@@ -21,14 +21,6 @@
 #define LOW_MEM_END 0x9fc00ULL  /* conventional memory the mmap reports usable */
 #define HIGH_MEM_START 0x100000ULL
 
-struct mmio_device {
-	const char *name;
-	u64 base, size;  /* guest-physical [base, base + size) */
-	void *state;
-	u64 (*read)(void *state, u64 gpa, u8 size);
-	void (*write)(void *state, u64 gpa, u8 size, u64 value);
-};
-
 #define VM_MAX_MMIO 8
 
 /* Where a guest stands with the scheduler (core/run.c). */

@@ -60,6 +60,11 @@
 #define CPUID_80000001_EDX_RDTSCP BIT(27)
 #define CPUID_1_ECX_XSAVE BIT(26)
 #define MSR_TSC_AUX 0xc0000103 /* what RDTSCP returns in ECX (SDM Vol 2B "RDTSCP") */
+/* IA32_APIC_BASE (SDM Vol 3A 11.4.4, figure 11-5): BSP flag, x2APIC mode, global enable. */
+#define MSR_IA32_APIC_BASE 0x1b
+#define APIC_BASE_BSP BIT(8)
+#define APIC_BASE_EXTD BIT(10)
+#define APIC_BASE_EN BIT(11)
 
 /* XCR0, the one extended control register (SDM Vol 1 13.3); needs CR4.OSXSAVE. */
 static inline u64 xgetbv(u32 xcr)

@@ -46,6 +46,8 @@ case "$job" in
         sweb=()
         # (one word: pytest reads a separate value as a test path before it knows the option)
         [ -d ../shared/sweb ] && sweb=("--sweb=$(realpath ../shared/sweb)")
+        [ -d ../shared/kvm-unit-tests ] &&
+            sweb+=("--kvm-unit-tests=$(realpath ../shared/kvm-unit-tests)")
         exec .venv/bin/pytest -n 2 --all-platforms "${sweb[@]}" "$@" ;;
     lab) exec .venv/bin/lab "$@" ;;
     *) echo "run.sh: unknown job '$job' (use demo, test or lab)" >&2; exit 2 ;;

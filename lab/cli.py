@@ -62,6 +62,8 @@ def _config(a: argparse.Namespace) -> RunConfig:
     for key in ("hypervisor", "guest_kernel", "guest_disk", "sweb"):
         if getattr(a, key) is not None:
             given[key] = str(getattr(a, key))
+    if a.guest_module:
+        given["guest_modules"] = [str(p) for p in a.guest_module]
     if a.guest_spec:
         given["guests"] = [parse_spec(text, Path.cwd()) for text in a.guest_spec]
     return apply(cfg, given, Path.cwd(), "option").validate()
@@ -237,6 +239,9 @@ def add_run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--guest", help="a test guest by name (images/tests/NAME.c)")
     r.add_argument("--guest-kernel", type=Path, help="any Multiboot guest kernel")
     r.add_argument("--guest-args", help="the guest's command line")
+    r.add_argument("--guest-module", type=Path, action="append", metavar="FILE",
+                   help="a file handed on to the guest as a Multiboot module, its name as "
+                        "the module's string (repeatable, in order)")
     r.add_argument("--sweb", type=Path,
                    help="boot SWEB as the guest: a SWEB source tree (built first, with its own "
                         "CMake) or a build folder holding kernel.x and SWEB.qcow2")

@@ -20,6 +20,8 @@ class RunConfig:
     guest: str | None = None  # a test guest's name (images/tests/NAME.c)
     guest_kernel: Path | None = None  # any Multiboot guest kernel
     guest_args: str = ""
+    # files handed on to the guest as Multiboot modules (`guest-module`, CONTRACT.md 2)
+    guest_modules: list[Path] = field(default_factory=list)
     guest_disk: Path | None = None  # a raw disk image for the guest (never written by a run)
     sweb: Path | None = None  # SWEB as the guest: a source tree (built) or a build folder
     persistent_disk: bool = False  # write guest_disk itself (a scenario's own copy)
@@ -70,8 +72,8 @@ class RunConfig:
 
 
 _TYPES = {f.name: f.type for f in fields(RunConfig)}
-ONE_GUEST_KEYS = ("guest", "guest_kernel", "guest_args", "guest_disk", "sweb", "guest_memory",
-                  "persistent_disk")
+ONE_GUEST_KEYS = ("guest", "guest_kernel", "guest_args", "guest_modules", "guest_disk", "sweb",
+                  "guest_memory", "persistent_disk")
 _PATHS = {"hypervisor", "guest_kernel", "guest_disk", "sweb"}
 _FLAGS = {"persistent_disk", "direct"}
 _TEXTS = {"expect", "fail"}
@@ -84,6 +86,12 @@ def _coerce(key: str, value, base: Path) -> object:
         return None
     if key == "guests":
         return guestlist.from_list(value, base, "guests")
+    if key == "guest_modules":
+        if isinstance(value, str):
+            value = [value]
+        if not (isinstance(value, list) and all(isinstance(v, str) and v for v in value)):
+            raise ConfigError(f"'{key}' must be a path or a list of paths, got {value!r}")
+        return [_coerce("guest_kernel", v, base) for v in value]
     if key in _PATHS:
         if not isinstance(value, str):
             raise ConfigError(f"'{key}' must be a path, got {value!r}")

@@ -48,6 +48,21 @@ def sweb(request, lab_outputs):
 
 
 @pytest.fixture(scope="session")
+def kvm_unit_tests(request, lab_outputs) -> Path:
+    """The built x86 tests of --kvm-unit-tests (lab.kut)."""
+    from .kut import build_kvm_unit_tests
+
+    path = request.config.getoption("--kvm-unit-tests")
+    if path is None:
+        pytest.skip("no kvm-unit-tests given: pass --kvm-unit-tests PATH (a source tree or "
+                    "its tarball); ./run.sh test uses ../shared/kvm-unit-tests")
+    try:
+        return build_kvm_unit_tests(path, lab_outputs.build)
+    except LabError as e:
+        pytest.fail(f"--kvm-unit-tests {path}: {e}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
 def host_platforms() -> list[Platform]:
     return detect()
 

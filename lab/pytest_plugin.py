@@ -23,6 +23,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--sweb", type=Path, default=None,
                 help="the SWEB to boot in the m4-m6 scenarios: a SWEB source tree (built "
                      "with its own CMake) or a build folder with kernel.x and SWEB.qcow2")
+    g.addoption("--kvm-unit-tests", type=Path, default=None,
+                help="kvm-unit-tests for the conformance scenarios: a source tree or its "
+                     "release tarball (built here, in a copy)")
     g.addoption("--timeout-scale", type=float, default=1.0,
                 help="multiply every step deadline (a slow runner)")
     g.addoption("--keep-runs", action="store_true",

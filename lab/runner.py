@@ -81,6 +81,8 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
             label: str = "run", progress: Callable[[str], None] | None = None) -> Prepared:
     """Check every input and choose the platform; raises LabError with one line on bad input."""
     cfg.validate()
+    for path in cfg.guest_modules:
+        check_module(path)
     if len(cfg.guests) == 1:  # one guest is a plain run: the console byte for byte, no tags
         cfg = _one_guest(cfg)
     root = project_root()
@@ -127,10 +129,12 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
                            # the machine's RAM is the guest's: the same memory as under a
                            # hypervisor that gives the guest guest_memory MiB
                            cmdline=cfg.guest_args, memory_mib=cfg.guest_memory or cfg.memory,
+                           modules=[Module(p.resolve(), p.name) for p in cfg.guest_modules],
                            cpu=cfg.cpu, ips=cfg.ips,
                            timeout_scale=cfg.timeout_scale, disk=disk, direct=True)
         return Prepared(spec, platform, workdir, outputs)
     modules = [Module(guest, f"guest {cfg.guest_args}".strip())] if guest else []
+    modules += [Module(p.resolve(), f"guest-module {p.name}") for p in cfg.guest_modules]
     extra = {}
     if cfg.guest_memory:
         extra["guest_mem"] = str(cfg.guest_memory)
@@ -140,6 +144,16 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
                        memory_mib=cfg.memory, cpu=cfg.cpu, timeout_scale=cfg.timeout_scale,
                        disk=disk, ips=cfg.ips)
     return Prepared(spec, platform, workdir, outputs)
+
+
+def check_module(path: Path) -> None:
+    """A guest module is any readable file: its content is the guest's business."""
+    if not path.is_file():
+        raise LabError(f"guest module {path} does not exist or is not a file")
+    try:
+        path.open("rb").close()
+    except OSError as e:
+        raise LabError(f"cannot read guest module {path}: {e.strerror}") from None
 
 
 def _one_guest(cfg: RunConfig) -> RunConfig:

@@ -21,8 +21,10 @@ def lab(tmp_path, *args):
     (["--sweb", "/nonexistent"], "SWEB path /nonexistent does not exist"),
     (["--sweb", "notes.txt"], "is not a folder: give a SWEB source tree"),
     (["--sweb", ".", "--guest", "hello"], "sweb gives the guest kernel and disk"),
+    (["--guest", "hello", "--guest-module", "/nonexistent/env"],
+     "guest module /nonexistent/env does not exist or is not a file"),
 ], ids=["platform", "backend", "missing-hypervisor", "text-hypervisor", "malformed-profile",
-        "missing-sweb", "file-as-sweb", "sweb-and-guest"])
+        "missing-sweb", "file-as-sweb", "sweb-and-guest", "missing-guest-module"])
 def test_run_bad_input_is_one_line_error(tmp_path, args, words):
     (tmp_path / "notes.txt").write_text("not a kernel\n")
     (tmp_path / "bad.yaml").write_text("memory: [128\n")

@@ -50,6 +50,13 @@ def test_a_skipped_scenario_marks_the_total_incomplete_with_its_reason():
                          "(apt-get install bochs)")
 
 
+def test_a_skipped_case_of_a_group_without_points_leaves_the_total_complete():
+    g = _grader(("a", "passed", 1.0, ""))
+    g.results["k"] = Outcome("k", "conformance", "kvm-unit-tests", 0.0, outcome="skipped",
+                             message="no kvm-unit-tests given")
+    assert not any(ln.startswith("INCOMPLETE") for ln in g.table())
+
+
 def test_a_backend_no_platform_here_runs_is_said_plainly_not_a_smaller_total():
     g = _grader(("a", "passed", 1.0, ""), platforms=_platforms(vmx_on_bochs=NEVER))
     lines = g.table()
@@ -74,6 +81,9 @@ def test_an_expected_failure_is_a_failure_for_points_not_a_skip():
                               longrepr=("f", 1, "Skipped: flaky"))
     assert classify(xfailed, None) == ("failed",
                                        "failed, a known flaky case (flaky on qemu-tcg/svm)")
+    not_yet = SimpleNamespace(skipped=True, passed=False, wasxfail="not yet: no PKS",
+                              longrepr=("f", 1, "Skipped: no PKS"))
+    assert classify(not_yet, None) == ("failed", "failed, as expected (not yet: no PKS)")
     skipped = SimpleNamespace(skipped=True, passed=False, longrepr=("f", 1, "Skipped: no SWEB"))
     assert classify(skipped, None) == ("skipped", "no SWEB")
 

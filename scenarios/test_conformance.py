@@ -28,8 +28,6 @@ KUT_TESTS = ["smap", "pku", "pks", "memory", "setjmp", "sieve", "syscall", "tsc"
 # Not passing yet under the reference (issue 15), as measured; each must keep failing the
 # way it says, or the entry goes (strict).
 KNOWN_FAILURES = {
-    ("pks", "qemu-tcg-svm"): "setting CR4.PKS raises #GP: supervisor protection keys and "
-                             "IA32_PKRS are not offered",
     ("syscall", "bochs-vmx"): "SYSCALL with TF set in 64-bit user mode raises #UD",
     ("syscall", "bochs-svm"): "one check fails (SYSCALL with TF set)",
 }

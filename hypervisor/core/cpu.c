@@ -125,5 +125,7 @@ u64 cpu_cr4_guest_bits(void)
 		bits |= BIT(21); /* SMAP */
 	if (c7 & BIT(3))
 		bits |= BIT(22); /* PKE */
+	if (c7 & CPUID_7_ECX_PKS)
+		bits |= BIT(24); /* PKS */
 	return bits;
 }

@@ -148,6 +148,8 @@ bool handle_msr_read(struct vcpu *v, struct vm_exit *e)
 		value = v->tsc_aux;
 	} else if (index == MSR_IA32_APIC_BASE) {
 		value = v->apic_base;
+	} else if (index == MSR_IA32_PKRS && cpu_has_pks()) {
+		value = v->pkrs;
 	} else if (is_k7_perf(index)) {
 		value = v->k7_perf[index - MSR_K7_EVNTSEL0];
 	} else if (find_reg(index, &reg)) {
@@ -173,6 +175,9 @@ bool handle_msr_write(struct vcpu *v, struct vm_exit *e)
 			return inject_gp(v);
 	} else if (index == MSR_IA32_APIC_BASE) {
 		if (!apic_base_write(v, value))
+			return inject_gp(v);
+	} else if (index == MSR_IA32_PKRS && cpu_has_pks()) {
+		if (!pkrs_write(v, value))
 			return inject_gp(v);
 	} else if (is_k7_perf(index)) {
 		/* A counter holds 48 bits (APM Vol 2 13.2.1); nothing makes it count. */

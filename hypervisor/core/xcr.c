@@ -1,7 +1,8 @@
 /*
- * The guest's XCR0 and IA32_TSC_AUX: registers the hardware does not switch at VM entry
- * and exit on either backend, so the guest's values live in the real registers while it
- * runs (the hypervisor uses neither: no XSAVE state, no RDTSCP) and are swapped when
+ * The guest's XCR0, IA32_TSC_AUX and IA32_PKRS: registers the hardware does not switch at
+ * VM entry and exit on either backend (VMX could load PKRS, with a control the reference
+ * does not use), so the guest's values live in the real registers while it runs (the
+ * hypervisor uses none: no XSAVE state, no RDTSCP, CR4.PKS clear) and are swapped when
  * another guest's turn comes. XSETBV exits on both backends (VMX unconditionally, SDM
  * Vol 3C 26.1.2; SVM by its intercept, APM Vol 2 15.9) and is checked here as the CPU
  * would; RDTSCP runs in the guest and reads TSC_AUX itself.
@@ -21,12 +22,19 @@
 
 static bool have_xsave;
 static u64 xcr0_supported; /* CPUID.(EAX=0DH,ECX=0):EDX:EAX */
-static u64 loaded_xcr0 = XCR0_X87, loaded_tsc_aux;
+static u64 loaded_xcr0 = XCR0_X87, loaded_tsc_aux, loaded_pkrs;
+static bool have_pks;
 
 void xcr_init(void)
 {
 	u32 a, b, c, d;
 
+	if (boot_cpu.max_leaf >= 7) {
+		cpuid(7, 0, &a, &b, &c, &d);
+		have_pks = c & CPUID_7_ECX_PKS;
+	}
+	if (have_pks)
+		loaded_pkrs = rdmsr(MSR_IA32_PKRS);
 	cpuid(1, 0, &a, &b, &c, &d);
 	if (!(c & CPUID_1_ECX_XSAVE) || boot_cpu.max_leaf < 0xd)
 		return;
@@ -82,6 +90,27 @@ void vcpu_load_host_regs(struct vcpu *v)
 		wrmsr(MSR_TSC_AUX, v->tsc_aux);
 		loaded_tsc_aux = v->tsc_aux;
 	}
+	if (have_pks && v->pkrs != loaded_pkrs) {
+		wrmsr(MSR_IA32_PKRS, v->pkrs);
+		loaded_pkrs = v->pkrs;
+	}
+}
+
+bool cpu_has_pks(void)
+{
+	return have_pks;
+}
+
+/* WRMSR IA32_PKRS: two bits for each of 16 keys, bits 63:32 reserved (SDM Vol 4 table
+ * 2-2, Vol 3A 4.6.2). Its reset value is 0, as v->pkrs starts. */
+bool pkrs_write(struct vcpu *v, u64 value)
+{
+	if (value >> 32)
+		return false;
+	v->pkrs = value;
+	wrmsr(MSR_IA32_PKRS, value);
+	loaded_pkrs = value;
+	return true;
 }
 
 /* WRMSR IA32_TSC_AUX: bits 63:32 are reserved (SDM Vol 4 table 2-2). */

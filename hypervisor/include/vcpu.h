@@ -113,7 +113,7 @@ struct vcpu {
 	void *arch;             /* the backend's own state (its control structure) */
 	bool intr_window;       /* an interrupt-window exit asked for (core/irq.c) */
 	bool rdtscp;            /* the backend lets RDTSCP run (VMX needs a control for it) */
-	u64 xcr0, tsc_aux;      /* the guest's, in the real registers while it runs (xcr.c) */
+	u64 xcr0, tsc_aux, pkrs; /* the guest's, in the real registers while it runs (xcr.c) */
 	u64 apic_base;          /* IA32_APIC_BASE as the guest sees it (core/msr.c) */
 	u64 k7_perf[8];         /* AMD's legacy PerfEvtSel0-3, PerfCtr0-3 (core/msr.c) */
 	u64 exits;              /* count, for reports */

@@ -61,6 +61,8 @@
 #define CPUID_1_ECX_XSAVE BIT(26)
 #define MSR_TSC_AUX 0xc0000103 /* what RDTSCP returns in ECX (SDM Vol 2B "RDTSCP") */
 /* IA32_APIC_BASE (SDM Vol 3A 11.4.4, figure 11-5): BSP flag, x2APIC mode, global enable. */
+#define MSR_IA32_PKRS 0x6e1      /* supervisor protection keys' rights (SDM Vol 3A 4.6.2) */
+#define CPUID_7_ECX_PKS BIT(31)
 #define MSR_IA32_APIC_BASE 0x1b
 #define APIC_BASE_BSP BIT(8)
 #define APIC_BASE_EXTD BIT(10)

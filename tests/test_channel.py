@@ -54,3 +54,21 @@ def test_a_wait_with_nothing_coming_times_out(tmp_path):
     assert ch.expect(["never"], timeout=0.3) == -1
     guest.close()
     ch.close()
+
+
+def test_a_dead_emulators_connection_is_dropped_so_the_next_ones_output_arrives(tmp_path):
+    """A Bochs that connects its serial port and then exits (no free VNC port) is started
+    again on the same ports: its connection, left in the backlog, must not be the one taken
+    for the second Bochs's."""
+    ch = Channel("console", tmp_path / "console.log")
+    port = ch.listen()
+    first = socket.create_connection(("127.0.0.1", port))
+    first.close()
+    assert ch.drop_pending() == 1
+    second = socket.create_connection(("127.0.0.1", port))
+    ch.accept(timeout=5)
+    second.sendall(b"from the second\n")
+    assert ch.expect(["from the second"], timeout=5) == 0
+    second.close()
+    ch.close()
+    assert ch.drop_pending() == 0  # nothing left, and no error on a closed listener

@@ -187,6 +187,11 @@ class Machine:
                 if attempt == 1 and self._transient_start_failure():
                     self.proc.kill()
                     self.proc.wait()
+                    # It may have connected its serial ports before it gave up: those wait
+                    # in the listeners' backlog and would be taken for the next one's, whose
+                    # output then never arrives (seen: a Bochs run with empty logs).
+                    self.console.drop_pending()
+                    self.log.drop_pending()
                     continue
                 self._fail_start(str(e))
         try:

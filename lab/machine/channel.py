@@ -166,6 +166,26 @@ class Channel(Reader):
     def extra_port(self) -> int | None:
         return self._extra_server.getsockname()[1] if self._extra_server else None
 
+    def drop_pending(self) -> int:
+        """Close the connections waiting to be accepted: a dead emulator's, before another
+        is started on the same ports. Returns how many there were."""
+        dropped = 0
+        for server in (self._server, self._extra_server):
+            if server is None:
+                continue
+            try:
+                server.setblocking(False)
+                while True:
+                    server.accept()[0].close()
+                    dropped += 1
+            except OSError:  # none left (BlockingIOError), or the listener is closed
+                pass
+            try:
+                server.setblocking(True)
+            except OSError:
+                pass
+        return dropped
+
     def accept(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         self._conn = self._accept(self._server, timeout)

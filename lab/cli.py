@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -324,6 +325,10 @@ def cmd_mutants(a: argparse.Namespace) -> int:
 
 
 DEFAULT_SWEB = project_root().parent / "shared" / "sweb"  # the course's build beside the lab
+# `lab grade` takes every core, up to this many: the reference's grading is about 460 s on
+# one worker and about 250 s on two (issue 14: 300 s on 2 cores at most)
+MAX_DEFAULT_JOBS = 4
+DEFAULT_JOBS = str(max(1, min(os.cpu_count() or 1, MAX_DEFAULT_JOBS)))
 
 
 def cmd_bench(a: argparse.Namespace) -> int:
@@ -416,7 +421,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("-m", "--milestone", help="only this milestone (m1 ... m6)")
     g.add_argument("--timeout-scale", type=float, default=1.0)
     g.add_argument("--report-dir", type=Path, default=Path("reports"))
-    g.add_argument("-n", "--jobs", default="1", help="parallel workers (pytest-xdist)")
+    g.add_argument("-n", "--jobs", default=DEFAULT_JOBS,
+                   help="parallel workers (pytest-xdist; default: the machine's cores, at "
+                        f"most {MAX_DEFAULT_JOBS}: {DEFAULT_JOBS} here)")
     g.set_defaults(func=cmd_grade)
 
     cl = sub.add_parser("class", help="grade a course's teams at their deadlines into a table")

@@ -101,25 +101,26 @@ bool cpu_has_pks(void)
 	return have_pks;
 }
 
-/* WRMSR IA32_PKRS: two bits for each of 16 keys, bits 63:32 reserved (SDM Vol 4 table
- * 2-2, Vol 3A 4.6.2). Its reset value is 0, as v->pkrs starts. */
-bool pkrs_write(struct vcpu *v, u64 value)
+/* A guest's WRMSR of a 32-bit MSR kept in the real register: bits 63:32 reserved. */
+static bool write_32(u32 msr, u64 value, u64 *guests, u64 *loaded)
 {
 	if (value >> 32)
 		return false;
-	v->pkrs = value;
-	wrmsr(MSR_IA32_PKRS, value);
-	loaded_pkrs = value;
+	*guests = value;
+	wrmsr(msr, value);
+	*loaded = value;
 	return true;
 }
 
-/* WRMSR IA32_TSC_AUX: bits 63:32 are reserved (SDM Vol 4 table 2-2). */
+/* WRMSR IA32_PKRS: two bits for each of 16 keys (SDM Vol 4 table 2-2, Vol 3A 4.6.2); its
+ * reset value is 0, as v->pkrs starts. */
+bool pkrs_write(struct vcpu *v, u64 value)
+{
+	return write_32(MSR_IA32_PKRS, value, &v->pkrs, &loaded_pkrs);
+}
+
+/* WRMSR IA32_TSC_AUX (SDM Vol 4 table 2-2). */
 bool tsc_aux_write(struct vcpu *v, u64 value)
 {
-	if (value >> 32)
-		return false;
-	v->tsc_aux = value;
-	wrmsr(MSR_TSC_AUX, value);
-	loaded_tsc_aux = value;
-	return true;
+	return write_32(MSR_TSC_AUX, value, &v->tsc_aux, &loaded_tsc_aux);
 }

@@ -143,6 +143,8 @@ def cmd_grade(a: argparse.Namespace) -> int:
                      f"--rootdir={project_root()}"]
     if sweb is not None:
         args.append(f"--sweb={Path(sweb).resolve()}")
+    if a.kvm_unit_tests is not None:
+        args.append(f"--kvm-unit-tests={a.kvm_unit_tests.resolve()}")
     if a.milestone:
         args += ["-m", a.milestone]
     if a.jobs != "1":
@@ -418,6 +420,9 @@ def parser() -> argparse.ArgumentParser:
                         "else both)")
     g.add_argument("--feature", help="the feature m5 and m6 count: consolidation or dedup "
                                       "(default: the team file's feature:, else consolidation)")
+    g.add_argument("--kvm-unit-tests", type=Path,
+                   help="kvm-unit-tests for the conformance group (no points): a source tree "
+                        "or its tarball; without it those cases are skipped")
     g.add_argument("-m", "--milestone", help="only this milestone (m1 ... m6)")
     g.add_argument("--timeout-scale", type=float, default=1.0)
     g.add_argument("--report-dir", type=Path, default=Path("reports"))

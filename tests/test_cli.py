@@ -77,3 +77,19 @@ def test_lab_grade_exit_status_says_when_the_grade_is_incomplete(tmp_path, monke
     err = capsys.readouterr().err
     assert ("lab: INCOMPLETE: 1 scenarios skipped, so this total is not the grade; no bochs "
             "here" in err) == (status == 3)
+
+
+def test_lab_grade_hands_pytest_its_workers_and_the_kvm_unit_tests(tmp_path, monkeypatch):
+    from lab import cli
+
+    seen = []
+    monkeypatch.setattr(cli.subprocess, "call", lambda args, cwd: seen.append(args) or 4)
+    a = cli.parser().parse_args(["grade", "--report-dir", str(tmp_path),
+                                 "--kvm-unit-tests", str(tmp_path / "kut.tar.gz")])
+    cli.cmd_grade(a)
+    assert f"--kvm-unit-tests={tmp_path / 'kut.tar.gz'}" in seen[0]
+    workers = cli.DEFAULT_JOBS
+    given = seen[0][seen[0].index("-n") + 1] if "-n" in seen[0] else "1"
+    assert given == workers  # the machine's cores, at most MAX_DEFAULT_JOBS
+    cli.cmd_grade(cli.parser().parse_args(["grade", "--report-dir", str(tmp_path), "-n", "1"]))
+    assert "-n" not in seen[1] and not any(w.startswith("--kvm-unit-tests") for w in seen[1])

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .classtable import FAILED, GRADED, NOT_DUE, MilestoneResult, due
 from .course import URL, Course, CourseTeam, Milestone
-from .grading import MILESTONES, outcome_counts
+from .grading import MILESTONES, PREREQUISITE_FAILED, outcome_counts
 
 GIT_ENV = {"GIT_TERMINAL_PROMPT": "0"}  # a private URL fails instead of asking for a password
 TERM_GRACE = 15  # seconds between SIGTERM (the lab reaps its emulators) and SIGKILL
@@ -110,7 +110,11 @@ def earned(report: Path, m: Milestone) -> tuple[float, str]:
         return points, "; ".join(data["not_a_grade"])[:300]
     if not lost:
         return points, ""
-    first = next((r for r in lost if r["outcome"] not in ("not-gradable", "skipped")), lost[0])
+    # the root cause first: a failure of its own before one that only follows from a failed
+    # prerequisite (xdist's workers finish in any order, so grade.json's order says nothing)
+    real = [r for r in lost if r["outcome"] not in ("not-gradable", "skipped")]
+    first = next((r for r in real if not r["message"].startswith(PREREQUISITE_FAILED)),
+                 real[0] if real else lost[0])
     name = first["nodeid"].split("::")[-1]
     said = outcome_counts(r["outcome"] for r in lost)
     return points, f"{said}; {name}: {first['message']}"[:300]

@@ -14,7 +14,7 @@ import pytest
 from .build import Outputs, build, project_root
 from .config import RunConfig
 from .errors import BuildError, InfraError, LabError
-from .grading import not_gradable
+from .grading import PREREQUISITE_FAILED, not_gradable
 from .machine import Machine, reap_all
 from .multiboot import check_multiboot
 from .platforms import Platform, detect
@@ -131,7 +131,7 @@ def boot(request, lab_outputs, host_platforms, record_property, prerequisite_fol
             problem = boot_problem(cfg, prerequisite_folder, outputs=lab_outputs,
                                    platforms=host_platforms)
             if problem:
-                pytest.fail(f"prerequisite failed: the hypervisor does not boot on {platform}/"
+                pytest.fail(f"{PREREQUISITE_FAILED}: the hypervisor does not boot on {platform}/"
                             f"{backend} (test_boots_and_logs_on_every_platform): {problem}",
                             pytrace=False)
         try:

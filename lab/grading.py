@@ -34,6 +34,7 @@ GROUPS = {
     "conformance": "The CPU a guest is told of behaves as hardware (kvm-unit-tests, APIC)",
 }
 NOT_GRADABLE = "not gradable here: "
+PREREQUISITE_FAILED = "prerequisite failed"  # a failure that follows from another
 # The reason of a strict xfail for what the reference does not do yet: a failure as expected,
 # not a flaky case.
 NOT_YET = "not yet: "
@@ -111,7 +112,7 @@ def classify(report: pytest.TestReport, call_excinfo) -> tuple[str, str]:
     text = str(exc).strip() if exc is not None else ""
     msg = text.splitlines()[0] if text else (report.longreprtext.strip().splitlines() or
                                              ["failed"])[-1]
-    if msg.startswith("prerequisite failed"):  # conftest's boot fixture: it names why
+    if msg.startswith(PREREQUISITE_FAILED):  # conftest's boot fixture: it names why
         return "failed", msg
     if isinstance(exc, MachineHung) or "the machine hung without an end line" in msg:
         return "hung", msg  # MachineHung from wait_for; a hung RunResult in an assertion

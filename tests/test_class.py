@@ -121,6 +121,18 @@ def test_milestone_points_are_read_from_grade_json_in_the_courses_points(tmp_pat
     assert earned(grade_json(tmp_path / "c", not_a_grade=why), m1) == (2.0, why[0])
 
 
+def test_the_reason_names_the_root_failure_not_one_that_follows_from_it(tmp_path):
+    m1 = Milestone("m1", datetime(2020, 1, 1, tzinfo=UTC), 5)
+    folder = grade_json(tmp_path)
+    data = json.loads((folder / "grade.json").read_text())
+    # xdist's workers report in any order: here the follower arrives first
+    data["scenarios"].insert(0, {"nodeid": "s.py::test_d", "milestone": "m1",
+                                 "outcome": "failed", "earned": 0.0,
+                                 "message": "prerequisite failed: it does not boot"})
+    (folder / "grade.json").write_text(json.dumps(data))
+    assert earned(folder, m1) == (2.0, "2 failed; test_b[x]: no boot marker")
+
+
 def test_missing_repository_no_commit_in_time_and_failed_build_cost_only_that_team(tmp_path):
     teams = tmp_path / "teams"
     nobuild = commit(teams / "nobuild", BEFORE, {"lab-team.yaml": team_yaml("exit 1")})

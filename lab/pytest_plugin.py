@@ -56,6 +56,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "grade(milestone, points, title): a graded scenario")
     config.addinivalue_line("markers", "robustness: a hostile guest, outside the course's points")
+    config.addinivalue_line("markers", "conformance: the CPU a guest is told of behaves as "
+                                       "hardware, outside the course's points")
     config.addinivalue_line("markers", "prerequisite: boots without first asking whether the "
                                        "hypervisor boots (lab.prerequisite)")
     try:

@@ -26,6 +26,14 @@ LOG = "lab-build.log"
 STAMP = "lab-build.done"
 
 
+def direct_exit_value(emulator_status: int | None) -> int | None:
+    """The value a test wrote to port 0xF4 when it ran directly on QEMU, whose
+    isa-debug-exit ends the process with status (value << 1) | 1; None for any other end."""
+    if emulator_status is None or emulator_status < 0 or not emulator_status & 1:
+        return None
+    return emulator_status >> 1
+
+
 def env_text(memory_mib: int) -> str:
     """The tests' environment (read as their first Multiboot module, or from QEMU's fw_cfg):
     one CPU and the guest's memory, as kvm-unit-tests' own runner gives it."""

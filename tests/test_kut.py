@@ -51,3 +51,13 @@ def test_a_failing_build_names_its_log_and_leaves_the_tree_alone(tmp_path):
     assert sorted(p.name for p in tree.iterdir()) == before
     log = next((tmp_path / "build" / "kvm-unit-tests").glob("*/lab-build.log"))
     assert "no cross compiler" in log.read_text()
+
+
+def test_a_direct_runs_exit_value_is_read_back_from_qemus_status():
+    from lab.kut import direct_exit_value
+
+    assert direct_exit_value(1) == 0  # (0 << 1) | 1: passed
+    assert direct_exit_value(77) == 38  # the suite's SKIP
+    assert direct_exit_value(127) == 63
+    assert direct_exit_value(0) is None  # QEMU quit otherwise (the lab stopped it, say)
+    assert direct_exit_value(None) is None and direct_exit_value(-9) is None

@@ -49,6 +49,10 @@ def qemu_command(spec: MachineSpec, kernel32: Path, console_port: int, log_port:
     if debugcon_port is not None:
         cmd += ["-chardev", f"socket,id=e9,host=127.0.0.1,port={debugcon_port}",
                 "-device", "isa-debugcon,iobase=0xe9,chardev=e9"]
+    if spec.direct:
+        # A guest booted directly ends itself on port 0xF4 as it would under a hypervisor
+        # (CONTRACT.md 4): QEMU then exits with status (N << 1) | 1 (lab.kut reads it).
+        cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if spec.gdb_port is not None:
         cmd += ["-gdb", f"tcp:127.0.0.1:{spec.gdb_port}", "-S"]
     if spec.modules:

@@ -6,7 +6,9 @@ grading platform: the first this host runs it on, in the order qemu-kvm, qemu-tc
 fastest first). The platform changes how long grading takes, never the points: a scenario's
 points are split equally between the declared backends, and within a backend between its
 cases on the grading platform. Its cases on other platforms are extra: left out of a grade,
-run with --all-platforms (the lab's own CI), and never counted.
+never counted, and run with --all-platforms (the lab's own CI) where the platform can change
+the outcome: m1 to m4 and conformance, not m5, m6 and robustness
+(lab.grading.SAME_ON_EVERY_PLATFORM).
 """
 from __future__ import annotations
 

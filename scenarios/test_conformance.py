@@ -101,8 +101,8 @@ def test_kvm_unit_tests_pass_under_the_hypervisor(request, boot, target, name, k
 @scenario("conformance", 0)
 @pytest.mark.parametrize("name", KUT_TESTS)
 @pytest.mark.parametrize("target", [("qemu-tcg", "svm")], ids=target_id)
-def test_kvm_unit_tests_pass_booted_directly(request, boot, target, name, kvm_unit_tests,
-                                             tmp_path):
+def test_baseline_kvm_unit_tests_booted_directly(request, boot, target, name, kvm_unit_tests,
+                                                 tmp_path):
     """The baseline, no hypervisor: what the emulator's own CPU gives the same test."""
     skip_unless_asked(request, name)
     env = tmp_path / "env"

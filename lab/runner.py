@@ -44,7 +44,10 @@ class Prepared:
                     raise LabError(f"mbload is not built ({mbload}): run `lab build`")
                 guest, args = self.spec.hypervisor, self.spec.cmdline or ""
                 self.spec.hypervisor, self.spec.cmdline = mbload, ""
-                self.spec.modules = [Module(guest, f"guest {args}".strip())]
+                # the guest's own modules follow, as a hypervisor gets them (CONTRACT.md 2)
+                self.spec.modules = [Module(guest, f"guest {args}".strip()),
+                                     *(Module(m.path, f"guest-module {m.string}")
+                                       for m in self.spec.modules)]
             kernel32 = self.spec.hypervisor
         else:
             kernel32 = self.spec.hypervisor

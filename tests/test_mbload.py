@@ -3,6 +3,7 @@
 GRUB 2 would boot the guest itself with VBE and framebuffer information (SWEB then takes the
 VESA console and leaves the VGA text screen blank); mbload loads it as QEMU's -kernel does.
 """
+import re
 import struct
 import subprocess
 from pathlib import Path
@@ -27,13 +28,14 @@ def _need(platforms, name: str) -> None:
 
 def _boot(lab_outputs, platforms, tmp_path, *, platform="bochs", guest=None, kernel=None,
           args="", memory=8, disk=None, expect=(), fail=(), timeout=60, swap=None,
-          modules=None):
+          modules=None, guest_modules=()):
     """Boot a guest directly; `swap` replaces the guest file after the lab's own checks
     (which refuse a non-Multiboot file before mbload could), `modules` the ISO's modules.
     Returns (result, console text)."""
     _need(platforms, platform)
     cfg = RunConfig(platform=platform, direct=True, guest=guest, guest_kernel=kernel,
-                    guest_args=args, guest_memory=memory, guest_disk=disk, timeout=timeout)
+                    guest_args=args, guest_memory=memory, guest_disk=disk, timeout=timeout,
+                    guest_modules=list(guest_modules))
     prep = prepare(cfg, outputs=lab_outputs, platforms=platforms, label="mbload")
     if swap is not None:
         prep.spec.hypervisor = swap
@@ -134,6 +136,30 @@ def test_direct_boot_info_has_no_vbe_or_framebuffer(lab_outputs, host_platforms,
     if platform == "bochs":
         assert "cmdline: 'hello world'" in console
         assert "boot loader: 'lab mbload'" in console
+
+
+def test_the_guests_own_modules_reach_it_named_and_page_aligned(lab_outputs, host_platforms,
+                                                                tmp_path):
+    """The direct baseline of a guest with modules (kvm-unit-tests' environment): GRUB's
+    modules after the guest reach it as its modules 0 and up, named without the role word,
+    at the top of RAM, clear of where GRUB loaded them."""
+    env, big = tmp_path / "env", tmp_path / "big.bin"
+    env.write_text("NR_CPUS=1\nMEMSIZE=32\n")  # 21 bytes
+    big.write_bytes(b"second module".ljust(3 * 4096 + 5, b"\0"))
+    r, console = _boot(lab_outputs, host_platforms, tmp_path, guest="mbinfo", memory=32,
+                       guest_modules=[env, big],
+                       expect=["SUMMARY: 8 tests, 0 unexpected failures"], fail=["FAIL: "])
+    assert r.stop == "expected", f"{r.describe()}\n{console}"
+    env_at = re.search(r"module 0: 'env' 21 bytes at 0x([0-9a-f]+): NR_CPUS=1$", console, re.M)
+    big_at = re.search(r"module 1: 'big.bin' 12293 bytes at 0x([0-9a-f]+): second module$",
+                       console, re.M)
+    top = re.search(r"RAM at 1 MiB ends at 0x([0-9a-f]+);", console)
+    assert env_at and big_at and top, console
+    # packed downwards, page by page, from the top of RAM (Bochs' BIOS keeps its last
+    # 64 KiB for ACPI: 0x1ff0000 with 32 MiB)
+    env_want = (int(top[1], 16) - 21) & ~0xfff
+    assert (int(env_at[1], 16), int(big_at[1], 16)) == (env_want,
+                                                        (env_want - 12293) & ~0xfff), console
 
 
 def test_mbload_loads_an_elf64_kernel(lab_outputs, host_platforms, tmp_path):

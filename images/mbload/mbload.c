@@ -5,7 +5,12 @@
  * -kernel loader do, with an information block of its own: mem_lower/mem_upper (flag 0), the
  * command line ARGS (flag 2), GRUB's memory map (flag 6) and a boot loader name (flag 9).
  * No VBE or framebuffer information (flags 11 and 12) as GRUB 2 gives: SWEB would switch to
- * a VESA console and leave the VGA text screen blank. No modules, no boot device.
+ * a VESA console and leave the VGA text screen blank. No boot device.
+ *
+ * GRUB's modules 1 and up are the guest's own modules (`guest-module NAME`, as the lab gives
+ * them to a hypervisor, CONTRACT.md 2): they reach the guest as its modules 0 and up (flag 3),
+ * with the string NAME, placed page-aligned at the top of RAM below 4 GiB, where a guest
+ * that allocates upwards from its end (kvm-unit-tests) meets them last.
  *
  * The loading itself is the reference hypervisor's guest loader (hypervisor/core/loader.c):
  * the header search, the required flags (bits 0-15; 0, 1 and 2 are supported, bit 2 by
@@ -71,6 +76,8 @@ typedef uint64_t u64;
 
 #define MAX_RANGES 32                  /* PT_LOAD segments a guest may have */
 #define MAX_MMAP 64
+#define MAX_GUEST_MODS 8
+#define MOD_STRING_MAX 256
 #define CMDLINE_MAX 4096
 #define BOOT_LOADER_NAME "lab mbload"
 
@@ -137,6 +144,11 @@ struct boot {
 	u32 nmmap;
 	u32 mod_start, mod_end;
 	char cmdline[CMDLINE_MAX];
+	u32 nmods;                     /* the guest's own modules: GRUB's 1 and up */
+	struct {
+		u32 start, end;
+		char string[MOD_STRING_MAX];
+	} mods[MAX_GUEST_MODS];
 };
 
 /* The load plan: destinations and the entry point, all checked before any write. */
@@ -332,6 +344,24 @@ static void take_grub_info(const struct multiboot_info *grub)
 			;
 	if (strlcpy(boot.cmdline, args, sizeof(boot.cmdline)) >= sizeof(boot.cmdline))
 		fail("the guest's command line is longer than %d bytes", CMDLINE_MAX - 1);
+
+	if (grub->mods_count - 1 > MAX_GUEST_MODS)
+		fail("the guest has %u modules; mbload passes at most %d", grub->mods_count - 1,
+		     MAX_GUEST_MODS);
+	for (u32 i = 1; i < grub->mods_count; i++) {
+		const char *name = mods[i].string ? (const char *)mods[i].string : "";
+
+		if (!strncmp(name, "guest-module ", 13))  /* the role word goes, as for `guest` */
+			name += 13;
+		if (mods[i].mod_end < mods[i].mod_start)
+			fail("module %u ends (0x%x) before it starts (0x%x)", i, mods[i].mod_end,
+			     mods[i].mod_start);
+		boot.mods[boot.nmods].start = mods[i].mod_start;
+		boot.mods[boot.nmods].end = mods[i].mod_end;
+		if (strlcpy(boot.mods[boot.nmods].string, name, MOD_STRING_MAX) >= MOD_STRING_MAX)
+			fail("module %u's string is longer than %d bytes", i, MOD_STRING_MAX - 1);
+		boot.nmods++;
+	}
 }
 
 /* ---- 2. the plan, from the module's headers read in place ---- */
@@ -492,6 +522,54 @@ static u32 move_module_clear(const struct image *img)
 	return (u32)at;
 }
 
+/*
+ * The guest's modules, and the guest file with them (it is read after the modules are
+ * placed), go page-aligned to the top of RAM below 4 GiB, packed downwards. The area must be
+ * clear of every destination, of mbload and of everything below MBI_LIMIT, and of every
+ * source not yet copied: with that checked first, the copies cannot clobber anything still
+ * to be read. GRUB puts modules low, right after its kernel, so the top is free unless the
+ * files take most of RAM; then it says so. Returns the guest file's new address.
+ */
+static u32 park_at_top(const struct image *img)
+{
+	u64 top = 0, at;
+	u32 file_at, starts[MAX_GUEST_MODS];
+
+	for (u32 i = 0; i < boot.nmmap; i++) {
+		const struct multiboot_mmap_entry *e = &boot.mmap[i];
+		u64 end = e->addr + e->len < FOUR_GIB ? e->addr + e->len : FOUR_GIB;
+
+		if (e->type == MB_MEMORY_AVAILABLE && e->addr < FOUR_GIB && end > top)
+			top = end;
+	}
+	at = top & ~(u64)(PAGE_SIZE - 1);
+	for (u32 i = 0; i < boot.nmods; i++) {
+		u32 size = boot.mods[i].end - boot.mods[i].start;
+
+		at = (at - size) & ~(u64)(PAGE_SIZE - 1);
+		starts[i] = (u32)at;
+	}
+	at = (at - img->size) & ~(u64)(PAGE_SIZE - 1);
+	file_at = (u32)at;
+	if (at > top || !scratch_ok(at, (u32)(top - at)) ||
+	    overlaps(at, top, (u32)img->data, (u32)img->data + img->size))
+		fail("no room at the top of RAM for the guest file and its modules clear of its "
+		     "segments");
+	for (u32 i = 0; i < boot.nmods; i++)
+		if (overlaps(at, top, boot.mods[i].start, boot.mods[i].end))
+			fail("no room at the top of RAM for the guest's modules clear of where GRUB "
+			     "put them");
+	memcpy((void *)file_at, img->data, img->size);
+	for (u32 i = 0; i < boot.nmods; i++) {
+		u32 size = boot.mods[i].end - boot.mods[i].start;
+
+		memcpy((void *)starts[i], (const void *)boot.mods[i].start, size);
+		boot.mods[i].start = starts[i];
+		boot.mods[i].end = starts[i] + size;
+	}
+	return file_at;
+}
+
 static void load(const u8 *file)
 {
 	for (u32 i = 0; i < plan.n; i++) {
@@ -547,6 +625,17 @@ static u32 build_info(void)
 	mbi->mmap_length = mmap_len;
 	mbi->cmdline = info_string(&a, boot.cmdline);
 	mbi->boot_loader_name = info_string(&a, BOOT_LOADER_NAME);
+	if (boot.nmods) {
+		u32 mods_at;
+		struct multiboot_module *mods = info_alloc(&a, boot.nmods * sizeof(*mods), &mods_at);
+
+		for (u32 i = 0; i < boot.nmods; i++)
+			mods[i] = (struct multiboot_module){ boot.mods[i].start, boot.mods[i].end,
+							     info_string(&a, boot.mods[i].string), 0 };
+		mbi->mods_addr = mods_at;
+		mbi->mods_count = boot.nmods;
+		mbi->flags |= MB_INFO_MODS;
+	}
 	return info;
 }
 
@@ -559,6 +648,8 @@ void mbload_main(u32 magic, const struct multiboot_info *grub)
 	take_grub_info(grub);
 	img = (struct image){ (const u8 *)boot.mod_start, boot.mod_end - boot.mod_start };
 	make_plan(&img);
+	if (boot.nmods)
+		img.data = (const u8 *)park_at_top(&img);
 	load((const u8 *)move_module_clear(&img));
 	enter_guest((u32)plan.entry, build_info(), GUEST_STACK_TOP);
 }

@@ -2,7 +2,8 @@
 // section 3.3). Booted directly, it checks that the loader gives what QEMU's -kernel loader
 // and the lab's mbload (Bochs) give: memory sizes and a memory map, and no VBE or
 // framebuffer information (flags 11 and 12), which would put a kernel such as SWEB on a
-// VESA console. It prints the command line and the boot loader's name for the caller.
+// VESA console. It prints the command line, the boot loader's name and each module (its
+// string, size and first line) for the caller.
 #include "console.h"
 #include "multiboot.h"
 #include "report.h"
@@ -19,6 +20,35 @@ struct mmap_entry {
     uint64_t addr, len;
     uint32_t type;
 } __attribute__((packed));
+
+struct module {
+    uint32_t start, end, string, reserved;
+};
+
+// Each module: its string, size and first printable line; true when every one is
+// page-aligned (the lab's loaders align them) and ends below END.
+static bool print_modules(const struct multiboot_info *info, uint64_t end)
+{
+    bool ok = true;
+    if (!(info->flags & MULTIBOOT_INFO_MODULES))
+        return true;
+    const struct module *mods = (const void *)info->mods_addr;
+    for (uint32_t i = 0; i < info->mods_count; i++) {
+        char first[41];
+        uint32_t n = 0, size = mods[i].end - mods[i].start;
+        const char *text = (const char *)mods[i].start;
+        while (n < size && n < 40 && text[n] >= ' ' && text[n] <= '~') {
+            first[n] = text[n];
+            n++;
+        }
+        first[n] = '\0';
+        printf("module %u: '%s' %u bytes at 0x%x: %s\n", i,
+               mods[i].string ? (const char *)mods[i].string : "", size, mods[i].start, first);
+        ok = ok && (mods[i].start & 0xfff) == 0 && mods[i].end >= mods[i].start &&
+             mods[i].end <= end;
+    }
+    return ok;
+}
 
 // The end of the available region that holds 1 MiB, or 0 when the map has none.
 static uint64_t ram_above_1mib_end(const struct multiboot_info *info)
@@ -47,7 +77,8 @@ int main(struct multiboot_info *info)
 
     report("no VBE information (flag 11 clear)", !(flags & MB_INFO_VBE));
     report("no framebuffer information (flag 12 clear)", !(flags & MB_INFO_FRAMEBUFFER));
-    report("no modules", !(flags & MULTIBOOT_INFO_MODULES) || info->mods_count == 0);
+    report("modules (flag 3) page-aligned, inside RAM",
+           print_modules(info, MIB + ((uint64_t)info->mem_upper << 10)));
     // mem_lower: at most 640 KiB, and the lab's machines have well over 512 KiB there.
     report("memory sizes (flag 0), mem_lower in 512-640 KiB",
            (flags & MULTIBOOT_INFO_MEMORY) && info->mem_lower >= 512 && info->mem_lower <= 640);

@@ -9,7 +9,9 @@
  *
  * Guest-physical layout: the info block, its strings, memory map and module list
  * from MBI_BASE up; a stack below MBI_BASE (SWEB needs a valid ESP); the kernel where
- * it asks; the modules page-aligned after the kernel's end.
+ * it asks, outside those two and above the real-mode interrupt table and BIOS data area a
+ * PC's firmware leaves (kvm-unit-tests' realmode loads at 0x8000); the modules
+ * page-aligned after the kernel's end, or at 1 MiB for a kernel below the info block.
  */
 #include "cmdline.h"
 #include "lib.h"
@@ -28,6 +30,8 @@
 #define MBI_BASE 0x10000ULL
 #define MBI_LIMIT 0x20000ULL
 #define GUEST_STACK_TOP MBI_BASE
+#define GUEST_STACK_SIZE 0x2000ULL     /* kept free for the kernel's first pushes */
+#define BIOS_DATA_END 0x500ULL         /* the IVT (0-0x3FF) and BIOS data area (0x400-0x4FF) */
 #define MAX_GUEST_MODULES 16
 
 struct mb_header {
@@ -353,9 +357,12 @@ bool guest_load(struct vm *vm, const struct multiboot_info *mbi, struct vcpu_boo
 	}
 	if (!load_kernel(vm, &img, &k))
 		return false;
-	if (k.start < MBI_LIMIT) {
-		log_printf("loader: the kernel starts at %#lx, below %#llx where its stack and "
-			   "Multiboot information go\n", k.start, MBI_LIMIT);
+	if (k.start < BIOS_DATA_END ||
+	    (k.start < MBI_LIMIT && k.end > GUEST_STACK_TOP - GUEST_STACK_SIZE)) {
+		log_printf("loader: the kernel [%#lx, %#lx) overlaps the real-mode interrupt table "
+			   "and BIOS data [0, %#llx) or its stack and Multiboot information "
+			   "[%#llx, %#llx)\n", k.start, k.end, BIOS_DATA_END,
+			   GUEST_STACK_TOP - GUEST_STACK_SIZE, MBI_LIMIT);
 		return false;
 	}
 	/* Spec 3.2: the kernel starts in 32-bit protected mode; EIP cannot hold more. */
@@ -364,7 +371,8 @@ bool guest_load(struct vm *vm, const struct multiboot_info *mbi, struct vcpu_boo
 			   "Multiboot kernel starts with a 32-bit EIP\n", k.entry);
 		return false;
 	}
-	if (!build_info(vm, mbi, args, first, end, ALIGN_UP(k.end, PAGE_SIZE), &info)) {
+	if (!build_info(vm, mbi, args, first, end,
+			k.end < MBI_LIMIT ? HIGH_MEM_START : ALIGN_UP(k.end, PAGE_SIZE), &info)) {
 		log_printf("loader: the Multiboot information does not fit in guest RAM\n");
 		return false;
 	}

@@ -107,6 +107,14 @@ static void test_modules(void)
 	CHECK(ram32(list + 32) == MB + 0x6000 && !strcmp(ram_str(ram32(list + 40)), ""),
 	      "module 2: after module 1's 0x1234 bytes, string \"\"");
 
+	/* A kernel below the info block: its modules go to 1 MiB, clear of the info block. */
+	reset();
+	elf_one(1, 0x8000, 0x100, 0x100);
+	add_module(img, 0x400, "guest low");
+	add_module(two, sizeof(two), "guest-module env");
+	CHECK(load() && ram32(ram32(0x10000 + 24)) == MB &&
+	      !memcmp(ram + MB, two, sizeof(two)), "a kernel at 0x8000: its module at 1 MiB");
+
 	/* CONTRACT.md 10: guest K is the K'th `guest`; its guest-modules follow it. */
 	reset();
 	elf_one(1, MB, 0x100, 0x100);
@@ -259,8 +267,12 @@ static void test_bad_elf(void)
 	CHECK(elf32_refused(0xA0000, 0x100, 0x1000), "segment in the VGA hole (0xA0000) refused");
 	CHECK(elf32_refused(0x9F800, 0x100, 0x1000), "segment into the VGA hole refused");
 	CHECK(elf32_refused(0xB7800, 0x100, 0x1000), "segment across 0xB8000 refused");
-	CHECK(elf32_refused(0x1000, 0x100, 0x100) && logged("below 0x20000"),
-	      "segment at 0x1000 (the guest stack) refused");
+	CHECK(elf32_refused(0x400, 0x100, 0x100) && logged("real-mode interrupt table"),
+	      "segment at 0x400 (the BIOS data area) refused");
+	CHECK(!elf32_refused(0x8000, 0x100, 0x5a30) && ram_holds(0x8000, DATA, 0x100),
+	      "segment at 0x8000 below the stack (kvm-unit-tests' realmode) loads");
+	CHECK(elf32_refused(0xD000, 0x100, 0x2000) && logged("its stack and Multiboot"),
+	      "segment reaching into the guest stack (0xE000-0x10000) refused");
 	CHECK(elf32_refused(0x10000, 0x100, 0x100), "segment at 0x10000 (the info block) refused");
 	CHECK(elf32_refused(0x1F000, 0x100, 0x2000), "segment across 0x20000 refused");
 	CHECK(!elf32_refused(0x20000, 0x100, 0x100) && ram_holds(0x20000, DATA, 0x100),
@@ -331,7 +343,8 @@ static void test_bad_aout(void)
 	CHECK(aout_refused(0x400, MB, MB, MB + 0x400, MB + 0x3FF) && logged("inconsistent"),
 	      "a.out bss_end_addr below load_end_addr refused");
 	CHECK(aout_refused(0x400, RAM_SIZE - 0x200, RAM_SIZE - 0x200, 0, 0), "a.out past RAM refused");
-	CHECK(aout_refused(0x400, 0x1000, 0x1000, 0, 0), "a.out at 0x1000 refused");
+	CHECK(aout_refused(0x400, 0x100, 0x100, 0, 0), "a.out at 0x100 (the IVT) refused");
+	CHECK(aout_refused(0x400, 0xFE00, 0xFE00, 0, 0), "a.out at 0xFE00 (the stack) refused");
 	CHECK(aout_refused(0x400, 0xA0000, 0xA0000, 0, 0), "a.out in the VGA hole refused");
 	reset();
 	mb_header(0, 0x10003);

@@ -2,7 +2,7 @@
  * CPUID as the guest sees it: the host's answers (SDM Vol 2A "CPUID", APM Vol 3
  * appendix E), except that the guest learns of the hypervisor (CONTRACT.md 6) and does
  * not see what it cannot use: VMX and SVM (no nesting), x2APIC, MONITOR/MWAIT, the
- * performance-monitoring and SVM leaves; the local APIC only once the guest enables the
+ * performance-monitoring and SVM leaves, machine checks, MTRRs, 5-level paging and CET; the local APIC only once the guest enables the
  * minimal one (core/msr.c).
  */
 #include "exits.h"
@@ -21,8 +21,22 @@
 #define CPUID_1_ECX_OSXSAVE BIT(27)
 #define CPUID_1_ECX_HYPERVISOR BIT(31)
 #define CPUID_1_EDX_APIC BIT(9)
+/* No machine-check architecture: its MSRs (IA32_MCG_*, the banks, SDM Vol 3B 16.3) raise
+ * #GP, so the guest is told of neither #MC nor MCA (Linux panics on a #GP there). */
+#define CPUID_1_EDX_MCE BIT(7)
+#define CPUID_1_EDX_MCA BIT(14)
+/* No MTRRs: IA32_MTRRCAP and the range MSRs (SDM Vol 3A 13.11) raise #GP; guest memory's
+ * type is the nested tables' write-back with the guest's PAT. */
+#define CPUID_1_EDX_MTRR BIT(12)
 #define CPUID_1_ECX_PDCM BIT(15)
 #define CPUID_80000001_ECX_PERFCTR_CORE BIT(23) /* APM Vol 3 E.4.2 */
+/* Leaf 7 subleaf 0: the features whose CR4 bit the guest may not set (cpu.c,
+ * cpu_cr4_guest_bits): 5-level paging (CR4.LA57) and CET (CR4.CET, SDM Vol 1 17.2). A guest
+ * told of LA57 sets it (Linux's decompressor does) and gets #GP. */
+#define CPUID_7_ECX_CET_SS BIT(7)
+#define CPUID_7_ECX_LA57 BIT(16)
+#define CPUID_7_EDX_CET_IBT BIT(20)
+#define CPUID_7_EBX_INVPCID BIT(10)
 
 static const char hv_signature[12] = "NestedLabHV"; /* with its NUL: 12 bytes */
 
@@ -47,10 +61,17 @@ static void __attribute__((noinline)) own_leaf(struct vcpu *v, u32 leaf)
 	v->regs.rdx = d;
 }
 
-/* Leaves 1 and 0x80000001, as the host answered them: less what the guest cannot use. */
-static void __attribute__((noinline)) adjust_features(struct vcpu *v, u32 leaf)
+/* Leaves 1, 7 and 0x80000001, as the host answered them: less what the guest cannot use. */
+static void __attribute__((noinline)) adjust_features(struct vcpu *v, u32 leaf, u32 subleaf)
 {
-	if (leaf == 1) {
+	if (leaf == 7) {
+		if (subleaf == 0) {
+			v->regs.rcx &= ~(u64)(CPUID_7_ECX_LA57 | CPUID_7_ECX_CET_SS);
+			v->regs.rdx &= ~(u64)CPUID_7_EDX_CET_IBT;
+			if (!v->invpcid) /* VMX without "enable INVPCID": #UD in the guest */
+				v->regs.rbx &= ~(u64)CPUID_7_EBX_INVPCID;
+		}
+	} else if (leaf == 1) {
 		v->regs.rcx |= CPUID_1_ECX_HYPERVISOR;
 		v->regs.rcx &= ~(u64)(CPUID_1_ECX_VMX | CPUID_1_ECX_MONITOR | CPUID_1_ECX_X2APIC |
 				      CPUID_1_ECX_OSXSAVE);
@@ -63,6 +84,7 @@ static void __attribute__((noinline)) adjust_features(struct vcpu *v, u32 leaf)
 			v->regs.rdx &= ~(u64)CPUID_1_EDX_APIC;
 		/* No IA32_PERF_CAPABILITIES: no performance monitoring is offered (leaf 0xA). */
 		v->regs.rcx &= ~(u64)CPUID_1_ECX_PDCM;
+		v->regs.rdx &= ~(u64)(CPUID_1_EDX_MCE | CPUID_1_EDX_MCA | CPUID_1_EDX_MTRR);
 	} else {
 		/* Only the four legacy counters (core/msr.c), not the core extension's six. */
 		v->regs.rcx &= ~(u64)(CPUID_80000001_ECX_SVM | CPUID_80000001_ECX_PERFCTR_CORE);
@@ -77,7 +99,7 @@ static void __attribute__((noinline)) adjust_features(struct vcpu *v, u32 leaf)
  * "CPUID"), as the 64-bit outputs take them. */
 bool handle_cpuid(struct vcpu *v, struct vm_exit *e)
 {
-	u32 leaf = v->regs.rax;
+	u32 leaf = v->regs.rax, subleaf = v->regs.rcx;
 
 	if (leaf - CPUID_HV_BASE <= CPUID_HV_LAST - CPUID_HV_BASE || leaf == CPUID_PERFMON ||
 	    leaf == CPUID_SVM) {
@@ -86,8 +108,8 @@ bool handle_cpuid(struct vcpu *v, struct vm_exit *e)
 	}
 	asm volatile("cpuid"
 		     : "=a"(v->regs.rax), "=b"(v->regs.rbx), "=c"(v->regs.rcx), "=d"(v->regs.rdx)
-		     : "a"(leaf), "c"((u32)v->regs.rcx));
-	if (leaf == 1 || leaf == 0x80000001)
-		adjust_features(v, leaf);
+		     : "a"(leaf), "c"(subleaf));
+	if (leaf == 1 || leaf == 7 || leaf == 0x80000001)
+		adjust_features(v, leaf, subleaf);
 	return vcpu_skip_insn(v, e);
 }

@@ -1,6 +1,6 @@
 /*
  * The guest loader: the hypervisor acts as the guest's Multiboot 1 boot loader
- * (Multiboot Specification 0.6.96). It finds the header in the `guest` module,
+ * (Multiboot Specification 0.6.96), or hands a Linux bzImage to core/linuxboot.c. It finds the header in the `guest` module,
  * loads the kernel (ELF32/ELF64 PT_LOAD segments at p_paddr, or the a.out kludge
  * of header flag 16), copies each `guest-module` into guest RAM, and builds the
  * information block (spec 3.3) in low memory. The vCPU then starts as the spec's
@@ -14,7 +14,9 @@
  * page-aligned after the kernel's end, or at 1 MiB for a kernel below the info block.
  */
 #include "cmdline.h"
+#include "hostirq.h"
 #include "lib.h"
+#include "linuxboot.h"
 #include "log.h"
 #include "multiboot.h"
 #include "vm.h"
@@ -327,6 +329,29 @@ static bool build_info(struct vm *vm, const struct multiboot_info *host, const c
 	return true;
 }
 
+/* A Linux kernel: its first guest-module is its initrd; a second is refused, not lost. */
+static bool load_linux(struct vm *vm, const struct image *img, const char *args,
+		       const struct multiboot_module *m, u32 first, u32 end,
+		       struct vcpu_boot *boot)
+{
+	const struct multiboot_module *initrd = NULL;
+	const char *margs;
+
+	for (u32 i = first; i < end; i++) {
+		if (!module_role(&m[i], "guest-module", &margs))
+			continue;
+		if (initrd) {
+			log_printf("loader: a Linux guest takes one guest-module, its initrd; "
+				   "'%s' is a second\n", margs);
+			return false;
+		}
+		initrd = &m[i];
+	}
+	return linux_load(vm, img->data, img->size, args,
+			  initrd ? (const u8 *)(u64)initrd->mod_start : NULL,
+			  initrd ? initrd->mod_end - initrd->mod_start : 0, tsc_khz, boot);
+}
+
 bool guest_load(struct vm *vm, const struct multiboot_info *mbi, struct vcpu_boot *boot)
 {
 	const struct multiboot_module *m = (const void *)(u64)mbi->mods_addr;
@@ -355,6 +380,8 @@ bool guest_load(struct vm *vm, const struct multiboot_info *mbi, struct vcpu_boo
 		log_printf("loader: no guest module for guest %d\n", vm->id);
 		return false;
 	}
+	if (linux_is_bzimage(img.data, img.size))
+		return load_linux(vm, &img, args, m, first, end, boot);
 	if (!load_kernel(vm, &img, &k))
 		return false;
 	if (k.start < BIOS_DATA_END ||

@@ -8,7 +8,8 @@
  * VM_HSAVE_PA: the guest is told (CPUID) that it has neither VMX nor SVM.
  * Kept here for the guest, as the hardware it is told of has them: IA32_APIC_BASE (the
  * page of the minimal local APIC, devices/lapic.h) and, on AMD, the four legacy
- * performance counters every AMD64 CPU has (APM Vol 2 13.2.1), which never count.
+ * performance counters every AMD64 CPU has (APM Vol 2 13.2.1), which never count, and the
+ * C1E state register, which reads 0; on Intel, IA32_MISC_ENABLE, fixed.
  */
 #include "cpu.h"
 #include "lapic.h"
@@ -107,6 +108,30 @@ static bool is_k7_perf(u32 index)
 	       strcmp(boot_cpu.vendor, "AuthenticAMD") == 0;
 }
 
+/* AMD's Interrupt Pending and CMP-Halt register (BKDG for family 0Fh, MSRC001_0055): its
+ * C1E bits tell an OS whether halting enters C1E, where erratum 400 stops the APIC timer
+ * (Linux reads it on family 0Fh and 10h: arch_post_acpi_subsys_init). Reads 0 here: no
+ * C1E, a halted guest's timer keeps ticking. Read-only; a write raises #GP. */
+#define MSR_K8_INT_PENDING_MSG 0xc0010055
+
+static bool is_k8_int_pending(u32 index)
+{
+	return index == MSR_K8_INT_PENDING_MSG && strcmp(boot_cpu.vendor, "AuthenticAMD") == 0;
+}
+
+/* Intel's IA32_MISC_ENABLE (SDM Vol 4, table 2-2), which every Intel CPU since the Pentium 4
+ * has and Linux reads unguarded on Intel (verify_cpu, for the XD-disable bit): fast strings
+ * on (bit 0), BTS and PEBS unavailable (bits 11, 12: no performance monitoring is offered),
+ * no MONITOR/MWAIT (bit 18, hidden from CPUID), XD not disabled (bit 34). Its value is
+ * fixed: a write of it is accepted, any other raises #GP. */
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MISC_ENABLE_VALUE (BIT(0) | BIT(11) | BIT(12))
+
+static bool is_misc_enable(u32 index)
+{
+	return index == MSR_IA32_MISC_ENABLE && strcmp(boot_cpu.vendor, "GenuineIntel") == 0;
+}
+
 /*
  * WRMSR IA32_APIC_BASE: the enable flag and the base (SDM Vol 3A 11.4.4). Reserved bits
  * raise #GP, so does x2APIC mode (CPUID offers none: 11.12.1) and a base other than
@@ -152,6 +177,10 @@ bool handle_msr_read(struct vcpu *v, struct vm_exit *e)
 		value = v->pkrs;
 	} else if (is_k7_perf(index)) {
 		value = v->k7_perf[index - MSR_K7_EVNTSEL0];
+	} else if (is_k8_int_pending(index)) {
+		value = 0;
+	} else if (is_misc_enable(index)) {
+		value = MISC_ENABLE_VALUE;
 	} else if (find_reg(index, &reg)) {
 		value = v->vm->ops->read_reg(v, reg);
 	} else {
@@ -184,6 +213,9 @@ bool handle_msr_write(struct vcpu *v, struct vm_exit *e)
 		if (index >= MSR_K7_EVNTSEL0 + 4)
 			value &= (1ULL << 48) - 1;
 		v->k7_perf[index - MSR_K7_EVNTSEL0] = value;
+	} else if (is_misc_enable(index)) {
+		if (value != MISC_ENABLE_VALUE)
+			return inject_gp(v);
 	} else if (find_reg(index, &reg)) {
 		if ((index == MSR_EFER && (value & ~EFER_GUEST_BITS)) ||
 		    (index == MSR_IA32_PAT && !pat_valid(value)) ||

@@ -113,6 +113,7 @@ struct vcpu {
 	void *arch;             /* the backend's own state (its control structure) */
 	bool intr_window;       /* an interrupt-window exit asked for (core/irq.c) */
 	bool rdtscp;            /* the backend lets RDTSCP run (VMX needs a control for it) */
+	bool invpcid;           /* the same for INVPCID */
 	u64 xcr0, tsc_aux, pkrs; /* the guest's, in the real registers while it runs (xcr.c) */
 	u64 apic_base;          /* IA32_APIC_BASE as the guest sees it (core/msr.c) */
 	u64 k7_perf[8];         /* AMD's legacy PerfEvtSel0-3, PerfCtr0-3 (core/msr.c) */
@@ -123,8 +124,14 @@ struct vcpu {
 
 /* How the loader wants the guest to start: 32-bit flat protected mode, paging off. */
 struct vcpu_boot {
-	u32 eip, eax, ebx, esp;
+	u32 eip, eax, ebx, esp, esi;
 	u64 nested_root;        /* host-physical address of the EPT PML4 / NPT PML4 */
+	/* Flat 32-bit CS and data selectors and the GDT they come from, for a guest whose
+	 * boot protocol names them (Linux: 0x10, 0x18); 0 keeps the backend's Multiboot
+	 * state (0x08, 0x10, no GDT: Multiboot 3.2 leaves GDTR undefined). */
+	u16 cs, ds;
+	u64 gdtr_base;
+	u16 gdtr_limit;
 };
 
 /*

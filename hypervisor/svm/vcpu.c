@@ -38,10 +38,12 @@ bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 	struct vmcb_control *c;
 	struct vmcb_save *s;
 	u32 a, b = 0, cx, d = 0;
+	const u16 cs = boot->cs ? boot->cs : BOOT_CS, ds = boot->ds ? boot->ds : BOOT_DS;
 
 	if (!svm_bitmaps_init(why))
 		return false;
 	v->rdtscp = cpu_has_rdtscp(); /* not intercepted: it runs where the CPU has it */
+	v->invpcid = true;            /* not intercepted either: CPUID says whether it is there */
 	svm = (struct svm_vcpu *)page_alloc();
 	if (!svm) {
 		*why = "no memory for the vCPU";
@@ -94,15 +96,17 @@ bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 	c->np_enable = NP_ENABLE; /* 15.25.3 */
 	c->n_cr3 = boot->nested_root;
 
-	/* Multiboot 3.2 machine state: flat 4 GiB segments, CR0.PE, paging off. */
+	/* Multiboot 3.2 machine state: flat 4 GiB segments, CR0.PE, paging off (Linux's
+	 * 32-bit boot protocol: the same, with its own selectors and GDT). */
 	s = &svm->vmcb->save;
-	set_seg(&s->cs, BOOT_CS, ATTR_CODE32, 0xffffffff);
-	set_seg(&s->ds, BOOT_DS, ATTR_DATA32, 0xffffffff);
-	set_seg(&s->es, BOOT_DS, ATTR_DATA32, 0xffffffff);
-	set_seg(&s->fs, BOOT_DS, ATTR_DATA32, 0xffffffff);
-	set_seg(&s->gs, BOOT_DS, ATTR_DATA32, 0xffffffff);
-	set_seg(&s->ss, BOOT_DS, ATTR_DATA32, 0xffffffff);
-	set_seg(&s->gdtr, 0, 0, 0);
+	set_seg(&s->cs, cs, ATTR_CODE32, 0xffffffff);
+	set_seg(&s->ds, ds, ATTR_DATA32, 0xffffffff);
+	set_seg(&s->es, ds, ATTR_DATA32, 0xffffffff);
+	set_seg(&s->fs, ds, ATTR_DATA32, 0xffffffff);
+	set_seg(&s->gs, ds, ATTR_DATA32, 0xffffffff);
+	set_seg(&s->ss, ds, ATTR_DATA32, 0xffffffff);
+	set_seg(&s->gdtr, 0, 0, boot->gdtr_limit);
+	s->gdtr.base = boot->gdtr_base;
 	set_seg(&s->idtr, 0, 0, 0);
 	set_seg(&s->tr, 0, ATTR_TSS32_BUSY, 0x67);
 	set_seg(&s->ldtr, 0, ATTR_LDT, 0xffff);
@@ -122,6 +126,7 @@ bool svm_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->regs.rax = boot->eax;
 	v->regs.rbx = boot->ebx;
+	v->regs.rsi = boot->esi;
 	log_printf("svm: VMCB at %#lx, IOPM %#lx, MSRPM %#lx, nested CR3 %#lx%s\n",
 		   (u64)svm->vmcb, svm_iopm_pa, svm_msrpm_pa, boot->nested_root,
 		   svm->nrips ? ", next-RIP saving" : ", no NRIPS: instruction lengths decoded");

@@ -36,6 +36,9 @@ u64 mem_free_bytes(void) { return 0; }
 /* cmdline.c's disk= word (core/disk.c): loader.c uses cmdline.c only for cmdline_words. */
 bool disk_parse(const char *value, size_t len) { (void)value; (void)len; return false; }
 
+/* The TSC rate drivers/i8254.c measures: the Linux loader hands it on (tsc_early_khz=). */
+u64 tsc_khz = 2000000;
+
 static struct vm vm;
 static u8 *ram;
 static u8 *arena;

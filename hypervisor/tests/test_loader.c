@@ -1,4 +1,4 @@
-/* host-test-sources: core/loader.c core/vm.c core/cmdline.c */
+/* host-test-sources: core/loader.c core/linuxboot.c core/vm.c core/cmdline.c */
 /*
  * Host unit tests for the Multiboot guest loader (core/loader.c): ELF32, ELF64 and a.out
  * kludge guests land byte for byte with the machine state and information block of the

@@ -67,6 +67,9 @@ static bool setup_controls(struct vmx_vcpu *vv, const char **why)
 	/* 25.6.2 table 25-7: without "enable RDTSCP" RDTSCP raises #UD in the guest, so the
 	 * core's CPUID hides it where the CPU lacks the control (v->rdtscp). */
 	u32 rdtscp = (rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) >> 32) & SECONDARY_EXEC_ENABLE_RDTSCP;
+	/* The same for INVPCID (table 25-7, "enable INVPCID"): Linux flushes its TLB with it
+	 * where CPUID says so, and a #UD there panics it. */
+	u32 invpcid = (rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) >> 32) & SECONDARY_EXEC_ENABLE_INVPCID;
 
 	if (!adjust_controls("pin-based", PIN_BASED_EXT_INTR_MASK | timer, pin_msr, &pin, why) ||
 	    /* Interrupt-window exiting (25.6.2) is only checked for here; intr.c sets it. */
@@ -80,7 +83,7 @@ static bool setup_controls(struct vmx_vcpu *vv, const char **why)
 	    /* A.3.3: the secondary controls have no TRUE_ MSR; their allowed-0 bits are 0. */
 	    !adjust_controls("secondary processor-based",
 			     SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID |
-				     SECONDARY_EXEC_UNRESTRICTED_GUEST | rdtscp,
+				     SECONDARY_EXEC_UNRESTRICTED_GUEST | rdtscp | invpcid,
 			     MSR_IA32_VMX_PROCBASED_CTLS2, &proc2, why) ||
 	    /* 27.2.1.2 / 27.2.4: a 64-bit host needs "host address-space size". */
 	    !adjust_controls("VM-exit",
@@ -214,20 +217,21 @@ static void setup_guest_state(struct vcpu *v, const struct vcpu_boot *boot)
 	 * (read/write, accessed); S=1, P=1, DPL 0; D/B=1; G=1 because limit bits 31:20 are set.
 	 */
 	const u32 code_ar = 0xc09b, data_ar = 0xc093;
+	const u16 cs = boot->cs ? boot->cs : 0x08, ds = boot->ds ? boot->ds : 0x10;
 
-	setup_segment(GUEST_CS_SELECTOR, 0x08, 0, 0xffffffff, code_ar);
-	setup_segment(GUEST_SS_SELECTOR, 0x10, 0, 0xffffffff, data_ar);
-	setup_segment(GUEST_DS_SELECTOR, 0x10, 0, 0xffffffff, data_ar);
-	setup_segment(GUEST_ES_SELECTOR, 0x10, 0, 0xffffffff, data_ar);
-	setup_segment(GUEST_FS_SELECTOR, 0x10, 0, 0xffffffff, data_ar);
-	setup_segment(GUEST_GS_SELECTOR, 0x10, 0, 0xffffffff, data_ar);
+	setup_segment(GUEST_CS_SELECTOR, cs, 0, 0xffffffff, code_ar);
+	setup_segment(GUEST_SS_SELECTOR, ds, 0, 0xffffffff, data_ar);
+	setup_segment(GUEST_DS_SELECTOR, ds, 0, 0xffffffff, data_ar);
+	setup_segment(GUEST_ES_SELECTOR, ds, 0, 0xffffffff, data_ar);
+	setup_segment(GUEST_FS_SELECTOR, ds, 0, 0xffffffff, data_ar);
+	setup_segment(GUEST_GS_SELECTOR, ds, 0, 0xffffffff, data_ar);
 	/* 27.3.1.2: TR must be usable, a busy 32-bit TSS (type 11) outside IA-32e mode, S=0,
 	 * P=1; G=0 as limit bits 31:20 are clear. LDTR may be unusable. */
 	setup_segment(GUEST_TR_SELECTOR, 0, 0, 0xff, 0x8b);
 	setup_segment(GUEST_LDTR_SELECTOR, 0, 0, 0, AR_UNUSABLE);
 	/* 27.3.1.3: limits fit in 16 bits. */
-	vmcs_write(GUEST_GDTR_BASE, 0);
-	vmcs_write(GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_write(GUEST_GDTR_BASE, boot->gdtr_limit ? boot->gdtr_base : 0);
+	vmcs_write(GUEST_GDTR_LIMIT, boot->gdtr_limit ? boot->gdtr_limit : 0xffff);
 	vmcs_write(GUEST_IDTR_BASE, 0);
 	vmcs_write(GUEST_IDTR_LIMIT, 0xffff);
 
@@ -262,6 +266,7 @@ static void setup_guest_state(struct vcpu *v, const struct vcpu_boot *boot)
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->regs.rax = boot->eax;
 	v->regs.rbx = boot->ebx;
+	v->regs.rsi = boot->esi;
 }
 
 /* Several guests: the next VMRESUME/VMLAUNCH enters v (25.11.3; its launch state stays). */
@@ -310,6 +315,7 @@ bool vmx_vcpu_init(struct vcpu *v, const struct vcpu_boot *boot, const char **wh
 	if (!setup_controls(vv, why) || !setup_ept(vv, boot->nested_root, why))
 		return false;
 	v->rdtscp = vmcs_read(SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_ENABLE_RDTSCP;
+	v->invpcid = vmcs_read(SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_ENABLE_INVPCID;
 	/* 27.2.1.1: not 0 with VPID on; one per guest, so that their TLB entries stay apart. */
 	vmcs_write(VIRTUAL_PROCESSOR_ID, VPID_FIRST_GUEST + v->vm->id);
 	setup_host_state(vv);

@@ -93,23 +93,44 @@ static void __attribute__((noinline)) adjust_features(struct vcpu *v, u32 leaf, 
 	}
 }
 
-/* The host's answer, less what the guest cannot use. On every CPUID exit, so the common
- * leaves take no call beyond the CPUID itself, and its results go straight to the
- * guest's registers: CPUID writes all four, zero-extended in 64-bit mode (SDM Vol 2A
- * "CPUID"), as the 64-bit outputs take them. */
-bool handle_cpuid(struct vcpu *v, struct vm_exit *e)
+static inline void host_cpuid(struct vcpu *v, u32 leaf, u32 subleaf)
 {
-	u32 leaf = v->regs.rax, subleaf = v->regs.rcx;
-
-	if (leaf - CPUID_HV_BASE <= CPUID_HV_LAST - CPUID_HV_BASE || leaf == CPUID_PERFMON ||
-	    leaf == CPUID_SVM) {
-		own_leaf(v, leaf);
-		return vcpu_skip_insn(v, e);
-	}
 	asm volatile("cpuid"
 		     : "=a"(v->regs.rax), "=b"(v->regs.rbx), "=c"(v->regs.rcx), "=d"(v->regs.rdx)
 		     : "a"(leaf), "c"(subleaf));
-	if (leaf == 1 || leaf == 7 || leaf == 0x80000001)
+}
+
+/* The leaves whose answer is not the host's as it is, by their low 31 bits (so 0x8000000N
+ * shares leaf N's bit): 1 and 0x80000001 (features), 7 (structured features; 0x80000007
+ * passes through), 0xA and 0x8000000A (hidden whole). */
+#define SPECIAL_LEAVES (BIT(1) | BIT(7) | BIT(0xa))
+
+static void __attribute__((noinline)) special_leaf(struct vcpu *v, u32 leaf)
+{
+	u32 subleaf = v->regs.rcx;
+
+	if (leaf == CPUID_PERFMON || leaf == CPUID_SVM) {
+		own_leaf(v, leaf);
+		return;
+	}
+	host_cpuid(v, leaf, subleaf);
+	if (leaf != 0x80000007)
 		adjust_features(v, leaf, subleaf);
+}
+
+/* The host's answer, less what the guest cannot use. On every CPUID exit, so the common
+ * leaves take no call beyond the CPUID itself (one range test passes leaf 0 and those
+ * above 0xA by), and its results go straight to the guest's registers: CPUID writes all
+ * four, zero-extended in 64-bit mode (SDM Vol 2A "CPUID"), as the 64-bit outputs take them. */
+bool handle_cpuid(struct vcpu *v, struct vm_exit *e)
+{
+	u32 leaf = v->regs.rax, low = leaf & 0x7fffffff;
+
+	if (leaf - CPUID_HV_BASE <= CPUID_HV_LAST - CPUID_HV_BASE)
+		own_leaf(v, leaf);
+	else if (low - 1 < 0xa && (SPECIAL_LEAVES & (1u << low)))  /* 1..0xA: then which */
+		special_leaf(v, leaf);
+	else
+		host_cpuid(v, leaf, v->regs.rcx);
 	return vcpu_skip_insn(v, e);
 }

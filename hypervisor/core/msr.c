@@ -9,7 +9,8 @@
  * Kept here for the guest, as the hardware it is told of has them: IA32_APIC_BASE (the
  * page of the minimal local APIC, devices/lapic.h) and, on AMD, the four legacy
  * performance counters every AMD64 CPU has (APM Vol 2 13.2.1), which never count, and the
- * C1E state register, which reads 0; on Intel, IA32_MISC_ENABLE, fixed.
+ * C1E state register, which reads 0; on Intel, IA32_MISC_ENABLE, fixed, and
+ * IA32_BIOS_SIGN_ID, no microcode update.
  */
 #include "cpu.h"
 #include "lapic.h"
@@ -132,6 +133,16 @@ static bool is_misc_enable(u32 index)
 	return index == MSR_IA32_MISC_ENABLE && strcmp(boot_cpu.vendor, "GenuineIntel") == 0;
 }
 
+/* Intel's IA32_BIOS_SIGN_ID (SDM Vol 3A 10.11.7.1): an OS writes 0, runs CPUID leaf 1 and
+ * reads the microcode update's signature from bits 63:32. No update is loaded here: it
+ * reads 0, and a write is accepted (the write is that protocol's first step). */
+#define MSR_IA32_BIOS_SIGN_ID 0x8b
+
+static bool is_bios_sign_id(u32 index)
+{
+	return index == MSR_IA32_BIOS_SIGN_ID && strcmp(boot_cpu.vendor, "GenuineIntel") == 0;
+}
+
 /*
  * WRMSR IA32_APIC_BASE: the enable flag and the base (SDM Vol 3A 11.4.4). Reserved bits
  * raise #GP, so does x2APIC mode (CPUID offers none: 11.12.1) and a base other than
@@ -181,6 +192,8 @@ bool handle_msr_read(struct vcpu *v, struct vm_exit *e)
 		value = 0;
 	} else if (is_misc_enable(index)) {
 		value = MISC_ENABLE_VALUE;
+	} else if (is_bios_sign_id(index)) {
+		value = 0;
 	} else if (find_reg(index, &reg)) {
 		value = v->vm->ops->read_reg(v, reg);
 	} else {
@@ -216,6 +229,8 @@ bool handle_msr_write(struct vcpu *v, struct vm_exit *e)
 	} else if (is_misc_enable(index)) {
 		if (value != MISC_ENABLE_VALUE)
 			return inject_gp(v);
+	} else if (is_bios_sign_id(index)) {
+		/* the signature protocol's first step: nothing to keep */
 	} else if (find_reg(index, &reg)) {
 		if ((index == MSR_EFER && (value & ~EFER_GUEST_BITS)) ||
 		    (index == MSR_IA32_PAT && !pat_valid(value)) ||

@@ -23,8 +23,7 @@ bool handle_xsetbv(struct vcpu *v, struct vm_exit *e);    /* core/xcr.c */
  * that completes an instruction passes here). */
 static inline bool vcpu_skip_insn(struct vcpu *v, const struct vm_exit *e)
 {
-	v->vm->ops->set_rip(v, e->rip + e->insn_len);
-	return true;
+	return v->vm->ops->set_rip(v, e->rip + e->insn_len);
 }
 /* Records how the run ends and logs why; handlers `return guest_stop(...)`. */
 bool guest_stop(struct vcpu *v, enum end_code code, const char *fmt, ...) __printf(3, 4);

@@ -30,8 +30,9 @@ struct virt_ops {
 	void (*write_reg)(struct vcpu *v, enum vreg r, u64 value);
 	/* The instruction the core emulated has completed: RIP to rip, and an STI or MOV SS
 	 * shadow over it is over. write_reg(VREG_RIP) does the same; this is the exit path's
-	 * own, without the register switch. */
-	void (*set_rip)(struct vcpu *v, u64 rip);
+	 * own, without the register switch. True, so that an exit handler ends with a tail
+	 * call to it (vcpu_skip_insn). */
+	bool (*set_rip)(struct vcpu *v, u64 rip);
 	/* Queues an exception for the next entry. */
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error, u32 error_code);
 	/* Nested page table entry formats (EPT and NPT differ); the core walks the tables. */

@@ -53,7 +53,7 @@ u64 svm_read_reg(struct vcpu *v, enum vreg r)
 	}
 }
 
-void svm_set_rip(struct vcpu *v, u64 rip)
+bool svm_set_rip(struct vcpu *v, u64 rip)
 {
 	struct vmcb *vmcb = to_svm(v)->vmcb;
 
@@ -61,6 +61,7 @@ void svm_set_rip(struct vcpu *v, u64 rip)
 	 * is over (15.21.5). */
 	vmcb->control.interrupt_shadow &= ~(u64)INTERRUPT_SHADOW;
 	vmcb->save.rip = rip;
+	return true;
 }
 
 void svm_write_reg(struct vcpu *v, enum vreg r, u64 value)

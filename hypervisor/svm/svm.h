@@ -40,7 +40,7 @@ bool svm_bitmaps_init(const char **why);
 /* regs.c */
 u64 svm_read_reg(struct vcpu *v, enum vreg r);
 void svm_write_reg(struct vcpu *v, enum vreg r, u64 value);
-void svm_set_rip(struct vcpu *v, u64 rip);
+bool svm_set_rip(struct vcpu *v, u64 rip);
 void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error_code);
 /* intr.c */
 bool svm_interruptible(struct vcpu *v);

@@ -135,7 +135,7 @@ u64 vmx_read_reg(struct vcpu *v, enum vreg r)
 	return 0;
 }
 
-void vmx_set_rip(struct vcpu *v, u64 rip)
+bool vmx_set_rip(struct vcpu *v, u64 rip)
 {
 	u64 intr;
 
@@ -147,6 +147,7 @@ void vmx_set_rip(struct vcpu *v, u64 rip)
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
 			   intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	return true;
 }
 
 void vmx_write_reg(struct vcpu *v, enum vreg r, u64 value)

@@ -158,7 +158,7 @@ void vmx_bitmaps_init(void);
 void vmx_setup_cr_masks(void);
 u64 vmx_read_reg(struct vcpu *v, enum vreg r);
 void vmx_write_reg(struct vcpu *v, enum vreg r, u64 value);
-void vmx_set_rip(struct vcpu *v, u64 rip);
+bool vmx_set_rip(struct vcpu *v, u64 rip);
 /*
  * The guest's CR2. The VMCS has no field for it (SDM Vol 3C 25.4.1 lists CR0, CR3 and CR4)
  * and VM entries and exits leave the register alone, so the guest whose VMCS is loaded

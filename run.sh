@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 
 DEBS=(qemu-system-x86 qemu-utils bochs bochsbios vgabios grub-pc-bin grub-common xorriso
       mtools gcc g++ make cmake binutils gdb python3 python3-venv python3-pip rsync
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev cpio)
 
 # npm installs gitlab-ci-local for the class-grading CI test; a Node.js of the machine's own
 # (not Debian's) is kept.

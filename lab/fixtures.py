@@ -48,6 +48,20 @@ def sweb(request, lab_outputs):
 
 
 @pytest.fixture(scope="session")
+def linux_guest(lab_outputs):
+    """Debian's kernel and a busybox initramfs (lab.linux), built once; skipped, with why,
+    where the packages cannot be had (no Debian mirror here)."""
+    from .linux import build_linux_guest
+
+    try:
+        return build_linux_guest(lab_outputs.build)
+    except InfraError as e:
+        pytest.skip(str(e))
+    except LabError as e:
+        pytest.fail(str(e), pytrace=False)
+
+
+@pytest.fixture(scope="session")
 def kvm_unit_tests(request, lab_outputs) -> Path:
     """The built x86 tests of --kvm-unit-tests (lab.kut)."""
     from .kut import build_kvm_unit_tests

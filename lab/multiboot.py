@@ -44,8 +44,34 @@ def check_multiboot(path: Path, what: str = "kernel", need_mmap: bool = False) -
     return 32 if head[4] == 1 else 64
 
 
+LINUX_MAGIC = b"HdrS"  # at 0x202: the Linux x86 boot protocol's setup header
+LINUX_LOADED_HIGH = 0x01  # loadflags (0x211) bit 0: a bzImage
+
+
+def is_linux(path: Path) -> bool:
+    """Is the file a Linux bzImage (boot protocol header "HdrS", loaded high)?"""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(0x212)
+    except OSError:
+        return False
+    return len(head) == 0x212 and head[0x202:0x206] == LINUX_MAGIC and bool(
+        head[0x211] & LINUX_LOADED_HIGH)
+
+
+def check_guest_kernel(path: Path, what: str = "guest kernel") -> None:
+    """A guest kernel is a Multiboot kernel or a Linux bzImage; anything else is refused
+    with the Multiboot error (a one-line LabError)."""
+    if path.is_file() and is_linux(path):
+        return
+    check_multiboot(path, what)
+
+
 def qemu_kernel(path: Path, workdir: Path, what: str = "hypervisor") -> Path:
-    """QEMU's -kernel refuses 64-bit ELFs (DESIGN.md): give it an elf32-i386 copy."""
+    """QEMU's -kernel refuses 64-bit ELFs (DESIGN.md): give it an elf32-i386 copy. A Linux
+    bzImage it loads as it is."""
+    if what != "hypervisor" and is_linux(path):
+        return path
     if check_multiboot(path, what, need_mmap=what == "hypervisor") == 32:
         return path
     out = workdir / "kernel32.elf"

@@ -16,7 +16,7 @@ from .errors import LabError
 from .guestlist import SWEB_MEMORY, cmdline_words
 from .iso import Module
 from .machine import Machine, MachineSpec, RunResult, make_machine
-from .multiboot import check_multiboot, qemu_kernel
+from .multiboot import check_guest_kernel, check_multiboot, is_linux, qemu_kernel
 from .platforms import Platform, choose, detect
 from .sweb import resolve_sweb
 
@@ -118,7 +118,16 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
             raise LabError(f"unknown or unbuilt test guest '{cfg.guest}' (known: {known}); "
                            "run `lab build` first")
     elif cfg.guest_kernel:
-        check_multiboot(cfg.guest_kernel, "guest kernel")
+        check_guest_kernel(cfg.guest_kernel)
+        if cfg.direct and is_linux(cfg.guest_kernel):
+            if platform.name == "bochs":
+                raise LabError(f"guest kernel {cfg.guest_kernel} is a Linux bzImage: booted "
+                               "directly, Bochs loads Multiboot kernels only (mbload); use "
+                               "qemu-tcg, or boot it under the hypervisor")
+            if len(cfg.guest_modules) > 1:
+                raise LabError(f"guest kernel {cfg.guest_kernel} is a Linux bzImage: booted "
+                               "directly it takes one --guest-module, its initrd, not "
+                               f"{len(cfg.guest_modules)}")
         guest = cfg.guest_kernel.resolve()
     if cfg.guest_disk is not None:
         check_image(cfg.guest_disk)
@@ -183,7 +192,7 @@ def _prepare_guests(cfg: RunConfig, outputs: Outputs, platform: Platform, backen
                 known = ", ".join(test_guests(outputs, root)) or "none"
                 raise LabError(f"guest {i}: unknown or unbuilt test guest '{g.guest}' (known: "
                                f"{known}); run `lab build` first")
-        check_multiboot(kernel, f"guest {i}'s kernel")
+        check_guest_kernel(kernel, f"guest {i}'s kernel")
         if disk is not None:
             check_image(disk)
         kernels.append(kernel.resolve())

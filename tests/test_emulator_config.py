@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from lab.disks import Disk
+from lab.iso import Module
 from lab.machine.base import MachineSpec, emulator_env
 from lab.machine.bochs import bochsrc
 from lab.machine.qemu import qemu_command
@@ -159,3 +160,25 @@ def test_the_scrubbed_environment_shows_a_fresh_machines_bochs_abort_on_any_host
     assert "ALSA" in said or "buffer overflow" in said, said[-2000:]
     fine = start(lab_rc)
     assert "<bochs:1>" in fine.stdout, (fine.stdout + fine.stderr)[-2000:]
+
+
+def _bzimage(path: Path) -> Path:
+    head = bytearray(0x400)
+    head[0x202:0x206] = b"HdrS"
+    head[0x211] = 0x01  # LOADED_HIGH
+    path.write_bytes(bytes(head))
+    return path
+
+
+def test_direct_qemu_boot_of_linux_hands_its_initrd_as_a_bare_path(tmp_path):
+    """QEMU's Linux loader takes -initrd FILE (its Multiboot loader FILE ARGS,...), and the
+    guest's own exit port is there as under a hypervisor."""
+    initrd = tmp_path / "initrd.cpio"
+    spec = _spec("qemu-tcg", direct=True, modules=[Module(initrd, "initrd.cpio")])
+    cmd = qemu_command(spec, _bzimage(tmp_path / "vmlinuz"), 1000, 1001, Path("/q.sock"))
+    pairs = list(zip(cmd, cmd[1:]))
+    assert ("-initrd", str(initrd)) in pairs
+    assert ("-device", "isa-debug-exit,iobase=0xf4,iosize=0x04") in pairs
+    multiboot = qemu_command(_spec("qemu-tcg", direct=True, modules=[Module(initrd, "x a")]),
+                             Path("/k.elf"), 1000, 1001, Path("/q.sock"))
+    assert ("-initrd", f"{initrd} x a") in list(zip(multiboot, multiboot[1:]))

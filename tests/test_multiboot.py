@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from lab.errors import LabError
-from lab.multiboot import MB1_MAGIC, check_multiboot, qemu_kernel
+from lab.multiboot import MB1_MAGIC, check_guest_kernel, check_multiboot, is_linux, qemu_kernel
 
 AOUT_KLUDGE = 1 << 16
 
@@ -96,3 +96,22 @@ def test_qemu_kernel_returns_elf32_as_is(tmp_path):
     work.mkdir()
     assert qemu_kernel(path, work) == path
     assert list(work.iterdir()) == []
+
+
+def _linux_header(path, loadflags: int):
+    head = bytearray(0x400)
+    head[0x202:0x206] = b"HdrS"
+    head[0x211] = loadflags
+    path.write_bytes(bytes(head))
+    return path
+
+
+def test_a_bzimage_is_a_guest_kernel_and_a_zimage_is_not(tmp_path):
+    bz = _linux_header(tmp_path / "bzImage", 0x01)
+    assert is_linux(bz)
+    check_guest_kernel(bz)  # no error
+    z = _linux_header(tmp_path / "zImage", 0x00)  # loaded below 1 MiB: not supported
+    assert not is_linux(z)
+    with pytest.raises(LabError, match="is not a Multiboot kernel"):
+        check_guest_kernel(z)
+    assert not is_linux(tmp_path / "missing")

@@ -2,7 +2,7 @@
  * CPUID as the guest sees it: the host's answers (SDM Vol 2A "CPUID", APM Vol 3
  * appendix E), except that the guest learns of the hypervisor (CONTRACT.md 6) and does
  * not see what it cannot use: VMX and SVM (no nesting), x2APIC, MONITOR/MWAIT, the
- * performance-monitoring and SVM leaves, machine checks, MTRRs, 5-level paging and CET; the local APIC only once the guest enables the
+ * performance-monitoring and SVM leaves, machine checks, MTRRs, 5-level paging, CET, TSC_ADJUST, XSAVES and power management; the local APIC only once the guest enables the
  * minimal one (core/msr.c).
  */
 #include "exits.h"
@@ -37,6 +37,18 @@
 #define CPUID_7_ECX_LA57 BIT(16)
 #define CPUID_7_EDX_CET_IBT BIT(20)
 #define CPUID_7_EBX_INVPCID BIT(10)
+/* IA32_TSC_ADJUST (SDM Vol 3B 18.17.3) is not kept: the guest's TSC is the host's. */
+#define CPUID_7_EBX_TSC_ADJUST BIT(1)
+/* Leaf 0xD subleaf 1: XSAVES/XRSTORS and IA32_XSS (SDM Vol 1 13.2) are not offered: the
+ * guest saves its state with XSAVE's standard format, whose sizes the host's CPUID gives
+ * for the XCR0 the guest runs with. */
+#define CPUID_D_1_EAX_XSAVES BIT(3)
+#define CPUID_XSAVE 0xd
+/* Leaf 6, thermal and power management: every feature it names lives in MSRs not offered
+ * here (APERF/MPERF, the energy-performance bias, HWP, the thermal sensors; SDM Vol 3B 15),
+ * but for ARAT, the APIC timer that keeps running in deep C-states (EAX bit 2). */
+#define CPUID_POWER 0x6
+#define CPUID_6_EAX_ARAT BIT(2)
 
 static const char hv_signature[12] = "NestedLabHV"; /* with its NUL: 12 bytes */
 
@@ -61,11 +73,18 @@ static void __attribute__((noinline)) own_leaf(struct vcpu *v, u32 leaf)
 	v->regs.rdx = d;
 }
 
-/* Leaves 1, 7 and 0x80000001, as the host answered them: less what the guest cannot use. */
+/* Leaves 1, 6, 7, 0xD and 0x80000001, as the host answered them: less what the guest cannot use. */
 static void __attribute__((noinline)) adjust_features(struct vcpu *v, u32 leaf, u32 subleaf)
 {
-	if (leaf == 7) {
+	if (leaf == CPUID_POWER) {
+		v->regs.rax &= CPUID_6_EAX_ARAT;
+		v->regs.rbx = v->regs.rcx = v->regs.rdx = 0;
+	} else if (leaf == CPUID_XSAVE) {
+		if (subleaf == 1)
+			v->regs.rax &= ~(u64)CPUID_D_1_EAX_XSAVES;
+	} else if (leaf == 7) {
 		if (subleaf == 0) {
+			v->regs.rbx &= ~(u64)CPUID_7_EBX_TSC_ADJUST;
 			v->regs.rcx &= ~(u64)(CPUID_7_ECX_LA57 | CPUID_7_ECX_CET_SS);
 			v->regs.rdx &= ~(u64)CPUID_7_EDX_CET_IBT;
 			if (!v->invpcid) /* VMX without "enable INVPCID": #UD in the guest */
@@ -101,9 +120,10 @@ static inline void host_cpuid(struct vcpu *v, u32 leaf, u32 subleaf)
 }
 
 /* The leaves whose answer is not the host's as it is, by their low 31 bits (so 0x8000000N
- * shares leaf N's bit): 1 and 0x80000001 (features), 7 (structured features; 0x80000007
- * passes through), 0xA and 0x8000000A (hidden whole). */
-#define SPECIAL_LEAVES (BIT(1) | BIT(7) | BIT(0xa))
+ * shares leaf N's bit): 1 and 0x80000001 (features), 6 (power; 0x80000006 passes through),
+ * 7 (structured features; 0x80000007 passes), 0xA and 0x8000000A (hidden whole), 0xD
+ * (XSAVE; 0x8000000D passes). */
+#define SPECIAL_LEAVES (BIT(1) | BIT(6) | BIT(7) | BIT(0xa) | BIT(0xd))
 
 static void __attribute__((noinline)) special_leaf(struct vcpu *v, u32 leaf)
 {
@@ -114,13 +134,13 @@ static void __attribute__((noinline)) special_leaf(struct vcpu *v, u32 leaf)
 		return;
 	}
 	host_cpuid(v, leaf, subleaf);
-	if (leaf != 0x80000007)
+	if (leaf != 0x80000006 && leaf != 0x80000007 && leaf != 0x8000000d)
 		adjust_features(v, leaf, subleaf);
 }
 
 /* The host's answer, less what the guest cannot use. On every CPUID exit, so the common
  * leaves take no call beyond the CPUID itself (one range test passes leaf 0 and those
- * above 0xA by), and its results go straight to the guest's registers: CPUID writes all
+ * above 0xD by), and its results go straight to the guest's registers: CPUID writes all
  * four, zero-extended in 64-bit mode (SDM Vol 2A "CPUID"), as the 64-bit outputs take them. */
 bool handle_cpuid(struct vcpu *v, struct vm_exit *e)
 {
@@ -128,7 +148,7 @@ bool handle_cpuid(struct vcpu *v, struct vm_exit *e)
 
 	if (leaf - CPUID_HV_BASE <= CPUID_HV_LAST - CPUID_HV_BASE)
 		own_leaf(v, leaf);
-	else if (low - 1 < 0xa && (SPECIAL_LEAVES & (1u << low)))  /* 1..0xA: then which */
+	else if (low - 1 < 0xd && (SPECIAL_LEAVES & (1u << low)))  /* 1..0xD: then which */
 		special_leaf(v, leaf);
 	else
 		host_cpuid(v, leaf, v->regs.rcx);

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(shutil.which("clang") is None,
 
 
 def test_every_model_has_a_harness():
-    assert devfuzz.harnesses() == ["ata", "i8042", "pic", "pit", "serial", "vga"]
+    assert devfuzz.harnesses() == ["ata", "i8042", "pic", "pit", "rtc", "serial", "vga"]
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def fuzzers():
     return devfuzz.build_fuzzers(devfuzz.harnesses())
 
 
-@pytest.mark.parametrize("model", ["ata", "i8042", "pic", "pit", "serial", "vga"])
+@pytest.mark.parametrize("model", ["ata", "i8042", "pic", "pit", "rtc", "serial", "vga"])
 def test_a_short_campaign_finds_nothing(fuzzers, model):
     result = devfuzz.run_fuzzer(model, fuzzers[model], runs=SHORT_RUNS)
     assert result.finding == "", result.line

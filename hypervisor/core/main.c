@@ -143,6 +143,7 @@ void hv_main(void)
 	guests = log_modules(mbi);
 	hostirq_init();
 	timer_init();
+	cmos_init();
 
 	if (!cmdline_parse(cmdline, &cfg))
 		run_end(END_CONFIG);

@@ -207,6 +207,8 @@ void platform_init(struct vm *vm, const struct disk_window *disk)
 	ports[n++] = (struct port_device){ .name = "post", .base = POST_CODE_PORT, .count = 1,
 					   .read = ignore_read, .write = ignore_write };
 	ports[n++] = debug_exit_dev(&d->debug_exit);
+	rtc_init(&d->rtc, wall_seconds, NULL);  /* each guest's own clock, from the machine's */
+	ports[n++] = rtc_dev(&d->rtc);
 	lapic_init(vm);
 	irq_devices_init(vm, ports, &n);
 	disk_init(vm, disk, ports, &n);

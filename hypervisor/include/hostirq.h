@@ -48,6 +48,10 @@ extern volatile u64 host_ticks;
 void timer_init(void);
 /* Nanoseconds since timer_init, from the TSC. */
 u64 time_ns(void);
+/* drivers/cmos.c: the machine's clock, read once (after timer_init); then the wall clock,
+ * seconds since 1970, for the guests' virtual clocks (ctx unused). */
+void cmos_init(void);
+u64 wall_seconds(void *ctx);
 /* A TSC value read since timer_init(), as time_ns() would have given it then. */
 u64 tsc_to_ns(u64 tsc);
 /* The first TSC value at which time_ns() gives ns or more. */

@@ -14,6 +14,7 @@
 #include "../devices/lapic.h"
 #include "../devices/pic.h"
 #include "../devices/pit.h"
+#include "../devices/rtc.h"
 #include "../devices/serial.h"
 #include "../devices/testdev.h"
 #include "../devices/vga.h"
@@ -56,6 +57,7 @@ struct platform {
 	bool intr_glitch;   /* the test device's too-short request (devices/testdev.h) */
 	struct vga_crtc crtc;
 	struct debug_exit debug_exit;
+	struct rtc rtc;
 	struct lapic lapic;          /* at IA32_APIC_BASE's page (core/platform.c) */
 	struct mmio_device lapic_mmio;
 	bool has_disk;

@@ -59,16 +59,20 @@ def _run(cmd: list[str], cwd: Path, log: Path) -> subprocess.CompletedProcess:
                               env={**os.environ, "LC_ALL": "C"})
 
 
-def _kernel_package() -> str:
-    """The versioned kernel package the meta package depends on (linux-image-6.1.0-N-amd64)."""
-    done = subprocess.run(["apt-cache", "depends", KERNEL_META], capture_output=True,
-                          text=True, env={**os.environ, "LC_ALL": "C"})
-    found = re.search(r"Depends: (linux-image-\S+)", done.stdout)
-    if done.returncode != 0 or not found:
-        raise InfraError(f"the Linux guest: `apt-cache depends {KERNEL_META}` names no kernel "
-                         f"package ({(done.stderr.strip().splitlines() or ['no output'])[-1]});"
-                         " is this Debian with its package lists (apt-get update)?")
-    return found[1]
+def _kernel_package(work: Path, log: Path) -> str:
+    """The versioned kernel package the meta package depends on (linux-image-6.1.0-N-amd64),
+    once more after `apt-get update` when the package lists lack it."""
+    for attempt in (1, 2):
+        done = subprocess.run(["apt-cache", "depends", KERNEL_META], capture_output=True,
+                              text=True, env={**os.environ, "LC_ALL": "C"})
+        found = re.search(r"Depends: (linux-image-\S+)", done.stdout)
+        if done.returncode == 0 and found:
+            return found[1]
+        if attempt == 1:
+            _run(["apt-get", "update", "-q"], work, log)
+    raise InfraError(f"the Linux guest: `apt-cache depends {KERNEL_META}` names no kernel "
+                     f"package ({(done.stderr.strip().splitlines() or ['no output'])[-1]}); "
+                     "is this Debian with a reachable mirror?")
 
 
 def _download(packages: list[str], work: Path, log: Path) -> None:
@@ -140,7 +144,7 @@ def build_linux_guest(build_root: Path) -> LinuxGuest:
         debs = work / "debs"
         shutil.rmtree(debs, ignore_errors=True)
         debs.mkdir()
-        _download([_kernel_package(), BUSYBOX], debs, log)
+        _download([_kernel_package(work, log), BUSYBOX], debs, log)
         root = work / "root"
         shutil.rmtree(root, ignore_errors=True)
         for deb in sorted(debs.glob("*.deb")):

@@ -9,7 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, bench, bench_consolidation, bench_grading, benchmarks, cli_fuzz
+from . import (
+    __version__,
+    bench,
+    bench_consolidation,
+    bench_grading,
+    bench_linux,
+    benchmarks,
+    cli_fuzz,
+)
 from .build import build, project_root
 from .config import RunConfig, apply, load_profile
 from .errors import LabError
@@ -339,6 +347,8 @@ def cmd_bench(a: argparse.Namespace) -> int:
     platforms = detect()
     if a.which == "exitcost":
         results = benchmarks.exitcost(platforms, a.timeout_scale, print)
+    elif a.which == "linux":
+        results = bench_linux.linux_boot(out, platforms, a.timeout_scale, print)
     elif a.which == "grading":
         sweb = a.sweb or (DEFAULT_SWEB if DEFAULT_SWEB.is_dir() else None)
         options = ["-n", "2", "--timeout-scale", str(a.timeout_scale)]
@@ -443,9 +453,10 @@ def parser() -> argparse.ArgumentParser:
 
     be = sub.add_parser("bench", help="benchmark figures per platform, against the baseline")
     be.add_argument("which", nargs="?", default="exitcost",
-                    choices=["exitcost", "os", "grading", "consolidation"],
+                    choices=["exitcost", "os", "linux", "grading", "consolidation"],
                     help="exitcost (the default), os (TeachOS boot and disk vs direct), "
-                         "grading (broken hypervisors graded beside the reference) or "
+                         "linux (Debian's kernel to its shell vs direct, QEMU), grading "
+                         "(broken hypervisors graded beside the reference) or "
                          "consolidation (1, 2 and 4 SWEBs, without and with dedup)")
     be.add_argument("--save", action="store_true", help="make these figures the baseline")
     be.add_argument("--sweb", type=Path,

@@ -2,7 +2,7 @@
  * CPUID as the guest sees it: the host's answers (SDM Vol 2A "CPUID", APM Vol 3
  * appendix E), except that the guest learns of the hypervisor (CONTRACT.md 6) and does
  * not see what it cannot use: VMX and SVM (no nesting), x2APIC, MONITOR/MWAIT, the
- * performance-monitoring and SVM leaves, machine checks, MTRRs, 5-level paging, CET, TSC_ADJUST, XSAVES and power management; the local APIC only once the guest enables the
+ * performance-monitoring and SVM leaves, machine checks, MTRRs, 5-level paging, CET, TSC_ADJUST, XSAVES, power management and memory encryption; the local APIC only once the guest enables the
  * minimal one (core/msr.c).
  */
 #include "exits.h"
@@ -15,6 +15,10 @@
 #define CPUID_HV_LAST 0x400000ff
 #define CPUID_PERFMON 0x0000000a
 #define CPUID_SVM 0x8000000a
+/* AMD's memory encryption leaf (SME, SEV: APM Vol 2 15.34): none is offered, and a guest
+ * told of SEV reads MSR_AMD64_SEV (0xC0010131), which raises #GP here (Linux's decompressor
+ * does, and triple-faults). */
+#define CPUID_MEM_ENCRYPT 0x8000001f
 
 #define CPUID_1_ECX_MONITOR BIT(3)
 #define CPUID_1_ECX_X2APIC BIT(21)
@@ -122,25 +126,25 @@ static inline void host_cpuid(struct vcpu *v, u32 leaf, u32 subleaf)
 /* The leaves whose answer is not the host's as it is, by their low 31 bits (so 0x8000000N
  * shares leaf N's bit): 1 and 0x80000001 (features), 6 (power; 0x80000006 passes through),
  * 7 (structured features; 0x80000007 passes), 0xA and 0x8000000A (hidden whole), 0xD
- * (XSAVE; 0x8000000D passes). */
-#define SPECIAL_LEAVES (BIT(1) | BIT(6) | BIT(7) | BIT(0xa) | BIT(0xd))
+ * (XSAVE; 0x8000000D passes), 0x8000001F (hidden whole; 0x1F passes). */
+#define SPECIAL_LEAVES (BIT(1) | BIT(6) | BIT(7) | BIT(0xa) | BIT(0xd) | BIT(0x1f))
 
 static void __attribute__((noinline)) special_leaf(struct vcpu *v, u32 leaf)
 {
 	u32 subleaf = v->regs.rcx;
 
-	if (leaf == CPUID_PERFMON || leaf == CPUID_SVM) {
+	if (leaf == CPUID_PERFMON || leaf == CPUID_SVM || leaf == CPUID_MEM_ENCRYPT) {
 		own_leaf(v, leaf);
 		return;
 	}
 	host_cpuid(v, leaf, subleaf);
-	if (leaf != 0x80000006 && leaf != 0x80000007 && leaf != 0x8000000d)
+	if (leaf != 0x80000006 && leaf != 0x80000007 && leaf != 0x8000000d && leaf != 0x1f)
 		adjust_features(v, leaf, subleaf);
 }
 
 /* The host's answer, less what the guest cannot use. On every CPUID exit, so the common
  * leaves take no call beyond the CPUID itself (one range test passes leaf 0 and those
- * above 0xD by), and its results go straight to the guest's registers: CPUID writes all
+ * above 0x1F by), and its results go straight to the guest's registers: CPUID writes all
  * four, zero-extended in 64-bit mode (SDM Vol 2A "CPUID"), as the 64-bit outputs take them. */
 bool handle_cpuid(struct vcpu *v, struct vm_exit *e)
 {
@@ -148,7 +152,7 @@ bool handle_cpuid(struct vcpu *v, struct vm_exit *e)
 
 	if (leaf - CPUID_HV_BASE <= CPUID_HV_LAST - CPUID_HV_BASE)
 		own_leaf(v, leaf);
-	else if (low - 1 < 0xd && (SPECIAL_LEAVES & (1u << low)))  /* 1..0xD: then which */
+	else if (low - 1 < 0x1f && (SPECIAL_LEAVES & (1u << low)))  /* 1..0x1F: then which */
 		special_leaf(v, leaf);
 	else
 		host_cpuid(v, leaf, v->regs.rcx);

@@ -13,7 +13,7 @@ import time
 from .benchmarks import Say, targets
 from .build import Outputs
 from .config import RunConfig
-from .linux import READY, build_linux_guest
+from .linux import READY, LinuxGuest, build_linux_guest
 from .platforms import Platform
 from .runner import prepare
 
@@ -22,9 +22,8 @@ MEMORY = 256  # MiB, as the Linux scenarios boot it
 PLATFORMS = ("qemu-tcg", "qemu-kvm")  # those with their own Linux loader for the baseline
 
 
-def _boot(out: Outputs, platform: str, backend: str, direct: bool, scale: float
-          ) -> tuple[int, dict[str, int]]:
-    guest = build_linux_guest(out.build)
+def _boot(out: Outputs, guest: LinuxGuest, platform: str, backend: str, direct: bool,
+          scale: float) -> tuple[int, dict[str, int]]:
     cfg = RunConfig(platform=platform, backend=backend, guest_kernel=guest.kernel,
                     guest_modules=[guest.initrd], guest_args="console=ttyS0",
                     guest_memory=MEMORY, memory=MEMORY + 128, direct=direct,
@@ -42,11 +41,12 @@ def _boot(out: Outputs, platform: str, backend: str, direct: bool, scale: float
 def linux_boot(out: Outputs, platforms: list[Platform], scale: float, say: Say
                ) -> dict[str, dict[str, int]]:
     results = {}
+    guest = build_linux_guest(out.build)
     for platform, backend in targets(platforms):
         if platform not in PLATFORMS:
             continue
-        direct, _ = _boot(out, platform, backend, True, scale)
-        hv, exits = _boot(out, platform, backend, False, scale)
+        direct, _ = _boot(out, guest, platform, backend, True, scale)
+        hv, exits = _boot(out, guest, platform, backend, False, scale)
         figures = {"linux_boot_us_direct": direct, "linux_boot_us_hv": hv,
                    "linux_boot_ratio_permille": round(1000 * hv / direct),
                    **{f"linux_exits_{k.replace('-', '_')}": v for k, v in exits.items()}}

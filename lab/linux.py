@@ -59,31 +59,38 @@ def _run(cmd: list[str], cwd: Path, log: Path) -> subprocess.CompletedProcess:
                               env={**os.environ, "LC_ALL": "C"})
 
 
+def _after_update(attempt, work: Path, log: Path):
+    """attempt()'s answer, tried once more after `apt-get update` when it gives None (the
+    package lists are missing or stale); None if it fails both times."""
+    found = attempt()
+    if found is None:
+        _run(["apt-get", "update", "-q"], work, log)
+        found = attempt()
+    return found
+
+
 def _kernel_package(work: Path, log: Path) -> str:
-    """The versioned kernel package the meta package depends on (linux-image-6.1.0-N-amd64),
-    once more after `apt-get update` when the package lists lack it."""
-    for attempt in (1, 2):
+    """The versioned kernel package the meta package depends on (linux-image-6.1.0-N-amd64)."""
+    def depends() -> str | None:
         done = subprocess.run(["apt-cache", "depends", KERNEL_META], capture_output=True,
                               text=True, env={**os.environ, "LC_ALL": "C"})
         found = re.search(r"Depends: (linux-image-\S+)", done.stdout)
-        if done.returncode == 0 and found:
-            return found[1]
-        if attempt == 1:
-            _run(["apt-get", "update", "-q"], work, log)
-    raise InfraError(f"the Linux guest: `apt-cache depends {KERNEL_META}` names no kernel "
-                     f"package ({(done.stderr.strip().splitlines() or ['no output'])[-1]}); "
-                     "is this Debian with a reachable mirror?")
+        return found[1] if done.returncode == 0 and found else None
+
+    package = _after_update(depends, work, log)
+    if package is None:
+        raise InfraError(f"the Linux guest: `apt-cache depends {KERNEL_META}` names no "
+                         "kernel package; is this Debian with a reachable mirror?")
+    return package
 
 
 def _download(packages: list[str], work: Path, log: Path) -> None:
-    """apt-get download, once more after `apt-get update` when the lists are stale."""
-    for attempt in (1, 2):
-        if _run(["apt-get", "download", "-q", *packages], work, log).returncode == 0:
-            return
-        if attempt == 1:
-            _run(["apt-get", "update", "-q"], work, log)
-    raise InfraError(f"the Linux guest: `apt-get download {' '.join(packages)}` failed; "
-                     f"see {log}")
+    def download() -> bool | None:
+        return _run(["apt-get", "download", "-q", *packages], work, log).returncode == 0 or None
+
+    if _after_update(download, work, log) is None:
+        raise InfraError(f"the Linux guest: `apt-get download {' '.join(packages)}` failed; "
+                         f"see {log}")
 
 
 # The two files the guest needs of the packages (the kernel's modules, 400 MB, are not).
@@ -92,8 +99,8 @@ WANTED = re.compile(r"\./(boot/vmlinuz-[^/]+|bin/busybox)")
 
 def _unpack_wanted(deb: Path, root: Path, log: Path) -> None:
     """WANTED's files of a package's data archive (`dpkg-deb --fsys-tarfile`), into root."""
-    with subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE,
-                          stderr=log.open("a")) as p:
+    with log.open("a") as err, subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)],
+                                                stdout=subprocess.PIPE, stderr=err) as p:
         try:
             with tarfile.open(fileobj=p.stdout, mode="r|") as t:
                 for member in t:

@@ -77,7 +77,8 @@ static void __attribute__((noinline)) own_leaf(struct vcpu *v, u32 leaf)
 	v->regs.rdx = d;
 }
 
-/* Leaves 1, 6, 7, 0xD and 0x80000001, as the host answered them: less what the guest cannot use. */
+/* Leaves 1, 6, 7, 0xD and 0x80000001, as the host answered them: less what the guest cannot
+ * use. Any other leaf is left as it is. */
 static void __attribute__((noinline)) adjust_features(struct vcpu *v, u32 leaf, u32 subleaf)
 {
 	if (leaf == CPUID_POWER) {
@@ -108,7 +109,7 @@ static void __attribute__((noinline)) adjust_features(struct vcpu *v, u32 leaf, 
 		/* No IA32_PERF_CAPABILITIES: no performance monitoring is offered (leaf 0xA). */
 		v->regs.rcx &= ~(u64)CPUID_1_ECX_PDCM;
 		v->regs.rdx &= ~(u64)(CPUID_1_EDX_MCE | CPUID_1_EDX_MCA | CPUID_1_EDX_MTRR);
-	} else {
+	} else if (leaf == 0x80000001) {
 		/* Only the four legacy counters (core/msr.c), not the core extension's six. */
 		v->regs.rcx &= ~(u64)(CPUID_80000001_ECX_SVM | CPUID_80000001_ECX_PERFCTR_CORE);
 		if (!v->rdtscp) /* VMX without its "enable RDTSCP" control: #UD in the guest */
@@ -138,8 +139,7 @@ static void __attribute__((noinline)) special_leaf(struct vcpu *v, u32 leaf)
 		return;
 	}
 	host_cpuid(v, leaf, subleaf);
-	if (leaf != 0x80000006 && leaf != 0x80000007 && leaf != 0x8000000d && leaf != 0x1f)
-		adjust_features(v, leaf, subleaf);
+	adjust_features(v, leaf, subleaf);
 }
 
 /* The host's answer, less what the guest cannot use. On every CPUID exit, so the common

@@ -71,6 +71,12 @@ static bool inject_gp(struct vcpu *v)
 	return true;
 }
 
+/* The host CPU's vendor, which the guest's CPUID reports too. */
+static bool vendor_is(const char *vendor)
+{
+	return strcmp(boot_cpu.vendor, vendor) == 0;
+}
+
 /*
  * MSRs that hold a linear address: WRMSR of a non-canonical one raises #GP(0) (SDM Vol 2B
  * "WRMSR"; APM Vol 3 "WRMSR"), checked here before the value reaches the backend (a host
@@ -85,7 +91,7 @@ static bool holds_an_address(u32 index)
 	case MSR_KERNEL_GS_BASE:
 		return true;
 	case MSR_IA32_SYSENTER_ESP: case MSR_IA32_SYSENTER_EIP:
-		return strcmp(boot_cpu.vendor, "GenuineIntel") == 0;
+		return vendor_is("GenuineIntel");
 	}
 	return false;
 }
@@ -106,7 +112,7 @@ static bool canonical(u64 la)
 static bool is_k7_perf(u32 index)
 {
 	return index >= MSR_K7_EVNTSEL0 && index <= MSR_K7_PERFCTR3 &&
-	       strcmp(boot_cpu.vendor, "AuthenticAMD") == 0;
+	       vendor_is("AuthenticAMD");
 }
 
 /* AMD's Interrupt Pending and CMP-Halt register (BKDG for family 0Fh, MSRC001_0055): its
@@ -117,7 +123,7 @@ static bool is_k7_perf(u32 index)
 
 static bool is_k8_int_pending(u32 index)
 {
-	return index == MSR_K8_INT_PENDING_MSG && strcmp(boot_cpu.vendor, "AuthenticAMD") == 0;
+	return index == MSR_K8_INT_PENDING_MSG && vendor_is("AuthenticAMD");
 }
 
 /* Intel's IA32_MISC_ENABLE (SDM Vol 4, table 2-2), which every Intel CPU since the Pentium 4
@@ -130,7 +136,7 @@ static bool is_k8_int_pending(u32 index)
 
 static bool is_misc_enable(u32 index)
 {
-	return index == MSR_IA32_MISC_ENABLE && strcmp(boot_cpu.vendor, "GenuineIntel") == 0;
+	return index == MSR_IA32_MISC_ENABLE && vendor_is("GenuineIntel");
 }
 
 /* Intel's IA32_BIOS_SIGN_ID (SDM Vol 3A 10.11.7.1): an OS writes 0, runs CPUID leaf 1 and
@@ -140,7 +146,7 @@ static bool is_misc_enable(u32 index)
 
 static bool is_bios_sign_id(u32 index)
 {
-	return index == MSR_IA32_BIOS_SIGN_ID && strcmp(boot_cpu.vendor, "GenuineIntel") == 0;
+	return index == MSR_IA32_BIOS_SIGN_ID && vendor_is("GenuineIntel");
 }
 
 /*

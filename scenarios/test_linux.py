@@ -39,8 +39,8 @@ WARNING = re.compile(r"\b(WARNING|BUG|Call Trace|unchecked MSR|[Ee]rror|[Ff]ail(
                      r"Unable|not present|broken|weird|not supported|does not support|"
                      r"not available|unstable|[Ii]nvalid)\b")
 # What the hypervisor hides from CPUID (CONTRACT.md 6, hypervisor/core/cpuid.c).
-HIDDEN_FLAGS = {"vmx", "svm", "x2apic", "monitor", "mce", "mca", "mtrr", "la57", "pdcm",
-                "perfctr_core"}
+HIDDEN_FLAGS = {"vmx", "svm", "x2apic", "monitor", "mwaitx", "mce", "mca", "mtrr", "la57",
+                "pdcm", "perfctr_core", "osvw"}
 
 
 def boot_linux(boot, target, linux_guest):

@@ -1,9 +1,10 @@
 /*
  * CPUID as the guest sees it: the host's answers (SDM Vol 2A "CPUID", APM Vol 3
  * appendix E), except that the guest learns of the hypervisor (CONTRACT.md 6) and does
- * not see what it cannot use: VMX and SVM (no nesting), x2APIC, MONITOR/MWAIT, the
- * performance-monitoring and SVM leaves, machine checks, MTRRs, 5-level paging, CET, TSC_ADJUST, XSAVES, power management and memory encryption; the local APIC only once the guest enables the
- * minimal one (core/msr.c).
+ * not see what it cannot use: VMX and SVM (no nesting), x2APIC, MONITOR/MWAIT and
+ * MONITORX/MWAITX, the performance-monitoring and SVM leaves, machine checks, MTRRs, 5-level
+ * paging, CET, TSC_ADJUST, XSAVES, power management, memory encryption and AMD's OSVW; the
+ * local APIC only once the guest enables the minimal one (core/msr.c).
  */
 #include "exits.h"
 #include "hostirq.h"
@@ -34,6 +35,12 @@
 #define CPUID_1_EDX_MTRR BIT(12)
 #define CPUID_1_ECX_PDCM BIT(15)
 #define CPUID_80000001_ECX_PERFCTR_CORE BIT(23) /* APM Vol 3 E.4.2 */
+/* AMD's OS-visible workarounds (APM Vol 2 3.2.11): the OSVW MSRs 0xC0010140-1 are not
+ * offered (Linux reads them unguarded when told of OSVW: cpu_has_amd_erratum). */
+#define CPUID_80000001_ECX_OSVW BIT(9)
+/* MONITORX/MWAITX (APM Vol 3 "MONITORX"): hidden as MONITOR/MWAIT are; Linux's delay loop
+ * uses MWAITX when offered and got #UD on bochs/svm. */
+#define CPUID_80000001_ECX_MONITORX BIT(29)
 /* Leaf 7 subleaf 0: the features whose CR4 bit the guest may not set (cpu.c,
  * cpu_cr4_guest_bits): 5-level paging (CR4.LA57) and CET (CR4.CET, SDM Vol 1 17.2). A guest
  * told of LA57 sets it (Linux's decompressor does) and gets #GP. */
@@ -111,7 +118,8 @@ static void __attribute__((noinline)) adjust_features(struct vcpu *v, u32 leaf, 
 		v->regs.rdx &= ~(u64)(CPUID_1_EDX_MCE | CPUID_1_EDX_MCA | CPUID_1_EDX_MTRR);
 	} else if (leaf == 0x80000001) {
 		/* Only the four legacy counters (core/msr.c), not the core extension's six. */
-		v->regs.rcx &= ~(u64)(CPUID_80000001_ECX_SVM | CPUID_80000001_ECX_PERFCTR_CORE);
+		v->regs.rcx &= ~(u64)(CPUID_80000001_ECX_SVM | CPUID_80000001_ECX_PERFCTR_CORE |
+				      CPUID_80000001_ECX_OSVW | CPUID_80000001_ECX_MONITORX);
 		if (!v->rdtscp) /* VMX without its "enable RDTSCP" control: #UD in the guest */
 			v->regs.rdx &= ~(u64)CPUID_80000001_EDX_RDTSCP;
 	}

@@ -8,9 +8,9 @@
  * VM_HSAVE_PA: the guest is told (CPUID) that it has neither VMX nor SVM.
  * Kept here for the guest, as the hardware it is told of has them: IA32_APIC_BASE (the
  * page of the minimal local APIC, devices/lapic.h) and, on AMD, the four legacy
- * performance counters every AMD64 CPU has (APM Vol 2 13.2.1), which never count, and the
- * C1E state register, which reads 0; on Intel, IA32_MISC_ENABLE, fixed, and
- * IA32_BIOS_SIGN_ID, no microcode update.
+ * performance counters every AMD64 CPU has (APM Vol 2 13.2.1), which never count; and a
+ * few with a fixed value that OSes read unguarded (fixed_msrs below: AMD's C1E state, HWCR
+ * and NB_CFG; Intel's IA32_MISC_ENABLE and IA32_BIOS_SIGN_ID).
  */
 #include "cpu.h"
 #include "lapic.h"
@@ -115,38 +115,53 @@ static bool is_k7_perf(u32 index)
 	       vendor_is("AuthenticAMD");
 }
 
-/* AMD's Interrupt Pending and CMP-Halt register (BKDG for family 0Fh, MSRC001_0055): its
- * C1E bits tell an OS whether halting enters C1E, where erratum 400 stops the APIC timer
- * (Linux reads it on family 0Fh and 10h: arch_post_acpi_subsys_init). Reads 0 here: no
- * C1E, a halted guest's timer keeps ticking. Read-only; a write raises #GP. */
-#define MSR_K8_INT_PENDING_MSG 0xc0010055
+/*
+ * MSRs whose value is fixed here, each what the hardware or its firmware leaves and an OS
+ * reads unguarded; a write is accepted as the entry says, else it raises #GP.
+ * - AMD's Interrupt Pending and CMP-Halt register (BKDG for family 0Fh, MSRC001_0055): its
+ *   C1E bits tell an OS whether halting enters C1E, where erratum 400 stops the APIC timer
+ *   (Linux reads it on family 0Fh and 10h: arch_post_acpi_subsys_init). 0: no C1E, a halted
+ *   guest's timer keeps ticking. Read-only.
+ * - AMD's hardware configuration register (APM Vol 2 A.7, MSRC001_0015): TscFreqSel (bit 24)
+ *   set, the TSC counts at the P0 frequency, as every AMD CPU since family 10h reports it
+ *   (Linux warns "TSC doesn't count with P0 frequency" otherwise).
+ * - AMD's northbridge configuration (BKDG for family 10h, MSRC001_001F): EnableCF8ExtCfg
+ *   (bit 46) set, as firmware leaves it (Linux sets it on each CPU of family 10h and later,
+ *   unguarded: amd_bus_cpu_online); no PCI configuration space is behind it here.
+ * - Intel's IA32_MISC_ENABLE (SDM Vol 4, table 2-2), which every Intel CPU since the
+ *   Pentium 4 has (Linux's verify_cpu reads it for the XD-disable bit): fast strings on
+ *   (bit 0), BTS and PEBS unavailable (bits 11, 12: no performance monitoring is offered),
+ *   no MONITOR/MWAIT (bit 18, hidden from CPUID), XD not disabled (bit 34).
+ * - Intel's IA32_BIOS_SIGN_ID (SDM Vol 3A 10.11.7.1): an OS writes 0, runs CPUID leaf 1
+ *   and reads the microcode update's signature from bits 63:32. No update is loaded: 0,
+ *   and any write is accepted (the write is that protocol's first step).
+ */
+enum fixed_write { WRITE_NONE, WRITE_SAME, WRITE_ANY };
 
-static bool is_k8_int_pending(u32 index)
+static const struct fixed_msr {
+	u32 index;
+	const char *vendor;
+	u64 value;
+	enum fixed_write write;
+} fixed_msrs[] = {
+	{ 0xc0010055, "AuthenticAMD", 0, WRITE_NONE },
+	{ 0xc0010015, "AuthenticAMD", BIT(24), WRITE_SAME },
+	{ 0xc001001f, "AuthenticAMD", BIT(46), WRITE_SAME },
+	{ 0x1a0, "GenuineIntel", BIT(0) | BIT(11) | BIT(12), WRITE_SAME },
+	{ 0x8b, "GenuineIntel", 0, WRITE_ANY },
+};
+
+static const struct fixed_msr *fixed_msr(u32 index)
 {
-	return index == MSR_K8_INT_PENDING_MSG && vendor_is("AuthenticAMD");
+	for (size_t i = 0; i < ARRAY_SIZE(fixed_msrs); i++)
+		if (fixed_msrs[i].index == index && vendor_is(fixed_msrs[i].vendor))
+			return &fixed_msrs[i];
+	return NULL;
 }
 
-/* Intel's IA32_MISC_ENABLE (SDM Vol 4, table 2-2), which every Intel CPU since the Pentium 4
- * has and Linux reads unguarded on Intel (verify_cpu, for the XD-disable bit): fast strings
- * on (bit 0), BTS and PEBS unavailable (bits 11, 12: no performance monitoring is offered),
- * no MONITOR/MWAIT (bit 18, hidden from CPUID), XD not disabled (bit 34). Its value is
- * fixed: a write of it is accepted, any other raises #GP. */
-#define MSR_IA32_MISC_ENABLE 0x1a0
-#define MISC_ENABLE_VALUE (BIT(0) | BIT(11) | BIT(12))
-
-static bool is_misc_enable(u32 index)
+static bool fixed_msr_write(const struct fixed_msr *f, u64 value)
 {
-	return index == MSR_IA32_MISC_ENABLE && vendor_is("GenuineIntel");
-}
-
-/* Intel's IA32_BIOS_SIGN_ID (SDM Vol 3A 10.11.7.1): an OS writes 0, runs CPUID leaf 1 and
- * reads the microcode update's signature from bits 63:32. No update is loaded here: it
- * reads 0, and a write is accepted (the write is that protocol's first step). */
-#define MSR_IA32_BIOS_SIGN_ID 0x8b
-
-static bool is_bios_sign_id(u32 index)
-{
-	return index == MSR_IA32_BIOS_SIGN_ID && vendor_is("GenuineIntel");
+	return f->write == WRITE_ANY || (f->write == WRITE_SAME && value == f->value);
 }
 
 /*
@@ -178,6 +193,7 @@ static bool pat_valid(u64 pat)
 bool handle_msr_read(struct vcpu *v, struct vm_exit *e)
 {
 	u32 index = v->regs.rcx;
+	const struct fixed_msr *fixed;
 	enum vreg reg;
 	u64 value;
 
@@ -194,12 +210,8 @@ bool handle_msr_read(struct vcpu *v, struct vm_exit *e)
 		value = v->pkrs;
 	} else if (is_k7_perf(index)) {
 		value = v->k7_perf[index - MSR_K7_EVNTSEL0];
-	} else if (is_k8_int_pending(index)) {
-		value = 0;
-	} else if (is_misc_enable(index)) {
-		value = MISC_ENABLE_VALUE;
-	} else if (is_bios_sign_id(index)) {
-		value = 0;
+	} else if ((fixed = fixed_msr(index))) {
+		value = fixed->value;
 	} else if (find_reg(index, &reg)) {
 		value = v->vm->ops->read_reg(v, reg);
 	} else {
@@ -214,6 +226,7 @@ bool handle_msr_write(struct vcpu *v, struct vm_exit *e)
 {
 	u32 index = v->regs.rcx;
 	u64 value = ((v->regs.rdx & 0xffffffff) << 32) | (v->regs.rax & 0xffffffff);
+	const struct fixed_msr *fixed;
 	enum vreg reg;
 
 	if (index == MSR_IA32_TSC) {
@@ -232,11 +245,9 @@ bool handle_msr_write(struct vcpu *v, struct vm_exit *e)
 		if (index >= MSR_K7_EVNTSEL0 + 4)
 			value &= (1ULL << 48) - 1;
 		v->k7_perf[index - MSR_K7_EVNTSEL0] = value;
-	} else if (is_misc_enable(index)) {
-		if (value != MISC_ENABLE_VALUE)
+	} else if ((fixed = fixed_msr(index))) {
+		if (!fixed_msr_write(fixed, value))
 			return inject_gp(v);
-	} else if (is_bios_sign_id(index)) {
-		/* the signature protocol's first step: nothing to keep */
 	} else if (find_reg(index, &reg)) {
 		if ((index == MSR_EFER && (value & ~EFER_GUEST_BITS)) ||
 		    (index == MSR_IA32_PAT && !pat_valid(value)) ||

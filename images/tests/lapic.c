@@ -3,7 +3,9 @@
 // enable (11.4.3), the register page at 0xFEE00000 read and written with the MOV forms
 // compilers emit, the moffs ones among them (opcodes A1, A3: Vol. 2B "MOV"), and the four
 // legacy performance counters every AMD64 CPU has (AMD APM Vol. 2 13.2.1).
-// On Intel those MSRs do not exist: #GP. Then it ends through port 0xF4 with code=N from
+// On Intel those MSRs do not exist: #GP. The MSRs an OS reads unguarded at start-up hold
+// the fixed values CONTRACT.md 6 gives (on AMD HWCR and NB_CFG, on Intel
+// IA32_MISC_ENABLE), and another value written raises #GP. Then it ends through port 0xF4 with code=N from
 // its command line, if given (CONTRACT.md 4).
 #include "console.h"
 #include "cpu.h"
@@ -21,6 +23,13 @@
 #define CPUID_1_EDX_APIC   (1u << 9)
 #define MSR_K7_EVNTSEL0    0xC0010000u
 #define MSR_K7_PERFCTR0    0xC0010004u
+#define MSR_K7_HWCR        0xC0010015u
+#define HWCR_TSC_FREQ_SEL  (1ull << 24)
+#define MSR_AMD64_NB_CFG   0xC001001Fu
+#define NB_CFG_CF8_EXT_CFG (1ull << 46)
+#define MSR_MISC_ENABLE    0x1A0u
+#define MISC_ENABLE_VALUE  0x1801u      // fast strings, BTS and PEBS unavailable
+#define MISC_ENABLE_XD_OFF (1ull << 34)
 #define DEBUG_EXIT_PORT    0xF4
 
 // cmdline.c
@@ -113,6 +122,29 @@ static void check_k7_counters(void)
            ok && sel == 0x430076 && ctr == 1234);
 }
 
+// A fixed MSR: reads `want`, takes `want` back, refuses `other` with #GP.
+static bool fixed_msr(uint32_t index, uint64_t want, uint64_t other)
+{
+    uint64_t value = 0;
+    bool ok = rdmsr_safe(index, &value);
+    printf("MSR 0x%x reads 0x%llx\n", index, value);
+    return ok && value == want && wrmsr_safe(index, want) && !wrmsr_safe(index, other);
+}
+
+static void check_fixed_msrs(void)
+{
+    if (is_amd()) {
+        report("lapic HWCR reads TscFreqSel (bit 24) alone; another value raises #GP",
+               fixed_msr(MSR_K7_HWCR, HWCR_TSC_FREQ_SEL, 0));
+        report("lapic NB_CFG reads EnableCF8ExtCfg (bit 46) alone; another value raises #GP",
+               fixed_msr(MSR_AMD64_NB_CFG, NB_CFG_CF8_EXT_CFG, 1));
+    } else {
+        report("lapic IA32_MISC_ENABLE reads 0x1801; setting XD disable raises #GP",
+               fixed_msr(MSR_MISC_ENABLE, MISC_ENABLE_VALUE,
+                         MISC_ENABLE_VALUE | MISC_ENABLE_XD_OFF));
+    }
+}
+
 int main(struct multiboot_info *info)
 {
     uint32_t code;
@@ -123,6 +155,7 @@ int main(struct multiboot_info *info)
     check_apic_base();
     check_registers();
     check_k7_counters();
+    check_fixed_msrs();
     int verdict = report_summary();
     if (cmdline_number(info, "code=", &code)) {
         console_flush();

@@ -117,16 +117,27 @@ static bool parse_disk(const char *v, size_t len, struct hv_config *cfg, int gue
 	return disk_parse(v, len, &cfg->guest[guest < 0 ? 0 : guest].disk);
 }
 
-static bool parse_flag(const char *v, size_t len, struct hv_config *cfg, int guest)
+static bool parse_on_off(const char *v, size_t len, bool *flag)
 {
-	(void)guest;
 	if (!v || value_is(v, len, "on"))
-		cfg->dedup = true;
+		*flag = true;
 	else if (value_is(v, len, "off"))
-		cfg->dedup = false;
+		*flag = false;
 	else
 		return false;
 	return true;
+}
+
+static bool parse_dedup(const char *v, size_t len, struct hv_config *cfg, int guest)
+{
+	(void)guest;
+	return parse_on_off(v, len, &cfg->dedup);
+}
+
+static bool parse_bios(const char *v, size_t len, struct hv_config *cfg, int guest)
+{
+	(void)guest;
+	return parse_on_off(v, len, &cfg->bios);
 }
 
 static const struct {
@@ -141,7 +152,8 @@ static const struct {
 	{ "disk", parse_disk, "START:COUNT or START, in sectors", true, false },
 	{ "watchdog", parse_watchdog, "a number of ms", false, false },
 	{ "slice", parse_slice, "a number of ms above 0", false, false },
-	{ "dedup", parse_flag, "on or off (or the bare word)", false, true },
+	{ "dedup", parse_dedup, "on or off (or the bare word)", false, true },
+	{ "bios", parse_bios, "on or off (or the bare word)", false, true },
 	{ "selftest", parse_selftest, "ud2 or pf", false, false },
 };
 

@@ -149,6 +149,20 @@ void irq_devices_init(struct vm *vm, struct port_device *ports, int *n)
 	ports[(*n)++] = testdev_irq_dev(&d->testirq);
 }
 
+/* `bios` (core/firmware.c): the masks a BIOS leaves, and counter 0 in mode 3 with the
+ * longest count (control word 0x36, then 0 as lobyte and hibyte: 65536), through the same
+ * port paths as the guest's own writes. */
+void irq_bios_state(struct vm *vm, u8 master_imr, u8 slave_imr)
+{
+	struct platform *d = &vm->dev;
+
+	pic_write_watched(d, PIC_MASTER_BASE + 1, 1, master_imr);
+	pic_write_watched(d, PIC_SLAVE_BASE + 1, 1, slave_imr);
+	pit_write_synced(d, PIT_BASE + 3, 1, 0x36);
+	pit_write_synced(d, PIT_BASE, 1, 0);
+	pit_write_synced(d, PIT_BASE, 1, 0);
+}
+
 static bool intr_requested(struct platform *d)
 {
 	return pic_has_interrupt(&d->pic) || d->intr_glitch;

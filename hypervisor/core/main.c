@@ -7,6 +7,7 @@
 #include "cmdline.h"
 #include "cpu.h"
 #include "dedup.h"
+#include "firmware.h"
 #include "desc.h"
 #include "disk.h"
 #include "hostirq.h"
@@ -105,7 +106,7 @@ static __noreturn void run_guests(const struct virt_ops *ops, const struct multi
 		vm_create(vm, k, ops, mib[k], k == 0, cfg->dedup);
 		vm->watchdog_ms = cfg->watchdog_ms;
 		platform_init(vm, &cfg->guest[k].disk);
-		if (!guest_load(vm, mbi, &boot))
+		if (!guest_load(vm, mbi, &boot) || (cfg->bios && !firmware_pc_state(vm)))
 			run_end(END_CONFIG);
 		if (!ops->vcpu_init(&vm->vcpu, &boot, &why))
 			panic("setting up guest %d's vCPU failed: %s", k, why);

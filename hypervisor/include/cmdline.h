@@ -27,6 +27,7 @@ struct hv_config {
 	u64 watchdog_ms;     /* 0 = off, milestone 3 */
 	u64 slice_ms;        /* the longest a guest runs while another is ready */
 	bool dedup;          /* page deduplication across guests */
+	bool bios;           /* every guest starts with a PC BIOS's state (core/firmware.c) */
 	char selftest[16];   /* "ud2", "pf": deliberately fault to test the panic path */
 	struct guest_config guest[MAX_GUESTS];
 };

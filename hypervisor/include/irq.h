@@ -16,6 +16,8 @@
 /* Sets up the guest's PIC pair, PIT, i8042 and the test device's IRQ register, and adds
  * their ports to ports[*n] (for core/platform.c to put on the bus). */
 void irq_devices_init(struct vm *vm, struct port_device *ports, int *n);
+/* The PIC masks and the ticking PIT a PC's BIOS leaves (`bios`, core/firmware.c). */
+void irq_bios_state(struct vm *vm, u8 master_imr, u8 slave_imr);
 /* The guest's PIC input irq (0-15) went to level; vm is the struct vm. */
 void irq_set_line(void *vm, int irq, int level);
 /* The line a device model drives to reach the guest's PIC input irq. */

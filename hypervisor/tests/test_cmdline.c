@@ -138,6 +138,9 @@ static void test_guest_words(void)
 	CHECK(parse("slice=3 dedup") && cfg.slice_ms == 3 && cfg.dedup,
 	      "slice=3 and the bare word dedup");
 	CHECK(parse("dedup=on dedup=off") && !cfg.dedup, "dedup=off after dedup=on");
+	CHECK(parse("") && !cfg.bios, "defaults: no BIOS state");
+	CHECK(parse("bios") && cfg.bios && parse("bios=on bios=off") && !cfg.bios &&
+	      !parse("bios=1"), "bios: the bare word, on and off; bios=1 is a bad value");
 	CHECK(!parse("slice=0") && !parse("dedup=yes") && !parse("slice"),
 	      "slice=0, dedup=yes and a bare slice are bad values");
 }

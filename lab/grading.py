@@ -42,6 +42,8 @@ PREREQUISITE_FAILED = "prerequisite failed"  # a failure that follows from anoth
 # The reason of a strict xfail for what the reference does not do yet: a failure as expected,
 # not a flaky case.
 NOT_YET = "not yet: "
+# ...and for a check that fails on the emulator's own CPU, with or without a hypervisor.
+EMULATOR_FAILS = "fails on the emulator's own CPU: "
 OUTCOMES = ("passed", "failed", "hung", "timeout", "infra-error", "skipped", "not-gradable")
 
 
@@ -101,7 +103,7 @@ def classify(report: pytest.TestReport, call_excinfo) -> tuple[str, str]:
     """The outcome word and a one-line message for a finished phase."""
     if report.skipped and hasattr(report, "wasxfail"):  # failed, as expected: no points
         if (report.wasxfail in features.REFERENCE_LACKS.values() or
-                report.wasxfail.startswith(NOT_YET)):
+                report.wasxfail.startswith((NOT_YET, EMULATOR_FAILS))):
             return "failed", f"failed, as expected ({report.wasxfail})"
         return "failed", f"failed, a known flaky case ({report.wasxfail})"
     if report.skipped:

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BuildError, InfraError
+from .vmlinux import extract_pvh
 
 KERNEL_META = "linux-image-amd64"
 BUSYBOX = "busybox-static"
 READY = "lab-linux: ready"  # /init's line once the shell starts
 STAMP = "lab-build.done"
+PVH = "vmlinux-pvh"
 LOG = "lab-build.log"
 
 # /init: busybox's own applets only (no other file is in the initramfs). cttyhack gives the
@@ -45,6 +47,7 @@ exec /bin/busybox setsid /bin/busybox cttyhack /bin/sh
 class LinuxGuest:
     kernel: Path  # the bzImage
     initrd: Path  # the initramfs (newc cpio)
+    pvh: Path  # the same kernel taken out of it, booted by PVH (lab.vmlinux)
 
     @property
     def version(self) -> str:
@@ -144,7 +147,7 @@ def build_linux_guest(build_root: Path) -> LinuxGuest:
         if (work / STAMP).is_file():
             kernel = Path((work / STAMP).read_text().strip())
             if kernel.is_file():
-                return LinuxGuest(kernel, work / "initrd.cpio")
+                return _guest(kernel, work)
         if shutil.which("cpio") is None:
             raise InfraError("the Linux guest: GNU cpio is missing (apt-get install cpio)")
         log.write_text("")
@@ -163,5 +166,13 @@ def build_linux_guest(build_root: Path) -> LinuxGuest:
                              f"{'a' if busybox.is_file() else 'no'} busybox; see {log}")
         _initramfs(busybox, work / "initramfs", work / "initrd.cpio", log)
         shutil.rmtree(debs)
+        guest = _guest(kernels[0], work)
         (work / STAMP).write_text(f"{kernels[0]}\n")
-        return LinuxGuest(kernels[0], work / "initrd.cpio")
+        return guest
+
+
+def _guest(kernel: Path, work: Path) -> LinuxGuest:
+    pvh = work / PVH
+    if not pvh.is_file():
+        extract_pvh(kernel, work / f"{PVH}.part").rename(pvh)
+    return LinuxGuest(kernel, work / "initrd.cpio", pvh)

@@ -59,10 +59,61 @@ def is_linux(path: Path) -> bool:
         head[0x211] & LINUX_LOADED_HIGH)
 
 
+XEN_ELFNOTE_PHYS32_ENTRY = 18  # a PVH kernel's entry (Xen's public/elfnote.h)
+
+
+PT_LOAD, PT_NOTE = 1, 4
+ELF64_PHDR = struct.Struct("<IIQQQQQQ")  # type, flags, offset, vaddr, paddr, filesz, memsz, align
+
+
+def elf64_segments(head: bytes) -> list[tuple]:
+    """The program headers of an ELF64 file whose start (with its header table) is head,
+    each as ELF64_PHDR's fields; [] when it is no little-endian ELF64."""
+    if len(head) < 64 or head[:4] != ELF_MAGIC or head[4] != 2 or head[5] != 1:
+        return []
+    phoff, = struct.unpack_from("<Q", head, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
+    if phentsize < ELF64_PHDR.size or phoff + phnum * phentsize > len(head):
+        return []
+    return [ELF64_PHDR.unpack_from(head, phoff + i * phentsize) for i in range(phnum)]
+
+
+def elf_notes(data: bytes):
+    """(name, type, descriptor) of each note in a PT_NOTE segment's bytes."""
+    at = 0
+    while at + 12 <= len(data):
+        namesz, descsz, kind = struct.unpack_from("<III", data, at)
+        name_end = at + 12 + namesz
+        desc = name_end + (-namesz % 4)
+        yield data[at + 12:name_end].rstrip(b"\0"), kind, data[desc:desc + descsz]
+        at = desc + descsz + (-descsz % 4)
+
+
+def is_pvh(path: Path) -> bool:
+    """Is the file an ELF64 kernel with a PVH entry note (a vmlinux booted by PVH)?"""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(0x1000)
+            for seg in elf64_segments(head):
+                if seg[0] == PT_NOTE:
+                    f.seek(seg[2])
+                    if any(name == b"Xen" and kind == XEN_ELFNOTE_PHYS32_ENTRY
+                           for name, kind, _ in elf_notes(f.read(min(seg[5], 1 << 16)))):
+                        return True
+    except OSError:
+        return False
+    return False
+
+
+def is_linux_kernel(path: Path) -> bool:
+    """A Linux kernel the hypervisor boots as Linux: a bzImage or a PVH vmlinux."""
+    return is_linux(path) or is_pvh(path)
+
+
 def check_guest_kernel(path: Path, what: str = "guest kernel") -> None:
-    """A guest kernel is a Multiboot kernel or a Linux bzImage; anything else is refused
-    with the Multiboot error (a one-line LabError)."""
-    if path.is_file() and is_linux(path):
+    """A guest kernel is a Multiboot kernel or a Linux kernel (a bzImage or a PVH vmlinux);
+    anything else is refused with the Multiboot error (a one-line LabError)."""
+    if path.is_file() and is_linux_kernel(path):
         return
     check_multiboot(path, what)
 
@@ -70,7 +121,7 @@ def check_guest_kernel(path: Path, what: str = "guest kernel") -> None:
 def qemu_kernel(path: Path, workdir: Path, what: str = "hypervisor") -> Path:
     """QEMU's -kernel refuses 64-bit ELFs (DESIGN.md): give it an elf32-i386 copy. A Linux
     bzImage it loads as it is."""
-    if what != "hypervisor" and is_linux(path):
+    if what != "hypervisor" and is_linux_kernel(path):
         return path
     if check_multiboot(path, what, need_mmap=what == "hypervisor") == 32:
         return path

@@ -16,7 +16,7 @@ from .errors import LabError
 from .guestlist import SWEB_MEMORY, cmdline_words
 from .iso import Module
 from .machine import Machine, MachineSpec, RunResult, make_machine
-from .multiboot import check_guest_kernel, check_multiboot, is_linux, qemu_kernel
+from .multiboot import check_guest_kernel, check_multiboot, is_linux_kernel, qemu_kernel
 from .platforms import Platform, choose, detect
 from .sweb import resolve_sweb
 
@@ -119,13 +119,13 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
                            "run `lab build` first")
     elif cfg.guest_kernel:
         check_guest_kernel(cfg.guest_kernel)
-        if cfg.direct and is_linux(cfg.guest_kernel):
+        if cfg.direct and is_linux_kernel(cfg.guest_kernel):
             if platform.name == "bochs":
-                raise LabError(f"guest kernel {cfg.guest_kernel} is a Linux bzImage: booted "
+                raise LabError(f"guest kernel {cfg.guest_kernel} is a Linux kernel: booted "
                                "directly, Bochs loads Multiboot kernels only (mbload); use "
                                "qemu-tcg, or boot it under the hypervisor")
             if len(cfg.guest_modules) > 1:
-                raise LabError(f"guest kernel {cfg.guest_kernel} is a Linux bzImage: booted "
+                raise LabError(f"guest kernel {cfg.guest_kernel} is a Linux kernel: booted "
                                "directly it takes one --guest-module, its initrd, not "
                                f"{len(cfg.guest_modules)}")
         guest = cfg.guest_kernel.resolve()

@@ -12,6 +12,13 @@
  * the protected-mode kernel at 1 MiB (its 32-bit entry, startup_32, is its first byte); the
  * initrd page-aligned at the top of RAM, above where the kernel decompresses itself
  * (pref_address, or its load address if higher, plus init_size).
+ *
+ * The same kernel's ELF image, vmlinux, can instead be booted by PVH (Xen's
+ * docs/misc/pvh.pandoc, as QEMU's -kernel and Firecracker do), with no decompression: the
+ * loader puts its segments where they ask and hands over `struct hvm_start_info` (version 1:
+ * with the memory map) at BOOT_PARAMS, the command line after it, the initrd as its first
+ * module at the top of RAM; the kernel starts at its XEN_ELFNOTE_PHYS32_ENTRY in 32-bit
+ * protected mode with paging off and EBX pointing at the start info.
  */
 #include "lib.h"
 #include "linuxboot.h"
@@ -54,6 +61,14 @@
 #define BIOS_AREA 0xf0000ULL    /* the BIOS ROM's place, reserved as a PC's e820 has it */
 #define BOOT_CS 0x10
 #define BOOT_DS 0x18
+/* PVH (xen/include/public/arch-x86/hvm/start_info.h): struct hvm_start_info, 56 bytes in
+ * version 1, then our memory map (hvm_memmap_table_entry, 24 bytes each) and module list
+ * (hvm_modlist_entry, 32 bytes) in the same page. */
+#define PVH_MAGIC 0x336ec578
+#define PVH_INFO_SIZE 56
+#define PVH_MEMMAP_AT (BOOT_PARAMS + 0x40)
+#define PVH_MODLIST_AT (BOOT_PARAMS + 0x200)
+#define MEMMAP_ENTRIES 4
 
 static u16 rd16(const u8 *p) { return p[0] | p[1] << 8; }
 static u32 rd32(const u8 *p) { return rd16(p) | (u32)rd16(p + 2) << 16; }
@@ -66,15 +81,40 @@ bool linux_is_bzimage(const u8 *data, u64 size)
 	return size >= HDR_MAGIC + 4 && rd32(data + HDR_MAGIC) == LINUX_MAGIC;
 }
 
-static void e820_add(u8 *zp, u64 addr, u64 size, u32 type)
-{
-	u8 *e = zp + ZP_E820_TABLE + zp[ZP_E820_ENTRIES]++ * 20;
+static void wr64(u8 *p, u64 v) { wr32(p, v); wr32(p + 4, v >> 32); }
 
-	wr32(e, addr);
-	wr32(e + 4, addr >> 32);
-	wr32(e + 8, size);
-	wr32(e + 12, size >> 32);
-	wr32(e + 16, type);
+/* What a PC's BIOS reports (INT 15h E820): low RAM below the EBDA, the BIOS ROM reserved,
+ * RAM from 1 MiB; the VGA window is in no entry. Written as `stride`-byte entries of
+ * address, size and type (the zero page's e820 table: 20; PVH's memory map: 24). */
+static void memory_map(struct vm *vm, u8 *table, u64 stride)
+{
+	static const u32 type[MEMMAP_ENTRIES] = { E820_RAM, E820_RESERVED, E820_RESERVED,
+						  E820_RAM };
+	u64 start[MEMMAP_ENTRIES] = { 0, LOW_MEM_END, BIOS_AREA, HIGH_MEM_START };
+	u64 end[MEMMAP_ENTRIES] = { LOW_MEM_END, VGA_WINDOW_START, HIGH_MEM_START,
+				    vm->ram_size };
+
+	for (int i = 0; i < MEMMAP_ENTRIES; i++) {
+		wr64(table + i * stride, start[i]);
+		wr64(table + i * stride + 8, end[i] - start[i]);
+		wr32(table + i * stride + 16, type[i]);
+	}
+}
+
+/* The initrd page-aligned at the top of RAM below `limit`, above `lowest`; 0 (logged)
+ * when it does not fit. */
+static u64 place_initrd(struct vm *vm, const struct linux_image *initrd, u64 limit, u64 lowest)
+{
+	u64 at = ((vm->ram_size < limit ? vm->ram_size : limit) - initrd->size) &
+		 ~(PAGE_SIZE - 1);
+
+	if (initrd->size > vm->ram_size || at < lowest) {
+		log_printf("loader: no room for the initrd (%lu bytes) below %#lx and above the "
+			   "kernel's end %#lx\n", initrd->size, limit, lowest);
+		return 0;
+	}
+	memcpy(vm_gpa_to_hva(vm, at, initrd->size), initrd->data, initrd->size);
+	return at;
 }
 
 /* Does a word of the command line start with key? */
@@ -129,11 +169,11 @@ static u64 check_header(const u8 *data, u64 size, u16 *version)
 }
 
 bool linux_load(struct vm *vm, const u8 *data, u64 size, const char *args,
-		const u8 *initrd, u64 initrd_size, u64 tsc_khz, struct vcpu_boot *boot)
+		const struct linux_image *initrd, u64 tsc_khz, struct vcpu_boot *boot)
 {
 	u16 version;
 	u64 pm_off = check_header(data, size, &version), pm_size = size - pm_off;
-	u64 init_size, decompress_at, initrd_at = 0, initrd_max, line_max;
+	u64 init_size, decompress_at, initrd_at = 0, line_max;
 	u8 *zp, *kernel, *gdt;
 	char *line;
 
@@ -146,30 +186,19 @@ bool linux_load(struct vm *vm, const u8 *data, u64 size, const char *args,
 	line_max = rd32(data + HDR_CMDLINE_SIZE) + 1;  /* boot.rst: cmdline_size excludes NUL */
 	if (line_max > GDT_AT - CMDLINE_AT)
 		line_max = GDT_AT - CMDLINE_AT;
-	if (decompress_at + init_size + (initrd ? ALIGN_UP(initrd_size, PAGE_SIZE) : 0) >
-	    vm->ram_size || KERNEL_AT + pm_size > vm->ram_size) {
+	if (decompress_at + init_size + ALIGN_UP(initrd->size, PAGE_SIZE) > vm->ram_size ||
+	    KERNEL_AT + pm_size > vm->ram_size) {
 		log_printf("loader: the kernel needs %lu MiB of RAM (it unpacks at %#lx, %#lx "
 			   "bytes, then the initrd's %lu bytes); the guest has %lu MiB\n",
-			   (decompress_at + init_size + initrd_size + (1 << 20) - 1) >> 20,
-			   decompress_at, init_size, initrd_size, vm->ram_size >> 20);
+			   (decompress_at + init_size + initrd->size + (1 << 20) - 1) >> 20,
+			   decompress_at, init_size, initrd->size, vm->ram_size >> 20);
 		return false;
-	}
-	if (initrd) {
-		initrd_max = (u64)rd32(data + HDR_INITRD_ADDR_MAX) + 1;
-		initrd_at = (vm->ram_size < initrd_max ? vm->ram_size : initrd_max) - initrd_size;
-		initrd_at &= ~(PAGE_SIZE - 1);
-		if (initrd_at < decompress_at + init_size) {
-			log_printf("loader: no room for the initrd (%lu bytes) below initrd_addr_max "
-				   "%#lx and above the unpacked kernel\n", initrd_size, initrd_max);
-			return false;
-		}
 	}
 	zp = vm_gpa_to_hva(vm, BOOT_PARAMS, ZP_SIZE);
 	line = vm_gpa_to_hva(vm, CMDLINE_AT, line_max);
 	gdt = vm_gpa_to_hva(vm, GDT_AT, 4 * 8);
 	kernel = vm_gpa_to_hva(vm, KERNEL_AT, pm_size);
-	if (!zp || !line || !gdt || !kernel ||
-	    (initrd && !vm_gpa_to_hva(vm, initrd_at, initrd_size)))
+	if (!zp || !line || !gdt || !kernel)
 		return false;
 	if (compose_cmdline(line, line_max, args, tsc_khz) < 0) {
 		log_printf("loader: the command line '%s' (with " TSC_WORD "%lu) is longer than "
@@ -182,17 +211,16 @@ bool linux_load(struct vm *vm, const u8 *data, u64 size, const char *args,
 	       HDR_JUMP + 2 + data[HDR_JUMP + 1] - HDR_SETUP_SECTS);
 	zp[HDR_TYPE_OF_LOADER] = TYPE_UNDEFINED_LOADER;
 	wr32(zp + HDR_CMD_LINE_PTR, CMDLINE_AT);
-	if (initrd) {
+	if (initrd->data) {
+		initrd_at = place_initrd(vm, initrd, (u64)rd32(data + HDR_INITRD_ADDR_MAX) + 1,
+					 decompress_at + init_size);
+		if (!initrd_at)
+			return false;
 		wr32(zp + HDR_RAMDISK_IMAGE, initrd_at);
-		wr32(zp + HDR_RAMDISK_SIZE, initrd_size);
-		memcpy(vm_gpa_to_hva(vm, initrd_at, initrd_size), initrd, initrd_size);
+		wr32(zp + HDR_RAMDISK_SIZE, initrd->size);
 	}
-	/* What a PC's BIOS reports (INT 15h E820): low RAM below the EBDA, the BIOS ROM
-	 * reserved, RAM from 1 MiB; the VGA window is in no entry. */
-	e820_add(zp, 0, LOW_MEM_END, E820_RAM);
-	e820_add(zp, LOW_MEM_END, VGA_WINDOW_START - LOW_MEM_END, E820_RESERVED);
-	e820_add(zp, BIOS_AREA, HIGH_MEM_START - BIOS_AREA, E820_RESERVED);
-	e820_add(zp, HIGH_MEM_START, vm->ram_size - HIGH_MEM_START, E820_RAM);
+	memory_map(vm, zp + ZP_E820_TABLE, 20);
+	zp[ZP_E820_ENTRIES] = MEMMAP_ENTRIES;
 	memcpy(kernel, data + pm_off, pm_size);
 
 	/* boot.rst "32-bit BOOT PROTOCOL": flat 4 GiB __BOOT_CS (execute/read) and __BOOT_DS
@@ -205,7 +233,45 @@ bool linux_load(struct vm *vm, const u8 *data, u64 size, const char *args,
 				    .nested_root = vm->npt_root };
 	log_printf("loader: Linux bzImage, boot protocol %u.%02u, %lu bytes at %#llx (unpacks "
 		   "at %#lx, %#lx bytes), initrd %lu bytes at %#lx, cmdline '%s'\n", version >> 8,
-		   version & 0xff, pm_size, KERNEL_AT, decompress_at, init_size, initrd_size,
+		   version & 0xff, pm_size, KERNEL_AT, decompress_at, init_size, initrd->size,
 		   initrd_at, line);
+	return true;
+}
+
+bool linux_pvh_start(struct vm *vm, u32 entry, u64 kernel_end, const char *args,
+		     const struct linux_image *initrd, u64 tsc_khz, struct vcpu_boot *boot)
+{
+	u8 *info = vm_gpa_to_hva(vm, BOOT_PARAMS, ZP_SIZE);
+	char *line = vm_gpa_to_hva(vm, CMDLINE_AT, GDT_AT - CMDLINE_AT);
+	u64 initrd_at = 0;
+
+	if (!info || !line)
+		return false;
+	if (compose_cmdline(line, GDT_AT - CMDLINE_AT, args, tsc_khz) < 0) {
+		log_printf("loader: the command line '%s' is longer than %llu bytes\n", args,
+			   GDT_AT - CMDLINE_AT - 1);
+		return false;
+	}
+	memset(info, 0, ZP_SIZE);
+	if (initrd->data) {
+		/* Linux takes the first module as its initrd, into a 32-bit ramdisk_image. */
+		initrd_at = place_initrd(vm, initrd, 1ULL << 32, ALIGN_UP(kernel_end, PAGE_SIZE));
+		if (!initrd_at)
+			return false;
+		wr64(info + PVH_MODLIST_AT - BOOT_PARAMS, initrd_at);
+		wr64(info + PVH_MODLIST_AT - BOOT_PARAMS + 8, initrd->size);
+	}
+	wr32(info, PVH_MAGIC);
+	wr32(info + 4, 1);				/* version: with the memory map */
+	wr32(info + 12, initrd->data ? 1 : 0);		/* nr_modules */
+	wr64(info + 16, PVH_MODLIST_AT);
+	wr64(info + 24, CMDLINE_AT);
+	wr64(info + 40, PVH_MEMMAP_AT);			/* rsdp_paddr (32) stays 0: no ACPI */
+	wr32(info + 48, MEMMAP_ENTRIES);
+	memory_map(vm, info + PVH_MEMMAP_AT - BOOT_PARAMS, 24);
+	*boot = (struct vcpu_boot){ .eip = entry, .ebx = BOOT_PARAMS, .esp = BOOT_PARAMS,
+				    .nested_root = vm->npt_root };
+	log_printf("loader: Linux by PVH, entry %#x, start info at %#llx, initrd %lu bytes at "
+		   "%#lx, cmdline '%s'\n", entry, BOOT_PARAMS, initrd->size, initrd_at, line);
 	return true;
 }

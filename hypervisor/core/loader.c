@@ -46,6 +46,9 @@ struct mb_header {
 #define ELFCLASS32 1
 #define ELFCLASS64 2
 #define PT_LOAD 1
+#define PT_NOTE 4
+/* Xen's ELF note of a PVH kernel's 32-bit entry (xen/include/public/elfnote.h). */
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define ELF32_PHDR_SIZE 32 /* sizeof(Elf32_Phdr): TIS ELF 1.2, "Program Header" */
 #define ELF64_PHDR_SIZE 56 /* sizeof(Elf64_Phdr): ELF-64 1.5, "Program header table" */
 
@@ -191,6 +194,46 @@ static bool load_elf(struct vm *vm, const struct image *img, struct loaded *out)
 	return loaded > 0;
 }
 
+static bool is_elf(const struct image *img)
+{
+	return img->size >= 64 && *(const u32 *)img->data == ELF_MAGIC &&
+	       (img->data[4] == ELFCLASS32 || img->data[4] == ELFCLASS64);
+}
+
+/* The PVH entry of an ELF kernel (Xen's docs/misc/pvh.pandoc, which QEMU and Firecracker
+ * boot too): a "Xen" note of type XEN_ELFNOTE_PHYS32_ENTRY in a PT_NOTE segment, its
+ * descriptor the 32-bit physical entry. False when there is none. */
+static bool pvh_entry(const struct image *img, u32 *entry)
+{
+	const u8 *e = img->data;
+	u16 phnum = *(const u16 *)(e + (e[4] == ELFCLASS64 ? 56 : 44));
+
+	for (unsigned i = 0; i < phnum; i++) {
+		struct elf_segment s;
+		u32 type;
+
+		if (!elf_segment(img, i, &s, &type))
+			return false;
+		if (type != PT_NOTE || s.offset > img->size || s.filesz > img->size - s.offset)
+			continue;
+		for (u64 at = 0; at + 12 <= s.filesz;) {
+			const u8 *n = e + s.offset + at;
+			u32 namesz = *(const u32 *)n, descsz = *(const u32 *)(n + 4);
+			u64 desc = 12 + ALIGN_UP((u64)namesz, 4), next = desc + ALIGN_UP((u64)descsz, 4);
+
+			if (next > s.filesz - at)
+				break;
+			if (namesz == 4 && !memcmp(n + 12, "Xen", 4) &&
+			    *(const u32 *)(n + 8) == XEN_ELFNOTE_PHYS32_ENTRY && descsz >= 4) {
+				*entry = *(const u32 *)(n + desc);
+				return true;
+			}
+			at += next;
+		}
+	}
+	return false;
+}
+
 static bool load_kernel(struct vm *vm, const struct image *img, struct loaded *out)
 {
 	const struct mb_header *h = find_header(img);
@@ -211,8 +254,7 @@ static bool load_kernel(struct vm *vm, const struct image *img, struct loaded *o
 		log_printf("loader: Multiboot a.out kludge, flags %#x\n", h->flags);
 		return load_aout(vm, img, h, out);
 	}
-	if (img->size < 64 || *(const u32 *)img->data != ELF_MAGIC ||
-	    (img->data[4] != ELFCLASS32 && img->data[4] != ELFCLASS64)) {
+	if (!is_elf(img)) {
 		log_printf("loader: the guest has a Multiboot header without flag 16, but is "
 			   "not an ELF32/ELF64 file\n");
 		return false;
@@ -329,27 +371,45 @@ static bool build_info(struct vm *vm, const struct multiboot_info *host, const c
 	return true;
 }
 
-/* A Linux kernel: its first guest-module is its initrd; a second is refused, not lost. */
-static bool load_linux(struct vm *vm, const struct image *img, const char *args,
-		       const struct multiboot_module *m, u32 first, u32 end,
-		       struct vcpu_boot *boot)
+/* A Linux kernel's one guest-module, its initrd (none: an empty image); a second is
+ * refused, not lost. */
+static bool linux_initrd(const struct multiboot_module *m, u32 first, u32 end,
+			 struct linux_image *initrd)
 {
-	const struct multiboot_module *initrd = NULL;
+	const struct multiboot_module *found = NULL;
 	const char *margs;
 
 	for (u32 i = first; i < end; i++) {
 		if (!module_role(&m[i], "guest-module", &margs))
 			continue;
-		if (initrd) {
+		if (found) {
 			log_printf("loader: a Linux guest takes one guest-module, its initrd; "
 				   "'%s' is a second\n", margs);
 			return false;
 		}
-		initrd = &m[i];
+		found = &m[i];
 	}
-	return linux_load(vm, img->data, img->size, args,
-			  initrd ? (const u8 *)(u64)initrd->mod_start : NULL,
-			  initrd ? initrd->mod_end - initrd->mod_start : 0, tsc_khz, boot);
+	*initrd = (struct linux_image){ found ? (const u8 *)(u64)found->mod_start : NULL,
+					found ? found->mod_end - found->mod_start : 0 };
+	return true;
+}
+
+/* A PVH kernel: its segments as a Multiboot ELF's, then Linux's start info. */
+static bool load_pvh(struct vm *vm, const struct image *img, u32 entry, const char *args,
+		     const struct linux_image *initrd, struct vcpu_boot *boot)
+{
+	struct loaded k;
+
+	log_printf("loader: ELF%d PVH kernel, entry %#x\n", img->data[4] == ELFCLASS64 ? 64 : 32,
+		   entry);
+	if (!load_elf(vm, img, &k))
+		return false;
+	if (k.start < HIGH_MEM_START) {
+		log_printf("loader: the PVH kernel [%#lx, %#lx) reaches below 1 MiB, where its "
+			   "start info and the BIOS's areas are\n", k.start, k.end);
+		return false;
+	}
+	return linux_pvh_start(vm, entry, k.end, args, initrd, tsc_khz, boot);
 }
 
 bool guest_load(struct vm *vm, const struct multiboot_info *mbi, struct vcpu_boot *boot)
@@ -362,6 +422,7 @@ bool guest_load(struct vm *vm, const struct multiboot_info *mbi, struct vcpu_boo
 	u32 first = n, end = n;
 	int guests = 0;
 	u64 info;
+	u32 entry = 0;
 
 	/* Guest vm->id is the vm->id'th `guest` module (0 the first). */
 	for (u32 i = 0; i < n; i++) {
@@ -380,8 +441,16 @@ bool guest_load(struct vm *vm, const struct multiboot_info *mbi, struct vcpu_boo
 		log_printf("loader: no guest module for guest %d\n", vm->id);
 		return false;
 	}
-	if (linux_is_bzimage(img.data, img.size))
-		return load_linux(vm, &img, args, m, first, end, boot);
+	if (linux_is_bzimage(img.data, img.size) || (!find_header(&img) && is_elf(&img) &&
+						     pvh_entry(&img, &entry))) {
+		struct linux_image initrd;
+
+		if (!linux_initrd(m, first, end, &initrd))
+			return false;
+		if (!linux_is_bzimage(img.data, img.size))
+			return load_pvh(vm, &img, entry, args, &initrd, boot);
+		return linux_load(vm, img.data, img.size, args, &initrd, tsc_khz, boot);
+	}
 	if (!load_kernel(vm, &img, &k))
 		return false;
 	if (k.start < BIOS_DATA_END ||

@@ -2,8 +2,9 @@
 /*
  * Host unit tests for the Linux loader (core/linuxboot.c), through the guest loader: a
  * bzImage lands with the zero page, command line, e820 map, GDT and initrd the 32-bit boot
- * protocol asks for (Documentation/arch/x86/boot.rst), and kernels it cannot boot, or
- * guests too small for them, are refused with one line.
+ * protocol asks for (Documentation/arch/x86/boot.rst); an ELF kernel with a PVH entry note
+ * lands with its start info, memory map, command line and initrd (Xen's pvh.pandoc); and
+ * kernels it cannot boot, or guests too small for them, are refused with one line.
  */
 #include "core_harness.h"
 #include "loader_harness.h"
@@ -118,8 +119,64 @@ static void test_what_cannot_boot_is_refused(void)
 	CHECK(ram_is(MB, 0xCC, PM_SIZE), "a refused kernel writes nothing at 1 MiB");
 }
 
+#define NOTE_AT 0x180	/* the PT_NOTE segment of the PVH images, before DATA */
+#define PVH_ENTRY (MB + 0x40)
+
+/* An ELF64 vmlinux: one PT_LOAD at 1 MiB (0x300 bytes of file, 0x1000 in RAM), a PT_NOTE
+ * with Xen's PHYS32_ENTRY note, and no Multiboot header. */
+static void pvh_vmlinux(u64 paddr)
+{
+	reset();
+	elf(2, 0xffffffff81000000ULL, 2);
+	memset(img + 64, 0, 12);	/* elf() put a Multiboot header there */
+	phdr(2, 0, 1, DATA, 0xffffffff81000000ULL, paddr, 0x300, 0x1000);
+	phdr(2, 1, 4, NOTE_AT, 0, 0, 20, 20);
+	put32(NOTE_AT, 4);		/* namesz: "Xen\0" */
+	put32(NOTE_AT + 4, 4);		/* descsz */
+	put32(NOTE_AT + 8, 18);		/* XEN_ELFNOTE_PHYS32_ENTRY */
+	memcpy(img + NOTE_AT + 12, "Xen", 4);
+	put32(NOTE_AT + 16, PVH_ENTRY);
+}
+
+static void test_pvh_kernel_lands_with_its_start_info(void)
+{
+	static const u8 initrd[0x1800] = { 0x30, 0x37, 0x30, 0x37 };
+	u64 modlist, memmap;
+
+	pvh_vmlinux(MB);
+	add_module(initrd, sizeof(initrd), "guest-module initrd.cpio");
+	CHECK(load_image(DATA + 0x300, "guest console=ttyS0"), "a PVH vmlinux with an initrd loads");
+	CHECK(ram_holds(MB, DATA, 0x300) && ram_is(MB + 0x300, 0, 0xd00),
+	      "its segment at 1 MiB, zeroed to its memsz");
+	CHECK(boot.eip == PVH_ENTRY && boot.ebx == ZP && boot.cs == 0 && boot.ds == 0,
+	      "entry from the note, EBX the start info, the flat Multiboot segments");
+	CHECK(ram32(ZP) == 0x336ec578 && ram32(ZP + 4) == 1 && ram32(ZP + 12) == 1,
+	      "start info: magic, version 1, one module");
+	CHECK(!strcmp(ram_str(ram64(ZP + 24)), "console=ttyS0 tsc_early_khz=2000000"),
+	      "the command line with the TSC rate");
+	modlist = ram64(ZP + 16);
+	CHECK(ram64(modlist) == 0x3fe000 && ram64(modlist + 8) == sizeof(initrd) &&
+	      !memcmp(ram + 0x3fe000, initrd, sizeof(initrd)),
+	      "module 0, the initrd, page-aligned at the top of the 4 MiB guest");
+	memmap = ram64(ZP + 40);
+	CHECK(ram32(ZP + 48) == 4 && ram64(memmap) == 0 && ram64(memmap + 8) == 0x9fc00 &&
+	      ram32(memmap + 16) == 1 && ram64(memmap + 3 * 24) == MB &&
+	      ram64(memmap + 3 * 24 + 8) == 3 * MB && ram32(memmap + 3 * 24 + 16) == 1,
+	      "memory map: 4 entries, low RAM and RAM from 1 MiB to the guest's end");
+	CHECK(ram64(ZP + 32) == 0, "no RSDP: the machine has no ACPI");
+
+	pvh_vmlinux(0x8000);
+	CHECK(!load_image(DATA + 0x300, "guest") && logged("reaches below 1 MiB"),
+	      "a PVH kernel below 1 MiB: refused");
+	pvh_vmlinux(MB);
+	put32(NOTE_AT + 8, 17);
+	CHECK(!load_image(DATA + 0x300, "guest") && logged("not a Multiboot kernel"),
+	      "an ELF with neither a Multiboot header nor the PVH note: refused as before");
+}
+
 int main(void)
 {
+	test_pvh_kernel_lands_with_its_start_info();
 	test_bzimage_lands_as_the_protocol_asks();
 	test_what_the_guest_says_is_kept();
 	test_what_cannot_boot_is_refused();

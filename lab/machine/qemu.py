@@ -15,7 +15,7 @@ from qemu.qmp.legacy import QEMUMonitorProtocol
 
 from ..errors import InfraError, LabError
 from ..keys import chord_keysyms, qcodes
-from ..multiboot import is_linux
+from ..multiboot import is_linux_kernel
 from ..platforms import CPU_MODELS, QEMU
 from ..screen import VGA_TEXT_BASE, VGA_TEXT_BYTES, Screen
 from .base import RFLAGS_IF, Machine, MachineSpec
@@ -56,7 +56,7 @@ def qemu_command(spec: MachineSpec, kernel32: Path, console_port: int, log_port:
         cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if spec.gdb_port is not None:
         cmd += ["-gdb", f"tcp:127.0.0.1:{spec.gdb_port}", "-S"]
-    if spec.modules and spec.direct and is_linux(kernel32):
+    if spec.modules and spec.direct and is_linux_kernel(kernel32):
         # A Linux kernel booted directly: QEMU's Linux loader takes one initrd, a bare path.
         if len(spec.modules) > 1:
             raise LabError(f"a Linux kernel takes one initrd; {len(spec.modules)} modules "

@@ -294,12 +294,16 @@ def cmd_mutants(a: argparse.Namespace) -> int:
             raise LabError(f"unknown mutant {unknown[0]} (known: {', '.join(sorted(known))})")
         chosen = [m for m in chosen if m.name in a.names]
     sweb = Path(a.sweb) if a.sweb else (DEFAULT_SWEB if DEFAULT_SWEB.is_dir() else None)
+    kut = Path(a.kvm_unit_tests) if a.kvm_unit_tests else (
+        DEFAULT_KUT if DEFAULT_KUT.exists() else None)
+    guests = tuple([f"--sweb={sweb.resolve()}"] if sweb else []) + tuple(
+        [f"--kvm-unit-tests={kut.resolve()}"] if kut else [])
     work = build(quiet=True).build / "mutants"
     nodes = sorted({n for m in chosen for n in m.killed_by})
     if a.no_reference:
         valid = set(nodes)
     else:
-        ref = mutants.control(nodes, work / "reference", sweb)
+        ref = mutants.control(nodes, work / "reference", guests)
         valid = {n for n, o in ref.items() if o == "passed"}
         print(f"reference: {len(valid)} of {len(nodes)} killing scenarios pass", flush=True)
         for node in nodes:
@@ -307,7 +311,7 @@ def cmd_mutants(a: argparse.Namespace) -> int:
                 print(f"  {ref[node]:<12} {node}  (proves nothing: not passed on the reference)")
     survivors = []
     for m in chosen:
-        mutants.check(m, work / m.name, sweb)
+        mutants.check(m, work / m.name, guests)
         killed = m.killed_where(valid)
         print(f"{m.name}: {'killed' if killed else 'SURVIVED'} ({m.fault})", flush=True)
         for node, outcome in m.outcomes.items():
@@ -335,6 +339,7 @@ def cmd_mutants(a: argparse.Namespace) -> int:
 
 
 DEFAULT_SWEB = project_root().parent / "shared" / "sweb"  # the course's build beside the lab
+DEFAULT_KUT = project_root().parent / "shared" / "kvm-unit-tests"  # and kvm-unit-tests' source
 # `lab grade` takes every core, up to this many: the reference's grading is about 460 s on
 # one worker and about 250 s on two (issue 14: 300 s on 2 cores at most)
 MAX_DEFAULT_JOBS = 4
@@ -471,6 +476,8 @@ def parser() -> argparse.ArgumentParser:
     mu = sub.add_parser("mutants", help="check that the scenarios fail on broken hypervisors")
     mu.add_argument("names", nargs="*", help="only these mutants (tests/mutants/m*.yaml)")
     mu.add_argument("--sweb", help="SWEB for its scenarios (default: ../shared/sweb if there)")
+    mu.add_argument("--kvm-unit-tests", help="kvm-unit-tests for the conformance scenarios "
+                    "(default: ../shared/kvm-unit-tests if there)")
     mu.add_argument("--no-reference", action="store_true",
                     help="skip the reference run that checks each killing scenario passes")
     mu.set_defaults(func=cmd_mutants)

@@ -100,9 +100,10 @@ def build_mutant(m: Mutant, work: Path) -> Path:
 
 
 def run_scenarios(nodes: list[str], work: Path, hypervisor: Path | None = None,
-                  sweb: Path | None = None) -> dict[str, str]:
+                  guests: tuple[str, ...] = ()) -> dict[str, str]:
     """Each scenario's outcome as the grader says it: against `hypervisor`, or against the
-    reference (built from this checkout) when it is None."""
+    reference (built from this checkout) when it is None. `guests`: the grader's options
+    naming the guests some scenarios need (--sweb=, --kvm-unit-tests=)."""
     reports = work / "reports"
     shutil.rmtree(reports, ignore_errors=True)
     args = [sys.executable, "-m", "pytest", *nodes, "-p", "no:cacheprovider",
@@ -112,8 +113,7 @@ def run_scenarios(nodes: list[str], work: Path, hypervisor: Path | None = None,
             "--all-features"]
     if hypervisor is not None:
         args.append(f"--hypervisor={hypervisor}")
-    if sweb is not None:
-        args.append(f"--sweb={sweb}")
+    args += guests
     subprocess.run(args, cwd=project_root(), capture_output=True, text=True, check=False)
     try:
         rows = json.loads((reports / "grade.json").read_text())["scenarios"]
@@ -123,17 +123,17 @@ def run_scenarios(nodes: list[str], work: Path, hypervisor: Path | None = None,
     return {node: found.get(node, "not-run") for node in nodes}
 
 
-def check(m: Mutant, work: Path, sweb: Path | None = None) -> Mutant:
+def check(m: Mutant, work: Path, guests: tuple[str, ...] = ()) -> Mutant:
     work.mkdir(parents=True, exist_ok=True)
-    m.outcomes = run_scenarios(m.killed_by, work, build_mutant(m, work), sweb)
+    m.outcomes = run_scenarios(m.killed_by, work, build_mutant(m, work), guests)
     return m
 
 
-def control(nodes: list[str], work: Path, sweb: Path | None = None) -> dict[str, str]:
+def control(nodes: list[str], work: Path, guests: tuple[str, ...] = ()) -> dict[str, str]:
     """The killing scenarios on the reference itself. A scenario that does not pass there
     proves nothing by failing on a mutant."""
     work.mkdir(parents=True, exist_ok=True)
-    return run_scenarios(nodes, work, None, sweb)
+    return run_scenarios(nodes, work, None, guests)
 
 
 def scenario(nodeid: str) -> str:

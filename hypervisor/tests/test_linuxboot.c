@@ -44,6 +44,12 @@ static u64 ram64(u64 gpa)
 	return v;
 }
 
+/* The last module added claims size bytes (only its size is read before it is refused). */
+static void grow_last_module(u32 size)
+{
+	mods[mbi.mods_count - 1].mod_end = mods[mbi.mods_count - 1].mod_start + size;
+}
+
 static void test_bzimage_lands_as_the_protocol_asks(void)
 {
 	static const u8 initrd[0x1800] = { 0x30, 0x37, 0x30, 0x37 };
@@ -117,6 +123,11 @@ static void test_what_cannot_boot_is_refused(void)
 	CHECK(!load_image(PM_AT + PM_SIZE, "guest") && logged("'two' is a second"),
 	      "a second guest-module: refused, not dropped");
 	CHECK(ram_is(MB, 0xCC, PM_SIZE), "a refused kernel writes nothing at 1 MiB");
+	bzimage(MB);
+	add_module(initrd, sizeof(initrd), "guest-module big");
+	grow_last_module(5 * MB);	/* never read: refused on its size */
+	CHECK(!load_image(PM_AT + PM_SIZE, "guest") && logged("the kernel needs 7 MiB"),
+	      "an initrd larger than the guest's RAM: refused, the RAM needed said");
 }
 
 #define NOTE_AT 0x180	/* the PT_NOTE segment of the PVH images, before DATA */
@@ -165,6 +176,11 @@ static void test_pvh_kernel_lands_with_its_start_info(void)
 	      "memory map: 4 entries, low RAM and RAM from 1 MiB to the guest's end");
 	CHECK(ram64(ZP + 32) == 0, "no RSDP: the machine has no ACPI");
 
+	pvh_vmlinux(MB);
+	add_module(initrd, sizeof(initrd), "guest-module big");
+	grow_last_module(3 * MB);	/* fits in RAM, not above the kernel */
+	CHECK(!load_image(DATA + 0x300, "guest") && logged("no room for the initrd"),
+	      "a PVH kernel's initrd with no room above the kernel: refused");
 	pvh_vmlinux(0x8000);
 	CHECK(!load_image(DATA + 0x300, "guest") && logged("reaches below 1 MiB"),
 	      "a PVH kernel below 1 MiB: refused");

@@ -83,3 +83,12 @@ def test_linux_boot_is_judged_against_its_1_5x_goal():
     assert missed_goals({"qemu-tcg-svm": {"linux_boot_ratio_permille": 1501}}) == [
         "qemu-tcg-svm linux_boot_ratio_permille = 1501, goal <= 1500"]
     assert missed_goals({"qemu-tcg-svm": {"linux_boot_ratio_permille": 1500}}) == []
+
+
+def test_the_bochs_linux_figure_is_the_kernels_clock_at_init_in_tsc_cycles():
+    from lab.bench_linux import guest_cycles
+    log = ("[    0.000000] Command line: console=ttyS0 tsc_early_khz=49999\n"
+           "[   12.036430] Run /init as init process\n")
+    assert guest_cycles(log) == 12036430 * 49999 // 1000
+    assert guest_cycles(log.splitlines()[1]) is None, "no rate: no figure"
+    assert guest_cycles(log.splitlines()[0]) is None, "no /init line: no figure"

@@ -4,7 +4,8 @@ first line (`Linux version`, printed once it has unpacked itself) to /init's rea
 microseconds (timing: it varies with the host's load), and their ratio in per mille (goal
 <= 1500). Under the hypervisor the exits it took by reason come too.
 
-Bochs boots no Linux directly (mbload is Multiboot only), so it has no ratio to give; there
+Bochs boots no Linux directly (its CPU models lack MSRs the kernel reads: README, "Linux"),
+so it has no ratio to give; there
 the figure is exact instead: the kernel's own clock from its start to "Run /init", in TSC
 cycles. Under Bochs with `clock: sync=none` the TSC counts instructions (the hypervisor's
 among them), the kernel's clock is that TSC at the rate the hypervisor passed as

@@ -163,7 +163,10 @@ def ninja_file(root: Path, build: Path) -> str:
     tests = root / "images" / "tests"
     for main in sorted(tests.glob("*.c")) if tests.is_dir() else []:
         objs = []
-        for src in (main, main.with_suffix(".S")):
+        # NAME.c, NAME.S, and a folder NAME/ of more sources for a guest split by purpose
+        folder = main.with_suffix("")
+        extra = sorted(folder.glob("*.[cS]")) if folder.is_dir() else []
+        for src in (main, main.with_suffix(".S"), *extra):
             if src.is_file():
                 rel = src.relative_to(root).as_posix()
                 objs.append(_obj(b, rel))

@@ -1,11 +1,11 @@
 """Robustness (no points): a hostile guest cannot crash or hang the hypervisor.
 
-Each case boots images/tests/hostile.c with one attack (`attack=NAME`). An attack with an
-architectural answer (a #GP, a #UD, an instruction that completes) is checked by the guest
-itself, which then passes. Every other attack must end the guest with the contract's
-guest-crash code (docs/CONTRACT.md section 4) and an end line: the hypervisor survived,
-stopped the guest and said so. A panic, a hang, an emulator that dies or a guest that
-carries on all fail.
+Each case boots images/tests/hostile.c (its attacks, by kind, in images/tests/hostile/) with
+one attack (`attack=NAME`). An attack with an architectural answer (a #GP, a #UD, an
+instruction that completes) is checked by the guest itself, which then passes. Every other
+attack must end the guest with the contract's guest-crash code (docs/CONTRACT.md section 4)
+and an end line: the hypervisor survived, stopped the guest and said so. A panic, a hang, an
+emulator that dies or a guest that carries on all fail.
 """
 import pytest
 

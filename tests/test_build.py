@@ -176,3 +176,18 @@ def test_host_test_with_an_extra_source_builds_and_runs(tree, tmp_path):
     out = build(tree, quiet=True)
     done = subprocess.run([str(out.host_test("test_answer"))], capture_output=True, text=True)
     assert done.stdout == "42\n"
+
+
+def test_a_guest_split_by_purpose_links_its_folders_sources(tmp_path):
+    for rel in ("images/tests/h.c", "images/tests/h/a.c", "images/tests/h/b.S",
+                "images/tests/h/notes.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("")
+    e = edges(ninja_file(tmp_path, tmp_path / "build"))
+    assert "build build/obj/images/tests/h/a.c.o: cc images/tests/h/a.c" in e
+    assert ("build build/images/tests/h.elf: link build/obj/images/tests/h.c.o "
+            "build/obj/images/tests/h/a.c.o build/obj/images/tests/h/b.S.o | images/lib/link.ld"
+            ) in e
+    assert not any("notes.txt" in k for k in e)
+    assert not any(k.startswith("build build/images/tests/a.elf") for k in e), \
+        "a folder's sources make no guest of their own"

@@ -17,31 +17,34 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 from .benchmarks import Say, targets
 from .build import Outputs
 from .config import RunConfig
 from .errors import LabError
-from .linux import READY, LinuxGuest, build_linux_guest
+from .linux import BOCHS_ARGS, READY, LinuxGuest, build_linux_guest
 from .platforms import Platform
 from .runner import prepare
 
 KERNEL_FIRST_LINE = r"Linux version "
 RUN_INIT = re.compile(r"^\[\s*(\d+)\.(\d{6})\] Run /init as init process", re.M)
 TSC_KHZ = re.compile(r"Command line: .*\btsc_early_khz=(\d+)")
-BOCHS_ARGS = "console=ttyS0 cryptomgr.notests"  # scenarios/test_linux.py's
 MEMORY = 256  # MiB, as the Linux scenarios boot it
 PLATFORMS = ("qemu-tcg", "qemu-kvm")  # those with their own Linux loader for the baseline
 
 
+def _config(platform: str, backend: str, kernel: Path, args: str, guest: LinuxGuest,
+            scale: float, direct: bool = False) -> RunConfig:
+    return RunConfig(platform=platform, backend=backend, guest_kernel=kernel,
+                     guest_modules=[guest.initrd], guest_args=args, guest_memory=MEMORY,
+                     memory=MEMORY + 128, direct=direct, timeout_scale=scale)
+
+
 def _boot(out: Outputs, guest: LinuxGuest, platform: str, backend: str, direct: bool,
           scale: float) -> tuple[int, dict[str, int]]:
-    cfg = RunConfig(platform=platform, backend=backend, guest_kernel=guest.kernel,
-                    guest_modules=[guest.initrd], guest_args="console=ttyS0",
-                    guest_memory=MEMORY, memory=MEMORY + 128, direct=direct,
-                    timeout_scale=scale)
-    prep = prepare(cfg, outputs=out)
-    with prep.boot() as m:
+    cfg = _config(platform, backend, guest.kernel, "console=ttyS0", guest, scale, direct)
+    with prepare(cfg, outputs=out).boot() as m:
         m.wait_for(KERNEL_FIRST_LINE, 60, failure="Kernel panic")
         began = time.monotonic()
         m.wait_for(re.escape(READY), 120, failure="Kernel panic")
@@ -61,9 +64,7 @@ def guest_cycles(console: str) -> int | None:
 
 def _bochs_boot(out: Outputs, guest: LinuxGuest, backend: str, scale: float
                 ) -> tuple[int | None, dict[str, int]]:
-    cfg = RunConfig(platform="bochs", backend=backend, guest_kernel=guest.pvh,
-                    guest_modules=[guest.initrd], guest_args=BOCHS_ARGS,
-                    guest_memory=MEMORY, memory=MEMORY + 128, timeout_scale=scale)
+    cfg = _config("bochs", backend, guest.pvh, f"console=ttyS0 {BOCHS_ARGS}", guest, scale)
     with prepare(cfg, outputs=out).boot() as m:
         m.wait_for(re.escape(READY), 240, failure="Kernel panic")
         return guest_cycles(m.console_text()), m.exit_counts()

@@ -14,7 +14,7 @@ import pytest
 
 from guests import GUEST_TARGETS
 from lab.grading import scenario
-from lab.linux import READY
+from lab.linux import BOCHS_ARGS, READY
 from lab.targets import target_id
 
 MEMORY = 256  # MiB: the kernel unpacks itself at 16 MiB into 64 MiB
@@ -23,10 +23,7 @@ SHELL_DEADLINE = 30
 PROMPT = r"/ # "
 # On Bochs the kernel is booted by PVH, from the vmlinux the lab takes out of the bzImage
 # (lab.vmlinux): as a bzImage it spends 40 s of a 55 s boot unpacking itself. The bzImage's
-# own path runs on QEMU TCG. On Bochs the kernel's deferred crypto self-tests
-# (crypto_algapi_init) take 15 s of guest time, half of Linux's boot: instructions that never
-# exit, so they test Bochs' CPU, not the hypervisor. They run on QEMU TCG too.
-BOCHS_ARGS = "cryptomgr.notests"
+# own path runs on QEMU TCG; so do the crypto self-tests (lab.linux.BOCHS_ARGS).
 
 # What the kernel says of any machine like the lab's, hypervisor or not (README, "Linux"):
 # each a regex for one log line.

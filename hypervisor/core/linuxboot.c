@@ -65,7 +65,6 @@
  * version 1, then our memory map (hvm_memmap_table_entry, 24 bytes each) and module list
  * (hvm_modlist_entry, 32 bytes) in the same page. */
 #define PVH_MAGIC 0x336ec578
-#define PVH_INFO_SIZE 56
 #define PVH_MEMMAP_AT (BOOT_PARAMS + 0x40)
 #define PVH_MODLIST_AT (BOOT_PARAMS + 0x200)
 #define MEMMAP_ENTRIES 4

@@ -423,6 +423,7 @@ bool guest_load(struct vm *vm, const struct multiboot_info *mbi, struct vcpu_boo
 	int guests = 0;
 	u64 info;
 	u32 entry = 0;
+	bool bzimage;
 
 	/* Guest vm->id is the vm->id'th `guest` module (0 the first). */
 	for (u32 i = 0; i < n; i++) {
@@ -441,15 +442,14 @@ bool guest_load(struct vm *vm, const struct multiboot_info *mbi, struct vcpu_boo
 		log_printf("loader: no guest module for guest %d\n", vm->id);
 		return false;
 	}
-	if (linux_is_bzimage(img.data, img.size) || (!find_header(&img) && is_elf(&img) &&
-						     pvh_entry(&img, &entry))) {
+	bzimage = linux_is_bzimage(img.data, img.size);
+	if (bzimage || (!find_header(&img) && is_elf(&img) && pvh_entry(&img, &entry))) {
 		struct linux_image initrd;
 
 		if (!linux_initrd(m, first, end, &initrd))
 			return false;
-		if (!linux_is_bzimage(img.data, img.size))
-			return load_pvh(vm, &img, entry, args, &initrd, boot);
-		return linux_load(vm, img.data, img.size, args, &initrd, tsc_khz, boot);
+		return bzimage ? linux_load(vm, img.data, img.size, args, &initrd, tsc_khz, boot)
+			       : load_pvh(vm, &img, entry, args, &initrd, boot);
 	}
 	if (!load_kernel(vm, &img, &k))
 		return false;

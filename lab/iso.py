@@ -27,13 +27,22 @@ GRUB_DIR = Path("/usr/lib/grub/i386-pc")
 # from the ISO uncompressed, and an embedded config boots at once: no menu, no disk search.
 CORE_MODULES = ["biosdisk", "iso9660"]
 LOADER = "multiboot"
-RECIPE = "core=biosdisk,iso9660 strip-debug"  # part of the cache key: a new recipe, new ISOs
+# A Linux kernel booted directly (a baseline on Bochs, which has no -kernel): GRUB's own Linux
+# loader, the 32-bit boot protocol with the initrd its first module.
+LINUX_LOADER = "linux"
+RECIPE = "core=biosdisk,iso9660 strip-debug-of-elf"  # part of the cache key: a new recipe, new ISOs
 
 
-def grub_cfg(cmdline: str, modules: list[Module]) -> str:
-    lines = [f"insmod {LOADER}", f"multiboot /boot/hypervisor.elf {cmdline}".rstrip()]
-    for i, m in enumerate(modules):
-        lines.append(f"module /boot/module{i} {m.string}".rstrip())
+def grub_cfg(cmdline: str, modules: list[Module], loader: str = LOADER) -> str:
+    if loader == LINUX_LOADER:
+        if len(modules) > 1:
+            raise BuildError(f"a Linux kernel takes one module, its initrd, not {len(modules)}")
+        lines = [f"insmod {loader}", f"linux /boot/hypervisor.elf {cmdline}".rstrip(),
+                 *(["initrd /boot/module0"] if modules else [])]
+    else:
+        lines = [f"insmod {loader}", f"multiboot /boot/hypervisor.elf {cmdline}".rstrip()]
+        for i, m in enumerate(modules):
+            lines.append(f"module /boot/module{i} {m.string}".rstrip())
     lines += ["boot", ""]
     return "\n".join(lines)
 
@@ -54,8 +63,10 @@ def module_closure(name: str, grub_dir: Path = GRUB_DIR) -> list[str]:
     return seen
 
 
-def make_iso(hypervisor: Path, cmdline: str, modules: list[Module], out: Path) -> Path:
-    """Write a BIOS-bootable ISO (CD or, hybrid, USB disk) at `out`."""
+def make_iso(hypervisor: Path, cmdline: str, modules: list[Module], out: Path,
+             loader: str = LOADER) -> Path:
+    """Write a BIOS-bootable ISO (CD or, hybrid, USB disk) at `out`: GRUB boots `hypervisor`
+    by `loader`, Multiboot or (a Linux kernel) Linux."""
     for tool in ("grub-mkimage", "xorriso"):
         if shutil.which(tool) is None:
             raise BuildError(f"{tool} is missing (apt-get install grub-pc-bin grub-common "
@@ -68,13 +79,13 @@ def make_iso(hypervisor: Path, cmdline: str, modules: list[Module], out: Path) -
         root = Path(tmp) / "iso"  # the ISO's tree; the embedded config stays beside it
         boot = root / "boot"
         (boot / "grub" / "i386-pc").mkdir(parents=True)
-        for mod in module_closure(LOADER):
+        for mod in module_closure(loader):
             shutil.copyfile(GRUB_DIR / f"{mod}.mod", boot / "grub" / "i386-pc" / f"{mod}.mod")
         _copy_without_debug_info(hypervisor, boot / "hypervisor.elf")
         for i, m in enumerate(modules):
             shutil.copyfile(m.path, boot / f"module{i}")
         early = Path(tmp) / "early.cfg"
-        early.write_text(grub_cfg(cmdline, modules))
+        early.write_text(grub_cfg(cmdline, modules, loader))
         _tool(["grub-mkimage", "-O", "i386-pc-eltorito", "-p", "/boot/grub", "-c", str(early),
                "-o", str(boot / "grub" / "eltorito.img"), *CORE_MODULES])
         # A name of its own: parallel runs may build the same ISO at the same time.
@@ -91,7 +102,13 @@ def make_iso(hypervisor: Path, cmdline: str, modules: list[Module], out: Path) -
 def _copy_without_debug_info(elf: Path, to: Path) -> None:
     """GRUB loads every section of a Multiboot ELF into memory, DWARF included, by byte-wise
     copies: the reference's 580 KB of debug information cost Bochs 9.5 M instructions a boot.
-    No hypervisor reads its own DWARF, so the ISO's copy goes without (symbols stay)."""
+    No hypervisor reads its own DWARF, so the ISO's copy goes without (symbols stay). Only an
+    ELF: objcopy would also rewrite a bzImage's PE header (its EFI stub), breaking its boot
+    protocol header for GRUB."""
+    with open(elf, "rb") as f:
+        if f.read(4) != b"\x7fELF":
+            shutil.copyfile(elf, to)
+            return
     done = subprocess.run(["objcopy", "--strip-debug", str(elf), str(to)],
                           capture_output=True, stdin=subprocess.DEVNULL)
     if done.returncode != 0:  # not an ELF objcopy knows: boot it as it is, GRUB will judge
@@ -105,13 +122,14 @@ def _tool(argv: list[str]) -> None:
         raise BuildError(f"{argv[0]} failed: {tail}")
 
 
-def cached_iso(cache: Path, hypervisor: Path, cmdline: str, modules: list[Module]) -> Path:
+def cached_iso(cache: Path, hypervisor: Path, cmdline: str, modules: list[Module],
+               loader: str = LOADER) -> Path:
     """An ISO for this exact content, made once: runs with the same inputs share it."""
-    h = hashlib.sha256(f"{RECIPE}\n{grub_cfg(cmdline, modules)}".encode())
+    h = hashlib.sha256(f"{RECIPE}\n{grub_cfg(cmdline, modules, loader)}".encode())
     for path in [hypervisor, *(m.path for m in modules)]:
         h.update(path.read_bytes())
     out = cache / f"{h.hexdigest()[:20]}.iso"
-    return out if out.is_file() else make_iso(hypervisor, cmdline, modules, out)
+    return out if out.is_file() else make_iso(hypervisor, cmdline, modules, out, loader)
 
 
 def main() -> None:  # used by the build graph: python -m lab.iso HV OUT [CMDLINE]

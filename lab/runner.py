@@ -16,7 +16,7 @@ from .errors import LabError
 from .guestlist import SWEB_MEMORY, cmdline_words
 from .iso import Module
 from .machine import Machine, MachineSpec, RunResult, make_machine
-from .multiboot import check_guest_kernel, check_multiboot, is_linux_kernel, qemu_kernel
+from .multiboot import check_guest_kernel, check_multiboot, is_linux, is_linux_kernel, qemu_kernel
 from .platforms import Platform, choose, detect
 from .sweb import resolve_sweb
 
@@ -34,7 +34,7 @@ class Prepared:
         if self.spec.platform != "bochs":
             kernel32 = qemu_kernel(self.spec.hypervisor, self.workdir,
                                    what="guest kernel" if self.spec.direct else "hypervisor")
-        elif self.spec.direct:
+        elif self.spec.direct and not self.spec.linux:
             # Bochs has no -kernel: GRUB boots mbload, and mbload loads the guest (module 0)
             # as QEMU's loader does, with no VBE or framebuffer information (GRUB 2's would
             # put SWEB on a VESA console) and no refusal of the video bit (flags bit 2).
@@ -120,10 +120,10 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
     elif cfg.guest_kernel:
         check_guest_kernel(cfg.guest_kernel)
         if cfg.direct and is_linux_kernel(cfg.guest_kernel):
-            if platform.name == "bochs":
-                raise LabError(f"guest kernel {cfg.guest_kernel} is a Linux kernel: booted "
-                               "directly, Bochs loads Multiboot kernels only (mbload); use "
-                               "qemu-tcg, or boot it under the hypervisor")
+            if platform.name == "bochs" and not is_linux(cfg.guest_kernel):
+                raise LabError(f"guest kernel {cfg.guest_kernel} is a PVH vmlinux: booted "
+                               "directly, Bochs boots Linux by GRUB's Linux loader, which "
+                               "takes a bzImage")
             if len(cfg.guest_modules) > 1:
                 raise LabError(f"guest kernel {cfg.guest_kernel} is a Linux kernel: booted "
                                "directly it takes one --guest-module, its initrd, not "
@@ -143,7 +143,8 @@ def prepare(cfg: RunConfig, outputs: Outputs | None = None,
                            cmdline=cfg.guest_args, memory_mib=cfg.guest_memory or cfg.memory,
                            modules=[Module(p.resolve(), p.name) for p in cfg.guest_modules],
                            cpu=cfg.cpu, ips=cfg.ips,
-                           timeout_scale=cfg.timeout_scale, disk=disk, direct=True)
+                           timeout_scale=cfg.timeout_scale, disk=disk, direct=True,
+                           linux=guest is not None and is_linux(guest))
         return Prepared(spec, platform, workdir, outputs)
     modules = [Module(guest, f"guest {cfg.guest_args}".strip())] if guest else []
     modules += [Module(p.resolve(), f"guest-module {p.name}") for p in cfg.guest_modules]

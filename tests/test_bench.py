@@ -92,3 +92,14 @@ def test_the_bochs_linux_figure_is_the_kernels_clock_at_init_in_tsc_cycles():
     assert guest_cycles(log) == 12036430 * 49999 // 1000
     assert guest_cycles(log.splitlines()[1]) is None, "no rate: no figure"
     assert guest_cycles(log.splitlines()[0]) is None, "no /init line: no figure"
+
+
+def test_the_bochs_ratio_spans_the_serial_console_to_init_in_both_boots():
+    from lab.bench_linux import serial_to_init_cycles
+    log = ("[    0.000000] Command line: console=ttyS0 tsc_early_khz=50000\n"
+           "[    7.101212] printk: console [ttyS0] enabled\n"
+           "[   17.193091] Run /init as init process\n")
+    assert serial_to_init_cycles(log) == (17193091 - 7101212) * 50
+    lines = log.splitlines()
+    assert serial_to_init_cycles("\n".join([lines[0], lines[2]])) is None, "no start: none"
+    assert serial_to_init_cycles("\n".join(lines[:2])) is None, "no end: none"

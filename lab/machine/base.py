@@ -60,6 +60,7 @@ class MachineSpec:
     gdb_port: int | None = None  # QEMU: wait for gdb on this port before the first instruction
     disk: Disk | None = None  # the primary-master disk
     direct: bool = False  # `hypervisor` is a guest kernel booted with no hypervisor (baseline)
+    linux: bool = False  # direct: that kernel is Linux's (Bochs: GRUB's Linux loader boots it)
     ips: int | None = None  # Bochs: instructions per emulated second (None: bochs.IPS)
     guests: int = 1  # guest modules: with two or more the console is split (lab.machine.guests)
 

@@ -22,7 +22,7 @@ import pexpect.fdpexpect
 import psutil
 
 from ..errors import InfraError, LabError
-from ..iso import cached_iso
+from ..iso import LINUX_LOADER, LOADER, cached_iso
 from ..keys import chord_keysyms, vnc_key
 from ..platforms import BOCHS, BOCHS_BIOS, BOCHS_VGABIOS, CPU_MODELS
 from ..render import render_png
@@ -87,7 +87,7 @@ def bochsrc(spec: MachineSpec, iso: Path, console_port: int, log_port: int) -> s
     return "\n".join([
         f"megs: {spec.memory_mib}",
         f"cpu: model={cpu}, count=1, ips={spec.ips or IPS}, reset_on_triple_fault=0, "
-        "ignore_bad_msrs=0",
+        f"ignore_bad_msrs={int(spec.linux)}",
         "clock: sync=none, time0=local",
         f"romimage: file=/{BOCHS_BIOS}, options=fastboot",
         f"vgaromimage: file=/{BOCHS_VGABIOS}",
@@ -155,7 +155,7 @@ class BochsMachine(Machine):
 
     def _build_command(self) -> list[str]:
         iso = cached_iso(self.iso_cache, self.spec.hypervisor, self.spec.cmdline,
-                         self.spec.modules)
+                         self.spec.modules, LINUX_LOADER if self.spec.linux else LOADER)
         rc = self.workdir / "bochsrc"
         rc.write_text(bochsrc(self.spec, iso, self.console.port, self.log.port))
         return [BOCHS, "-q", "-f", str(rc)]

@@ -182,3 +182,13 @@ def test_direct_qemu_boot_of_linux_hands_its_initrd_as_a_bare_path(tmp_path):
     multiboot = qemu_command(_spec("qemu-tcg", direct=True, modules=[Module(initrd, "x a")]),
                              Path("/k.elf"), 1000, 1001, Path("/q.sock"))
     assert ("-initrd", f"{initrd} x a") in list(zip(multiboot, multiboot[1:]))
+
+
+def test_bochs_raises_gp_on_unknown_msrs_but_for_a_linux_kernel_booted_directly():
+    """#GP as hardware (hostile-guest scenarios rely on it); Linux booted directly as the
+    baseline reads the MSRs Bochs' CPU models lack as 0 (lab/bench_linux.py)."""
+    cpu = [line for line in bochsrc(_spec("bochs"), Path("/x.iso"), 1, 2).splitlines()
+           if line.startswith("cpu:")]
+    assert len(cpu) == 1 and cpu[0].endswith("ignore_bad_msrs=0")
+    linux = bochsrc(_spec("bochs", direct=True, linux=True), Path("/x.iso"), 1, 2)
+    assert "ignore_bad_msrs=1" in linux and "ignore_bad_msrs=0" not in linux

@@ -12,6 +12,7 @@ import pytest
 
 from lab.build import MBLOAD_CFLAGS, ninja_file
 from lab.config import RunConfig
+from lab.errors import LabError
 from lab.iso import Module
 from lab.machine import Watch
 from lab.runner import prepare
@@ -74,6 +75,39 @@ def test_direct_bochs_machine_boots_mbload_with_the_guest_as_module(lab_outputs,
         assert m.spec.direct
     with prep.machine() as m:  # a second machine from the same preparation: the same boot
         assert m.spec.modules == [Module(guest, "guest a  b")]
+
+
+def test_a_bzimage_booted_directly_on_bochs_goes_to_grubs_linux_loader(lab_outputs,
+                                                                       host_platforms,
+                                                                       tmp_path):
+    """Not through mbload: GRUB boots Linux itself, the initrd its one module, and Bochs
+    reads the MSRs its CPU models lack as 0 (as Linux needs; lab/bench_linux.py)."""
+    from lab.machine.bochs import bochsrc
+    from test_vmlinux import _bzimage
+    _need(host_platforms, "bochs")
+    bz, initrd = _bzimage(tmp_path / "vmlinuz", b"payload"), tmp_path / "initrd.cpio"
+    initrd.write_bytes(b"070701")
+    cfg = RunConfig(platform="bochs", direct=True, guest_kernel=bz, guest_modules=[initrd],
+                    guest_args="console=ttyS0", guest_memory=64, memory=128)
+    prep = prepare(cfg, outputs=lab_outputs, platforms=host_platforms, label="linux-spec")
+    with prep.machine() as m:
+        assert m.spec.linux and m.spec.hypervisor == bz and m.spec.cmdline == "console=ttyS0"
+        assert m.spec.modules == [Module(initrd, "initrd.cpio")]
+        assert "ignore_bad_msrs=1" in bochsrc(m.spec, tmp_path / "x.iso", 1, 2)
+
+
+def test_a_pvh_vmlinux_booted_directly_on_bochs_is_refused_in_one_line(lab_outputs,
+                                                                        host_platforms,
+                                                                        tmp_path):
+    from test_vmlinux import _vmlinux
+    _need(host_platforms, "bochs")
+    pvh = tmp_path / "vmlinux"
+    pvh.write_bytes(_vmlinux())
+    cfg = RunConfig(platform="bochs", direct=True, guest_kernel=pvh, guest_memory=64,
+                    memory=128)
+    with pytest.raises(LabError, match=r"is a PVH vmlinux: booted directly, Bochs boots Linux "
+                                       r"by GRUB's Linux loader, which takes a bzImage$"):
+        prepare(cfg, outputs=lab_outputs, platforms=host_platforms, label="pvh")
 
 
 def _not_multiboot(tmp_path: Path) -> Path:

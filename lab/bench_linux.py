@@ -41,9 +41,9 @@ PLATFORMS = ("qemu-tcg", "qemu-kvm")  # those with their own Linux loader for th
 # Booted directly on Bochs, what its machine needs to boot Linux as the hypervisor's does:
 # clearcpuid=mwaitx: on the Ryzen model Linux's delay loop (in init_8259A) waited for good in
 # MWAITX with its timer enabled (ECX bit 1, 100 cycles in EBX), with interrupts off: Bochs
-# 2.7 does not end it by the timer (measured); the hypervisor hides MONITORX. acpi=off pci=off: the hypervisor's machine has neither ACPI
-# tables nor PCI, Bochs' BIOS offers both (8 s of extra boot). The rate is Bochs' own, as the
-# hypervisor measures it.
+# 2.7 does not end it by the timer (measured); the hypervisor hides MONITORX.
+# acpi=off pci=off: the hypervisor's machine has neither ACPI tables nor PCI, Bochs' BIOS
+# offers both (8 s of extra boot). The rate is Bochs' own, as the hypervisor measures it.
 BOCHS_DIRECT_ARGS = f"clearcpuid=mwaitx acpi=off pci=off tsc_early_khz={IPS // 1000}"
 
 

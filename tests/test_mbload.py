@@ -82,8 +82,9 @@ def test_a_bzimage_booted_directly_on_bochs_goes_to_grubs_linux_loader(lab_outpu
                                                                        tmp_path):
     """Not through mbload: GRUB boots Linux itself, the initrd its one module, and Bochs
     reads the MSRs its CPU models lack as 0 (as Linux needs; lab/bench_linux.py)."""
-    from lab.machine.bochs import bochsrc
     from test_vmlinux import _bzimage
+
+    from lab.machine.bochs import bochsrc
     _need(host_platforms, "bochs")
     bz, initrd = _bzimage(tmp_path / "vmlinuz", b"payload"), tmp_path / "initrd.cpio"
     initrd.write_bytes(b"070701")

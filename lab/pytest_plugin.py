@@ -27,8 +27,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="kvm-unit-tests for the conformance scenarios: a source tree or its "
                      "release tarball (built here, in a copy)")
     g.addoption("--kvm-unit-tests-slow", action="store_true",
-                help="also the slow kvm-unit-tests (sieve: about a minute each on QEMU TCG, "
-                     "left out of the suite's budget)")
+                help="also the slow kvm-unit-tests' baselines (sieve booted directly: about "
+                     "a minute on QEMU TCG, left out of the suite's budget)")
     g.addoption("--timeout-scale", type=float, default=1.0,
                 help="multiply every step deadline (a slow runner)")
     g.addoption("--keep-runs", action="store_true",

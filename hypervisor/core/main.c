@@ -135,6 +135,7 @@ void hv_main(void)
 		panic("not started by a Multiboot loader (EAX=%#x)", boot_magic);
 
 	cpu_identify();
+	cpu_set_paging_bits();
 	log_printf("cpu: %s, %s (family %#x model %#x stepping %u)\n", boot_cpu.vendor,
 		   boot_cpu.brand, boot_cpu.family, boot_cpu.model, boot_cpu.stepping);
 	if (mbi->flags & MULTIBOOT_INFO_CMDLINE)

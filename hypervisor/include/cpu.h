@@ -14,6 +14,7 @@ struct cpu_info {
 extern struct cpu_info boot_cpu;
 
 void cpu_identify(void);
+void cpu_set_paging_bits(void);
 bool cpu_has_vmx(void);
 bool cpu_has_svm(void);
 bool cpu_has_nx(void);

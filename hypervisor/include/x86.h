@@ -10,13 +10,18 @@
 /* Control register bits: Intel SDM Vol 3A 2.5, AMD APM Vol 2 3.1. */
 #define X86_CR0_PE BIT(0)
 #define X86_CR0_TS BIT(3)
+#define X86_CR0_WP BIT(16)
 #define X86_CR0_NE BIT(5)
 #define X86_CR0_NW BIT(29)
 #define X86_CR0_CD BIT(30)
 #define X86_CR0_PG BIT(31)
+#define X86_CR4_PSE BIT(4)
 #define X86_CR4_PAE BIT(5)
+#define X86_CR4_PGE BIT(7)
 #define X86_CR4_VMXE BIT(13)
 #define X86_CR4_OSXSAVE BIT(18)
+#define X86_CR4_SMEP BIT(20)
+#define X86_CR4_SMAP BIT(21)
 
 /* RFLAGS bits: SDM Vol 1 3.4.3. */
 #define X86_RFLAGS_CF BIT(0)

@@ -72,10 +72,18 @@ class ConsoleMismatch(AssertionError):
     """A wait saw its failure pattern, or the run ended before the pattern came."""
 
 
-def _die_with_parent() -> None:
-    # If the lab is killed outright, the kernel kills the emulator too: nothing is orphaned.
+def _emulator_child() -> None:
+    """Run in the emulator's process before it starts.
+
+    If the lab is killed outright, the kernel kills the emulator too: nothing is orphaned.
+    SIGPIPE is ignored, as the lab itself ignores it: a write to a socket the lab has closed
+    is then an error the emulator handles, not its death. Bochs died so (status -13) in a
+    suite run: its VNC server sent a screen update just after the lab's keyboard client had
+    typed `ls` and closed its connection (the subprocess module restores SIGPIPE's default
+    for a child otherwise)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
 
 def emulator_env(workdir: Path) -> dict[str, str]:
@@ -207,7 +215,7 @@ class Machine:
         return False
 
     def _popen_extra(self) -> dict:
-        return {"preexec_fn": _die_with_parent, "start_new_session": True,
+        return {"preexec_fn": _emulator_child, "start_new_session": True,
                 "env": emulator_env(self.workdir)}
 
     def _spawn(self) -> subprocess.Popen:

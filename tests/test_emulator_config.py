@@ -194,20 +194,21 @@ def test_bochs_raises_gp_on_unknown_msrs_but_for_a_linux_kernel_booted_directly(
     assert "ignore_bad_msrs=1" in linux and "ignore_bad_msrs=0" not in linux
 
 
-def test_an_emulator_starts_with_sigpipe_ignored_and_dies_with_the_lab(tmp_path):
+def _ignored_signals(**popen) -> int:
+    """The SigIgn mask of a child started with these Popen arguments."""
+    import subprocess
+    status = subprocess.run(["cat", "/proc/self/status"], capture_output=True, text=True,
+                            check=True, **popen).stdout
+    return int(next(line.split()[1] for line in status.splitlines()
+                    if line.startswith("SigIgn:")), 16)
+
+
+def test_an_emulator_starts_with_sigpipe_ignored(tmp_path):
     """Bochs died of SIGPIPE (status -13) when its VNC server wrote to the keyboard client
     the lab had just closed; the child ignores SIGPIPE, as the lab does."""
-    import subprocess
-
     from lab.machine.base import Machine
     extra = Machine._popen_extra(type("M", (), {"workdir": tmp_path})())
-    status = subprocess.run(["cat", "/proc/self/status"], capture_output=True, text=True,
-                            check=True, preexec_fn=extra["preexec_fn"]).stdout
-    ignored = int(next(line.split()[1] for line in status.splitlines()
-                       if line.startswith("SigIgn:")), 16)
-    assert ignored & (1 << (13 - 1)), "SIGPIPE (13) is not ignored in the emulator"
+    assert _ignored_signals(preexec_fn=extra["preexec_fn"]) & (1 << (13 - 1)), \
+        "SIGPIPE (13) is not ignored in the emulator"
     # without the lab's preexec, subprocess restores SIGPIPE's default: the test can fail
-    plain = subprocess.run(["cat", "/proc/self/status"], capture_output=True, text=True,
-                           check=True).stdout
-    assert not int(next(line.split()[1] for line in plain.splitlines()
-                        if line.startswith("SigIgn:")), 16) & (1 << 12)
+    assert not _ignored_signals() & (1 << 12)

@@ -48,8 +48,8 @@ void cpu_identify(void)
 /*
  * The hypervisor's own paging bits, as a modern kernel (and so a modern guest) sets them:
  * CR0.WP (SDM Vol 3A 2.5), CR4.PSE (ignored with PAE, 4.1.1) and PGE, and SMEP and SMAP
- * where the CPU has them (CPUID 7.0 EBX 7 and 20: the hypervisor maps no user page, so
- * neither ever faults). Why the guest's: every exit and entry switches CR0 and CR4, and an
+ * where the CPU has them (as cpu_cr4_guest_bits finds them: the hypervisor maps no user
+ * page, so neither ever faults). Why the guest's: every exit and entry switches CR0 and CR4, and an
  * emulator may flush its whole TLB when a paging bit changes. QEMU TCG does
  * (cpu_x86_update_cr0/cr4; its jump-cache flush was 16% of QEMU's time booting Linux under
  * the hypervisor): counted with perf probes, 7.6 jump-cache flushes a round trip before,
@@ -57,17 +57,10 @@ void cpu_identify(void)
  */
 void cpu_set_paging_bits(void)
 {
-	u32 a, b = 0, c, d;
-	u64 cr4 = read_cr4() | X86_CR4_PSE | X86_CR4_PGE;
+	u64 offered = cpu_cr4_guest_bits() & (X86_CR4_SMEP | X86_CR4_SMAP);
 
-	if (boot_cpu.max_leaf >= 7)
-		cpuid(7, 0, &a, &b, &c, &d);
-	if (b & BIT(7))
-		cr4 |= X86_CR4_SMEP;
-	if (b & BIT(20))
-		cr4 |= X86_CR4_SMAP;
 	write_cr0(read_cr0() | X86_CR0_WP);
-	write_cr4(cr4);
+	write_cr4(read_cr4() | X86_CR4_PSE | X86_CR4_PGE | offered);
 }
 
 bool cpu_has_vmx(void)
@@ -145,9 +138,9 @@ u64 cpu_cr4_guest_bits(void)
 	if (c & BIT(26))
 		bits |= BIT(18); /* OSXSAVE */
 	if (b7 & BIT(7))
-		bits |= BIT(20); /* SMEP */
+		bits |= X86_CR4_SMEP;
 	if (b7 & BIT(20))
-		bits |= BIT(21); /* SMAP */
+		bits |= X86_CR4_SMAP;
 	if (c7 & BIT(3))
 		bits |= BIT(22); /* PKE */
 	if (c7 & CPUID_7_ECX_PKS)
